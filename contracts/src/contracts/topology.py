@@ -1,0 +1,209 @@
+"""The broker topology, declared once: services declare it at start-up, and
+``deploy/rabbitmq/definitions.json`` is generated from it for brokers that load definitions.
+
+- ``city.events`` (topic): every city-wide event, routing key ``<org code>.<EventType>``.
+  No personal identity data ever goes here.
+- ``city.identity`` (topic): ``ParticipantIdentified`` only. Broker permissions let the
+  certificates service read it and nobody else.
+- ``city.dead-letter`` (direct): routing key is the name of the queue a message failed in; each
+  consumer queue has its own dead-letter queue bound here.
+- ``reporting.city-stream``: a RabbitMQ stream bound to all of ``city.events``, so reporting can
+  rebuild its projections by replaying from the first offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from contracts.events import (
+    CITY_WIDE_EVENTS,
+    IDENTITY_EVENTS,
+    PLACEMENT_EVENTS,
+    Envelope,
+)
+
+EVENTS_EXCHANGE = "city.events"
+IDENTITY_EXCHANGE = "city.identity"
+DEAD_LETTER_EXCHANGE = "city.dead-letter"
+
+DEFAULT_DELIVERY_LIMIT = 5
+
+
+def routing_key(producer: str, event: type[Envelope]) -> str:
+    return f"{producer}.{event.type_name()}"
+
+
+def exchange_for(event: type[Envelope]) -> str:
+    return IDENTITY_EXCHANGE if event in IDENTITY_EVENTS else EVENTS_EXCHANGE
+
+
+def binding_keys(events: tuple[type[Envelope], ...]) -> tuple[str, ...]:
+    """Keys that match the given events from any producer."""
+    return tuple(routing_key("*", event) for event in events)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    name: str
+    type: Literal["topic", "direct"]
+
+
+@dataclass(frozen=True)
+class ConsumerQueue:
+    """A quorum queue with competing consumers and its own dead-letter queue.
+
+    RabbitMQ 3.10 has no default delivery limit, so it is always explicit; the
+    at-least-once dead-letter strategy (which needs ``reject-publish`` overflow) keeps a
+    dead-lettered message until its dead-letter queue has confirmed it.
+    """
+
+    name: str
+    exchange: str
+    binding_keys: tuple[str, ...]
+    delivery_limit: int = DEFAULT_DELIVERY_LIMIT
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.name}.dead-letter"
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": self.delivery_limit,
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": self.name,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        }
+
+    @property
+    def dead_letter_arguments(self) -> dict[str, Any]:
+        return {"x-queue-type": "quorum"}
+
+
+@dataclass(frozen=True)
+class StreamQueue:
+    """A replayable, append-only log. Consumers pick their start with ``x-stream-offset``."""
+
+    name: str
+    exchange: str
+    binding_keys: tuple[str, ...] = ("#",)
+    max_segment_size_bytes: int = 100_000_000
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "stream",
+            "x-stream-max-segment-size-bytes": self.max_segment_size_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class Topology:
+    exchanges: tuple[Exchange, ...]
+    consumer_queues: tuple[ConsumerQueue, ...] = ()
+    streams: tuple[StreamQueue, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def consumer_queue(self, name: str) -> ConsumerQueue:
+        for queue in self.consumer_queues:
+            if queue.name == name:
+                return queue
+        raise KeyError(f"no consumer queue named {name!r} in the topology")
+
+    def with_queues(self, *queues: ConsumerQueue | StreamQueue) -> Topology:
+        return Topology(
+            exchanges=self.exchanges,
+            consumer_queues=self.consumer_queues
+            + tuple(q for q in queues if isinstance(q, ConsumerQueue)),
+            streams=self.streams + tuple(q for q in queues if isinstance(q, StreamQueue)),
+        )
+
+
+EXCHANGES = (
+    Exchange(EVENTS_EXCHANGE, "topic"),
+    Exchange(IDENTITY_EXCHANGE, "topic"),
+    Exchange(DEAD_LETTER_EXCHANGE, "direct"),
+)
+
+CERTIFICATES_PLACEMENT_EVENTS = ConsumerQueue(
+    name="certificates.placement-events",
+    exchange=EVENTS_EXCHANGE,
+    binding_keys=binding_keys(PLACEMENT_EVENTS),
+)
+CERTIFICATES_IDENTITY = ConsumerQueue(
+    name="certificates.identity",
+    exchange=IDENTITY_EXCHANGE,
+    binding_keys=binding_keys(IDENTITY_EVENTS),
+)
+REPORTING_CITY_STREAM = StreamQueue(
+    name="reporting.city-stream",
+    exchange=EVENTS_EXCHANGE,
+    binding_keys=binding_keys(CITY_WIDE_EVENTS),
+)
+
+CITY_TOPOLOGY = Topology(
+    exchanges=EXCHANGES,
+    consumer_queues=(CERTIFICATES_PLACEMENT_EVENTS, CERTIFICATES_IDENTITY),
+    streams=(REPORTING_CITY_STREAM,),
+)
+
+
+def rabbitmq_definitions(topology: Topology = CITY_TOPOLOGY, vhost: str = "city") -> dict[str, Any]:
+    """The topology as a RabbitMQ definitions document (``load_definitions``)."""
+    exchanges = [
+        {
+            "name": e.name,
+            "vhost": vhost,
+            "type": e.type,
+            "durable": True,
+            "auto_delete": False,
+            "internal": False,
+            "arguments": {},
+        }
+        for e in topology.exchanges
+    ]
+    queues: list[dict[str, Any]] = []
+    bindings: list[dict[str, Any]] = []
+
+    def add_queue(name: str, arguments: dict[str, Any]) -> None:
+        queues.append(
+            {
+                "name": name,
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": arguments,
+            }
+        )
+
+    def bind(exchange: str, queue: str, key: str) -> None:
+        bindings.append(
+            {
+                "source": exchange,
+                "vhost": vhost,
+                "destination": queue,
+                "destination_type": "queue",
+                "routing_key": key,
+                "arguments": {},
+            }
+        )
+
+    for q in topology.consumer_queues:
+        add_queue(q.name, q.arguments)
+        add_queue(q.dead_letter_queue, q.dead_letter_arguments)
+        bind(DEAD_LETTER_EXCHANGE, q.dead_letter_queue, q.name)
+        for key in q.binding_keys:
+            bind(q.exchange, q.name, key)
+    for s in topology.streams:
+        add_queue(s.name, s.arguments)
+        for key in s.binding_keys:
+            bind(s.exchange, s.name, key)
+    return {
+        "vhosts": [{"name": vhost}],
+        "exchanges": exchanges,
+        "queues": queues,
+        "bindings": bindings,
+    }

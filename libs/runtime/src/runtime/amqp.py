@@ -1,0 +1,88 @@
+"""aio-pika adapters: declaring the topology, and a confirming publisher for the outbox relay."""
+
+from __future__ import annotations
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+
+from contracts.topology import DEAD_LETTER_EXCHANGE, Topology
+from runtime.outbox import OutboxMessage
+
+
+async def declare_topology(channel: AbstractChannel, topology: Topology) -> None:
+    """Declare exchanges, queues, dead-letter queues and bindings. Idempotent: declaring what
+    exists with the same arguments is a no-op, so every service does it at start-up."""
+    exchanges: dict[str, AbstractExchange] = {}
+    for spec in topology.exchanges:
+        exchanges[spec.name] = await channel.declare_exchange(
+            spec.name, aio_pika.ExchangeType(spec.type), durable=True
+        )
+    for queue_spec in topology.consumer_queues:
+        dead_letters = await channel.declare_queue(
+            queue_spec.dead_letter_queue, durable=True, arguments=queue_spec.dead_letter_arguments
+        )
+        await dead_letters.bind(exchanges[DEAD_LETTER_EXCHANGE], routing_key=queue_spec.name)
+        queue = await channel.declare_queue(
+            queue_spec.name, durable=True, arguments=queue_spec.arguments
+        )
+        for key in queue_spec.binding_keys:
+            await queue.bind(exchanges[queue_spec.exchange], routing_key=key)
+    for stream_spec in topology.streams:
+        stream = await channel.declare_queue(
+            stream_spec.name, durable=True, arguments=stream_spec.arguments
+        )
+        for key in stream_spec.binding_keys:
+            await stream.bind(exchanges[stream_spec.exchange], routing_key=key)
+
+
+async def declare(url: str, topology: Topology) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        await declare_topology(await connection.channel(), topology)
+
+
+class AmqpPublisher:
+    """Publishes persistent, ``mandatory`` messages on a confirming channel.
+
+    ``publish`` returns once the broker confirmed the message and raises if it was nacked or
+    returned as unroutable, so the outbox never marks a message the broker did not take.
+    Many publishes may be in flight at once on the one channel.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url)
+        self._channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = self._channel = None
+        self._exchanges.clear()
+
+    async def publish(self, message: OutboxMessage) -> None:
+        if self._channel is None:
+            raise RuntimeError("AmqpPublisher.connect() was not called")
+        exchange = self._exchanges.get(message.exchange)
+        if exchange is None:
+            exchange = await self._channel.get_exchange(message.exchange, ensure=False)
+            self._exchanges[message.exchange] = exchange
+        await exchange.publish(
+            aio_pika.Message(
+                message.body,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=str(message.event_id),
+                correlation_id=message.correlation_id,
+                type=message.event_type,
+            ),
+            routing_key=message.routing_key,
+            mandatory=True,
+        )

@@ -1,0 +1,199 @@
+"""How consumer queues treat a message that cannot be handled.
+
+- It cannot be parsed or validated (or its ``producer`` does not match its routing key): it goes
+  to the queue's dead-letter queue at once, with the reason in the ``x-death-reason`` and
+  ``x-error`` headers. Retrying would not help.
+- The handler raised: it is returned to the queue after a back-off (doubling from
+  ``backoff`` up to ``backoff_max``) and tried again; on the attempt that reaches the queue's
+  ``x-delivery-limit`` it is dead-lettered with the error instead.
+- The process dies mid-handling: the broker redelivers it, and its own ``x-delivery-limit``
+  dead-letters a message that keeps killing consumers.
+
+Dead-lettering publishes a copy (confirmed) before acknowledging the original, so a crash in
+between leaves a duplicate, never a loss. FastStream 0.7 middlewares are broker-wide: this one
+acts only on the consumer queues of the topology it was given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import aiormq
+import pydantic
+from aio_pika import IncomingMessage
+from faststream import BaseMiddleware, StreamMessage
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.subscriber import RabbitSubscriber
+
+from contracts.events import UnknownEventType
+from contracts.topology import DEAD_LETTER_EXCHANGE, ConsumerQueue, Topology
+from runtime.logging import get_logger
+from runtime.metrics import EVENTS_DEAD_LETTERED, EVENTS_FAILED
+
+log = get_logger(__name__)
+
+MALFORMED = "malformed"
+DELIVERY_LIMIT = "delivery-limit"
+ORIGINAL_ROUTING_KEY = "x-original-routing-key"
+
+
+class MalformedEvent(ValueError):
+    """A message no retry can fix: raise it from a handler to dead-letter at once."""
+
+
+def is_malformed(error: BaseException) -> bool:
+    return isinstance(
+        error,
+        MalformedEvent
+        | pydantic.ValidationError
+        | json.JSONDecodeError
+        | UnicodeDecodeError
+        | UnknownEventType,
+    )
+
+
+def delivery_count(message: IncomingMessage) -> int:
+    """Earlier deliveries of this message, as counted by the quorum queue."""
+    value = (message.headers or {}).get("x-delivery-count", 0)
+    return int(value) if isinstance(value, int | str) else 0
+
+
+def routing_key_of(message: IncomingMessage) -> str:
+    """The key it was first published with (a replayed dead letter keeps it in a header)."""
+    original = (message.headers or {}).get(ORIGINAL_ROUTING_KEY)
+    return str(original) if original else (message.routing_key or "")
+
+
+class DeliveryPolicy:
+    """Broker middleware factory: ``RabbitBroker(middlewares=[DeliveryPolicy(topology)])``."""
+
+    def __init__(
+        self, topology: Topology, *, backoff: float = 0.5, backoff_max: float = 30.0
+    ) -> None:
+        self.queues = {q.name: q for q in topology.consumer_queues}
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+
+    def retry_delay(self, attempt: int) -> float:
+        return float(min(self.backoff * 2 ** (attempt - 1), self.backoff_max))
+
+    def __call__(self, msg: Any, /, *, context: Any) -> _DeliveryPolicyMiddleware:
+        return _DeliveryPolicyMiddleware(msg, context=context, policy=self)
+
+
+class _DeliveryPolicyMiddleware(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, policy: DeliveryPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+        self.queue: ConsumerQueue | None = None
+
+    async def on_receive(self) -> None:
+        subscriber = self.context.get("handler_")
+        if isinstance(subscriber, RabbitSubscriber):
+            self.queue = self.policy.queues.get(subscriber.queue.name)
+
+    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        if self.queue is not None:
+            body = await msg.decode()
+            producer = body.get("producer") if isinstance(body, dict) else None
+            prefix = routing_key_of(self.msg).split(".", 1)[0]
+            if producer is not None and producer != prefix:
+                raise MalformedEvent(
+                    f"producer {producer!r} does not match routing key prefix {prefix!r}"
+                )
+        return await call_next(msg)
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool:
+        queue, message = self.queue, self.msg
+        if queue is None or not isinstance(message, IncomingMessage):
+            return False
+        if exc_val is None:
+            await message.ack()
+            return False
+        if isinstance(exc_val, asyncio.CancelledError):
+            return False  # shutting down: the broker redelivers the unacknowledged message
+        if is_malformed(exc_val):
+            await self._dead_letter(queue, message, MALFORMED, exc_val)
+            return True
+        attempt = delivery_count(message) + 1
+        EVENTS_FAILED.labels(queue.name, type(exc_val).__name__).inc()
+        if attempt >= queue.delivery_limit:
+            await self._dead_letter(queue, message, DELIVERY_LIMIT, exc_val)
+            return True
+        delay = self.policy.retry_delay(attempt)
+        log.warning(
+            "handler failed, will retry",
+            queue=queue.name,
+            message_id=message.message_id,
+            attempt=attempt,
+            retry_in=delay,
+            error=repr(exc_val),
+        )
+        await asyncio.sleep(delay)
+        await message.nack(requeue=True)
+        return True
+
+    async def _dead_letter(
+        self, queue: ConsumerQueue, message: IncomingMessage, reason: str, error: BaseException
+    ) -> None:
+        broker: RabbitBroker = self.context.get("broker")
+        headers = {
+            **(message.headers or {}),
+            "x-death-reason": reason,
+            "x-error": f"{type(error).__name__}: {error}"[:4000],
+            "x-failed-queue": queue.name,
+            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
+            "x-original-exchange": message.exchange or "",
+            ORIGINAL_ROUTING_KEY: routing_key_of(message),
+        }
+        confirmation = await broker.publish(
+            message.body,
+            exchange=RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, declare=False),
+            routing_key=queue.name,
+            headers=headers,
+            content_type=message.content_type,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            message_type=message.type,
+            persist=True,
+            mandatory=True,
+        )
+        if not isinstance(confirmation, aiormq.spec.Basic.Ack):
+            raise RuntimeError(f"dead-letter publish to {queue.dead_letter_queue} not confirmed")
+        await message.ack()
+        EVENTS_DEAD_LETTERED.labels(queue.name, reason).inc()
+        log.error(
+            "message dead-lettered",
+            queue=queue.name,
+            message_id=message.message_id,
+            reason=reason,
+            error=headers["x-error"],
+        )
+
+
+def subscribe(broker: RabbitBroker, queue: ConsumerQueue, **options: Any) -> Any:
+    """A subscriber on a topology consumer queue (declared beforehand by ``declare_topology``;
+    the exchange and first binding are given for the AsyncAPI document). The delivery policy
+    acknowledges, so FastStream's own acknowledgement is off."""
+    return broker.subscriber(
+        RabbitQueue(
+            queue.name,
+            queue_type=QueueType.QUORUM,
+            arguments=queue.arguments,  # type: ignore[arg-type]
+            declare=False,
+            routing_key=queue.binding_keys[0],
+        ),
+        RabbitExchange(queue.exchange, type=ExchangeType.TOPIC, declare=False),
+        ack_policy=AckPolicy.MANUAL,
+        **options,
+    )

@@ -1,0 +1,201 @@
+"""Transactional outbox: events are written with the state change, and a relay publishes them.
+
+Why the relay claims rows instead of remembering "the last id it sent": ``bigserial`` values are
+taken before commit, so under concurrent writers a row with a smaller id can commit after a row
+with a larger one. A poller that trusts ``id > last_seen`` skips it forever. The relay instead
+takes any unpublished row, ``FOR UPDATE SKIP LOCKED``, so several relays share the work and a
+late commit is simply picked up by the next pass.
+
+A row is marked published in the same transaction that locked it, and only after the broker
+confirmed every message of the batch. A relay that dies in between leaves the rows unpublished
+(the transaction rolls back), so they are published again: at-least-once, and consumers are
+idempotent on ``event_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+
+from contracts.events import Envelope
+from contracts.topology import exchange_for
+from runtime.logging import get_logger
+from runtime.metrics import OUTBOX_PUBLISHED, OUTBOX_PUBLISH_FAILED, OUTBOX_RELAY_LAG
+
+log = get_logger(__name__)
+
+NOTIFY_CHANNEL = "outbox"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    event_id: uuid.UUID
+    event_type: str
+    exchange: str
+    routing_key: str
+    body: bytes
+    correlation_id: str | None
+    created_at: float  # epoch seconds, for the commit-to-confirm lag
+
+
+class Publisher(Protocol):
+    """Publishes one message and returns only once the broker has confirmed it."""
+
+    async def publish(self, message: OutboxMessage) -> None: ...
+
+
+async def enqueue(conn: asyncpg.Connection, events: Iterable[Envelope]) -> None:
+    """Add events to the outbox inside the caller's transaction."""
+    rows = [
+        (
+            event.event_id,
+            event.event_type,
+            exchange_for(type(event)),
+            event.routing_key,
+            event.model_dump_json().encode(),
+            event.correlation_id,
+        )
+        for event in events
+    ]
+    await conn.executemany(
+        """INSERT INTO outbox (event_id, event_type, exchange, routing_key, body, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        rows,
+    )
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to the broker. Run one or several; they share the work."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publisher: Publisher,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        listen_dsn: str | None = None,
+    ) -> None:
+        self._pool = pool
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._listen_dsn = listen_dsn
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Publish until cancelled: on every NOTIFY, and every ``poll_interval`` regardless."""
+        listener = asyncio.create_task(self._listen(), name="outbox-listener")
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    while await self.publish_pending() == self._batch_size:
+                        pass  # a full, fully confirmed batch: there may be more, go on at once
+                except (OSError, asyncpg.PostgresError) as error:
+                    log.warning("outbox relay pass failed, retrying", error=str(error))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def publish_pending(self) -> int:
+        """Claim one batch, publish it, mark what was confirmed. Returns how many were."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """SELECT id, event_id, event_type, exchange, routing_key, body, correlation_id,
+                          extract(epoch FROM created_at) AS created_at
+                     FROM outbox
+                    WHERE published_at IS NULL
+                    ORDER BY id
+                    LIMIT $1
+                      FOR UPDATE SKIP LOCKED""",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            messages = [
+                OutboxMessage(**{**row, "created_at": float(row["created_at"])}) for row in rows
+            ]
+            results = await asyncio.gather(
+                *(self._publisher.publish(m) for m in messages), return_exceptions=True
+            )
+            confirmed = [m for m, r in zip(messages, results, strict=True) if r is None]
+            failed = [(m, r) for m, r in zip(messages, results, strict=True) if r is not None]
+            await self._mark_published(conn, confirmed)
+            if failed:
+                await self._record_failures(conn, failed)
+        now = time.time()
+        for m in confirmed:
+            OUTBOX_RELAY_LAG.observe(max(0.0, now - m.created_at))
+        OUTBOX_PUBLISHED.inc(len(confirmed))
+        return len(confirmed)
+
+    async def _mark_published(
+        self, conn: asyncpg.Connection, messages: list[OutboxMessage]
+    ) -> None:
+        await conn.execute(
+            "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1"
+            " WHERE id = ANY($1::bigint[])",
+            [m.id for m in messages],
+        )
+
+    async def _record_failures(
+        self, conn: asyncpg.Connection, failed: list[tuple[OutboxMessage, BaseException]]
+    ) -> None:
+        for message, error in failed:
+            if isinstance(error, asyncio.CancelledError):
+                raise error
+            OUTBOX_PUBLISH_FAILED.inc()
+            log.error(
+                "outbox publish failed",
+                event_id=str(message.event_id),
+                routing_key=message.routing_key,
+                error=repr(error),
+            )
+        await conn.executemany(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+            [(m.id, repr(e)[:1000]) for m, e in failed],
+        )
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection; after every (re)connect wake once, since NOTIFYs sent
+        while disconnected are lost."""
+        if self._listen_dsn is None:
+            return
+        while True:
+            try:
+                conn = await asyncpg.connect(self._listen_dsn)
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("outbox listener cannot connect", error=str(error))
+                await asyncio.sleep(self._poll_interval)
+                continue
+            closed = asyncio.Event()
+            conn.add_termination_listener(lambda _conn: closed.set())
+            try:
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                self._wake.set()
+                await closed.wait()
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=1)
+
+
+async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float | None]:
+    """Unpublished rows and the age in seconds of the oldest one."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS n, extract(epoch FROM clock_timestamp() - min(created_at)) AS age
+             FROM outbox WHERE published_at IS NULL"""
+    )
+    assert row is not None
+    return int(row["n"]), (float(row["age"]) if row["age"] is not None else None)

@@ -1,0 +1,133 @@
+"""PostgreSQL plumbing: connection pools, creating a service's database, and migrations.
+
+Migrations are plain SQL files named ``NNN_description.sql``, applied in order, each in its own
+transaction, and recorded in ``schema_migrations``. An advisory lock lets several replicas start
+at once without applying anything twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+_MIGRATION_LOCK = 7_340_211  # arbitrary, constant advisory-lock key for migrations
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+    assert pool is not None
+    return pool
+
+
+def _with_database(dsn: str, database: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def database_name(dsn: str) -> str:
+    return urlsplit(dsn).path.lstrip("/")
+
+
+async def ensure_database(dsn: str, *, maintenance_db: str = "postgres") -> None:
+    """Create the DSN's database if it does not exist (needs CREATEDB on the role)."""
+    name = database_name(dsn)
+    conn = await asyncpg.connect(_with_database(dsn, maintenance_db))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            log.info("database created", database=name)
+    finally:
+        await conn.close()
+
+
+async def drop_database(dsn: str, *, maintenance_db: str = "postgres") -> None:
+    conn = await asyncpg.connect(_with_database(dsn, maintenance_db))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database_name(dsn)}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True)
+class Migration:
+    source: str
+    name: str
+    sql: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}/{self.name}"
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class MigrationSource:
+    """A named folder of ``NNN_*.sql`` files, e.g. the runtime's ``outbox`` or a service's own."""
+
+    name: str
+    folder: Traversable | Path
+
+    def migrations(self) -> list[Migration]:
+        entries = [e for e in self.folder.iterdir() if e.name.endswith(".sql")]
+        return [
+            Migration(self.name, e.name, e.read_text(encoding="utf-8"))
+            for e in sorted(entries, key=lambda e: e.name)
+        ]
+
+
+def runtime_migrations(name: str) -> MigrationSource:
+    """Migrations shipped with the runtime: ``outbox`` or ``inbox``."""
+    return MigrationSource(name, files("runtime") / "migrations" / name)
+
+
+async def migrate(pool: asyncpg.Pool, sources: Sequence[MigrationSource]) -> list[str]:
+    """Apply what has not been applied yet; refuse to run if an applied file was changed."""
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        try:
+            await conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       key text PRIMARY KEY,
+                       checksum text NOT NULL,
+                       applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
+            done = {
+                r["key"]: r["checksum"]
+                for r in await conn.fetch("SELECT key, checksum FROM schema_migrations")
+            }
+            for source in sources:
+                for migration in source.migrations():
+                    if migration.key in done:
+                        if done[migration.key] != migration.checksum:
+                            raise RuntimeError(
+                                f"migration {migration.key} was changed after it was applied"
+                            )
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(migration.sql)
+                        await conn.execute(
+                            "INSERT INTO schema_migrations (key, checksum) VALUES ($1, $2)",
+                            migration.key,
+                            migration.checksum,
+                        )
+                    applied_now.append(migration.key)
+                    log.info("migration applied", migration=migration.key)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    return applied_now

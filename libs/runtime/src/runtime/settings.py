@@ -1,0 +1,31 @@
+"""Settings from the environment (and ``.env``), with defaults that work on a developer machine."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. A service subclasses it and sets its own ``env_prefix``
+    (``PLACEMENTS_DATABASE_URL``, ``CERTIFICATES_AMQP_URL`` …), so one environment can hold
+    the settings of every service without clashes."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", secrets_dir=None)
+
+    service_name: str = "service"
+    amqp_url: SecretStr = Field(
+        default=SecretStr("amqp://guest:guest@127.0.0.1:5672/city"),
+        description="Broker URL including credentials and vhost.",
+    )
+    database_url: SecretStr = Field(
+        default=SecretStr("postgresql://postgres@127.0.0.1:5432/postgres"),
+        description="PostgreSQL DSN of the service's own database.",
+    )
+    log_level: str = "INFO"
+    log_json: bool = True
+    prefetch_count: int = Field(default=64, ge=1, description="Unacknowledged messages per consumer.")
+    retry_backoff_seconds: float = Field(
+        default=0.5, gt=0, description="First retry delay of a failing handler; doubles each time."
+    )
+    retry_backoff_max_seconds: float = Field(default=30.0, gt=0)

@@ -1,0 +1,178 @@
+"""The outbox relay against the real PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import asyncpg
+import pytest
+
+from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue
+from runtime.amqp import AmqpPublisher, declare
+from runtime.outbox import OutboxMessage, OutboxRelay, enqueue, outbox_backlog
+from tests.support import eventually, placement_started
+
+pytestmark = pytest.mark.integration
+
+SINK = ConsumerQueue("test.sink", EVENTS_EXCHANGE, ("#",))
+
+
+@pytest.fixture
+async def publisher(amqp_url: str) -> AsyncIterator[AmqpPublisher]:
+    await declare(amqp_url, CITY_TOPOLOGY.with_queues(SINK))
+    publisher = AmqpPublisher(amqp_url)
+    await publisher.connect()
+    yield publisher
+    await publisher.close()
+
+
+async def drain(amqp_url: str, queue: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Everything currently in ``queue`` (acknowledged)."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        q = await (await connection.channel()).get_queue(queue)
+        messages = []
+        while (message := await q.get(fail=False, no_ack=True)) is not None:
+            messages.append(message)
+        return messages
+
+
+async def unpublished(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn:
+        return (await outbox_backlog(conn))[0]
+
+
+async def all_published(pool: asyncpg.Pool) -> bool:
+    return await unpublished(pool) == 0
+
+
+@contextlib.asynccontextmanager
+async def running(relay: OutboxRelay) -> AsyncIterator[None]:
+    task = asyncio.create_task(relay.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_rolled_back_transaction_publishes_nothing_and_committed_one_is_published(
+    pool: asyncpg.Pool, publisher: AmqpPublisher, amqp_url: str, database_url: str
+) -> None:
+    committed, rolled_back = placement_started(), placement_started()
+
+    class Abort(Exception):
+        pass
+
+    with contextlib.suppress(Abort):
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, [rolled_back])
+            raise Abort
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, [committed])
+
+    relay = OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url)
+    async with running(relay):
+        await eventually(lambda: all_published(pool))
+    messages = await drain(amqp_url, SINK.name)
+
+    assert [m.message_id for m in messages] == [str(committed.event_id)]
+    body = json.loads(messages[0].body)
+    assert body["event_type"] == "PlacementStarted"
+    assert messages[0].routing_key == "servicef.PlacementStarted"
+    assert messages[0].delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+
+
+async def test_notify_wakes_the_relay_long_before_its_poll_interval(
+    pool: asyncpg.Pool, publisher: AmqpPublisher, amqp_url: str, database_url: str
+) -> None:
+    relay = OutboxRelay(pool, publisher, poll_interval=60, listen_dsn=database_url)
+    async with running(relay):
+        await asyncio.sleep(0.3)  # the relay's first pass is done; next poll is a minute away
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, [placement_started()])
+        await eventually(lambda: all_published(pool), timeout=5)
+
+
+async def test_concurrent_writers_lose_nothing(
+    pool: asyncpg.Pool, publisher: AmqpPublisher, amqp_url: str, database_url: str
+) -> None:
+    """20 writers × 200 events, committing in random order while two relays run: ids commit
+    out of order, and a relay that trusted ``id > last_seen`` would skip some."""
+    writers, per_writer = 20, 200
+    written: set[str] = set()
+
+    async def writer() -> None:
+        placement = uuid.uuid4()
+        for sequence in range(1, per_writer + 1):
+            event = placement_started(placement_id=placement, sequence=sequence)
+            async with pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, [event])
+                await asyncio.sleep(0.001 * (sequence % 3))  # hold the id before committing
+            written.add(str(event.event_id))
+
+    relays = [
+        OutboxRelay(pool, publisher, batch_size=50, poll_interval=0.05, listen_dsn=database_url)
+        for _ in range(2)
+    ]
+    async with running(relays[0]), running(relays[1]):
+        await asyncio.gather(*(writer() for _ in range(writers)))
+        await eventually(lambda: all_published(pool), timeout=60)
+
+    received = [m.message_id for m in await drain(amqp_url, SINK.name)]
+    assert len(written) == writers * per_writer
+    assert set(received) == written
+    assert len(received) == len(written), "SKIP LOCKED relays must not publish a row twice"
+
+
+class CrashAfterPublish(Exception):
+    """Stands in for the relay process dying after the confirms, before the mark commits."""
+
+
+class CrashingRelay(OutboxRelay):
+    async def _mark_published(
+        self, conn: asyncpg.Connection, messages: list[OutboxMessage]
+    ) -> None:
+        raise CrashAfterPublish
+
+
+async def test_relay_killed_between_publish_and_mark_republishes(
+    pool: asyncpg.Pool, publisher: AmqpPublisher, amqp_url: str
+) -> None:
+    events = [placement_started() for _ in range(10)]
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, events)
+
+    with pytest.raises(CrashAfterPublish):
+        await CrashingRelay(pool, publisher).publish_pending()
+    assert await unpublished(pool) == 10, "the mark rolled back with the crash"
+
+    assert await OutboxRelay(pool, publisher).publish_pending() == 10
+    assert await unpublished(pool) == 0
+
+    received = [m.message_id for m in await drain(amqp_url, SINK.name)]
+    assert sorted(received) == sorted(str(e.event_id) for e in events for _ in range(2))
+
+
+async def test_unroutable_message_stays_in_the_outbox_with_its_error(
+    pool: asyncpg.Pool, publisher: AmqpPublisher
+) -> None:
+    """``mandatory``: a message no queue takes is not marked published."""
+    event = placement_started()
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, [event])
+        await conn.execute("UPDATE outbox SET exchange = 'city.identity'")  # nothing bound
+
+    assert await OutboxRelay(pool, publisher).publish_pending() == 0
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT published_at, attempts, last_error FROM outbox")
+    assert row is not None
+    assert row["published_at"] is None
+    assert row["attempts"] == 1
+    assert row["last_error"]
