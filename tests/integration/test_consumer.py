@@ -79,7 +79,10 @@ async def publish(amqp_url: str, body: bytes, routing_key: str, **properties: ob
 
 async def publish_event(amqp_url: str, event: PlacementStarted) -> None:
     await publish(
-        amqp_url, event.model_dump_json().encode(), event.routing_key, message_id=str(event.event_id)
+        amqp_url,
+        event.model_dump_json().encode(),
+        event.routing_key,
+        message_id=str(event.event_id),
     )
 
 

@@ -97,7 +97,7 @@ async def test_notify_wakes_the_relay_long_before_its_poll_interval(
         await asyncio.sleep(0.3)  # the relay's first pass is done; next poll is a minute away
         async with pool.acquire() as conn, conn.transaction():
             await enqueue(conn, [placement_started()])
-        await eventually(lambda: all_published(pool), timeout=5)
+        await eventually(lambda: all_published(pool), within=5)
 
 
 async def test_concurrent_writers_lose_nothing(
@@ -123,7 +123,7 @@ async def test_concurrent_writers_lose_nothing(
     ]
     async with running(relays[0]), running(relays[1]):
         await asyncio.gather(*(writer() for _ in range(writers)))
-        await eventually(lambda: all_published(pool), timeout=60)
+        await eventually(lambda: all_published(pool), within=60)
 
     received = [m.message_id for m in await drain(amqp_url, SINK.name)]
     assert len(written) == writers * per_writer
@@ -156,7 +156,7 @@ async def test_relay_killed_between_publish_and_mark_republishes(
     assert await OutboxRelay(pool, publisher).publish_pending() == 10
     assert await unpublished(pool) == 0
 
-    received = [m.message_id for m in await drain(amqp_url, SINK.name)]
+    received = [str(m.message_id) for m in await drain(amqp_url, SINK.name)]
     assert sorted(received) == sorted(str(e.event_id) for e in events for _ in range(2))
 
 

@@ -177,37 +177,50 @@ class ParticipantIdentifiedPayload(Payload):
 
 
 class PlacementStarted(Envelope):
+    """A förvaltning registered a placement: type, workplace, role, extent, period, mervärde."""
+
     event_type: Literal["PlacementStarted"] = "PlacementStarted"
     schema_version: Literal[1] = 1
     payload: PlacementStartedPayload
 
 
 class PlacementUpdated(Envelope):
+    """The planned end of a placement changed (e.g. an extension)."""
+
     event_type: Literal["PlacementUpdated"] = "PlacementUpdated"
     schema_version: Literal[1] = 1
     payload: PlacementUpdatedPayload
 
 
 class ValueAddedRecorded(Envelope):
+    """Mervärde planned at start or realised at the end, for the workplace or the individual."""
+
     event_type: Literal["ValueAddedRecorded"] = "ValueAddedRecorded"
     schema_version: Literal[1] = 1
     payload: ValueAddedRecordedPayload
 
 
 class ModuleAssessed(Envelope):
+    """A module of the competence record was assessed; repeated over time to show progression."""
+
     event_type: Literal["ModuleAssessed"] = "ModuleAssessed"
     schema_version: Literal[1] = 1
     payload: ModuleAssessedPayload
 
 
 class PlacementEnded(Envelope):
+    """A placement ended, with an outcome code from the reference data (A–E)."""
+
     event_type: Literal["PlacementEnded"] = "PlacementEnded"
     schema_version: Literal[1] = 1
     payload: PlacementEndedPayload
 
 
 class CertificateIssued(Envelope):
-    """``sequence`` counts the certificate events of one placement (1 for the first issue)."""
+    """A kompetensintyg was issued for an ended placement.
+
+    ``sequence`` counts the certificate events of one placement (1 for the first issue).
+    """
 
     event_type: Literal["CertificateIssued"] = "CertificateIssued"
     schema_version: Literal[1] = 1
@@ -215,6 +228,8 @@ class CertificateIssued(Envelope):
 
 
 class CertificateRevoked(Envelope):
+    """A certificate was revoked, e.g. superseded by a corrected one."""
+
     event_type: Literal["CertificateRevoked"] = "CertificateRevoked"
     schema_version: Literal[1] = 1
     payload: CertificateRevokedPayload

@@ -20,7 +20,7 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiormq
 import pydantic
@@ -34,6 +34,9 @@ from contracts.events import UnknownEventType
 from contracts.topology import DEAD_LETTER_EXCHANGE, ConsumerQueue, Topology
 from runtime.logging import get_logger
 from runtime.metrics import EVENTS_DEAD_LETTERED, EVENTS_FAILED
+
+if TYPE_CHECKING:
+    from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 log = get_logger(__name__)
 
@@ -98,7 +101,7 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
             self.queue = self.policy.queues.get(subscriber.queue.name)
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        if self.queue is not None:
+        if self.queue is not None and isinstance(self.msg, IncomingMessage):
             body = await msg.decode()
             producer = body.get("producer") if isinstance(body, dict) else None
             prefix = routing_key_of(self.msg).split(".", 1)[0]
@@ -181,7 +184,7 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
         )
 
 
-def subscribe(broker: RabbitBroker, queue: ConsumerQueue, **options: Any) -> Any:
+def subscribe(broker: RabbitBroker, queue: ConsumerQueue, **options: Any) -> RabbitSubscriber:
     """A subscriber on a topology consumer queue (declared beforehand by ``declare_topology``;
     the exchange and first binding are given for the AsyncAPI document). The delivery policy
     acknowledges, so FastStream's own acknowledgement is off."""
@@ -189,7 +192,7 @@ def subscribe(broker: RabbitBroker, queue: ConsumerQueue, **options: Any) -> Any
         RabbitQueue(
             queue.name,
             queue_type=QueueType.QUORUM,
-            arguments=queue.arguments,  # type: ignore[arg-type]
+            arguments=cast("QuorumQueueArgs", queue.arguments),
             declare=False,
             routing_key=queue.binding_keys[0],
         ),

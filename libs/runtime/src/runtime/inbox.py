@@ -30,9 +30,7 @@ async def record_first_delivery(
     return inserted is not None
 
 
-async def apply_once(
-    pool: asyncpg.Pool, consumer: str, event: Envelope, effect: Effect
-) -> bool:
+async def apply_once(pool: asyncpg.Pool, consumer: str, event: Envelope, effect: Effect) -> bool:
     """Run ``effect`` in one transaction with the inbox record. Returns False for a duplicate."""
     async with pool.acquire() as conn, conn.transaction():
         if not await record_first_delivery(conn, consumer, event.event_id):

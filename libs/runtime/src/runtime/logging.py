@@ -1,4 +1,4 @@
-"""structlog set-up: JSON lines on stdout, with ``event_id`` and ``correlation_id`` bound per message."""
+"""structlog set-up: JSON lines on stdout, ``event_id`` and ``correlation_id`` bound per message."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ import asyncpg
 from contracts.events import Envelope
 from contracts.topology import exchange_for
 from runtime.logging import get_logger
-from runtime.metrics import OUTBOX_PUBLISHED, OUTBOX_PUBLISH_FAILED, OUTBOX_RELAY_LAG
+from runtime.metrics import OUTBOX_PUBLISH_FAILED, OUTBOX_PUBLISHED, OUTBOX_RELAY_LAG
 
 log = get_logger(__name__)
 
@@ -180,15 +180,18 @@ class OutboxRelay:
                 log.warning("outbox listener cannot connect", error=str(error))
                 await asyncio.sleep(self._poll_interval)
                 continue
-            closed = asyncio.Event()
-            conn.add_termination_listener(lambda _conn: closed.set())
             try:
-                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                self._wake.set()
-                await closed.wait()
+                await self._listen_until_closed(conn)
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=1)
+
+    async def _listen_until_closed(self, conn: asyncpg.Connection) -> None:
+        closed = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: closed.set())
+        await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        self._wake.set()
+        await closed.wait()
 
 
 async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float | None]:

@@ -20,11 +20,16 @@ class ServiceSettings(BaseSettings):
     )
     database_url: SecretStr = Field(
         default=SecretStr("postgresql://postgres@127.0.0.1:5432/postgres"),
-        description="PostgreSQL DSN of the service's own database.",
+        description="PostgreSQL DSN of the service's own database (created if missing).",
     )
     log_level: str = "INFO"
     log_json: bool = True
-    prefetch_count: int = Field(default=64, ge=1, description="Unacknowledged messages per consumer.")
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Relay polling fallback; NOTIFY wakes it sooner."
+    )
+    prefetch_count: int = Field(
+        default=64, ge=1, description="Unacknowledged messages per consumer."
+    )
     retry_backoff_seconds: float = Field(
         default=0.5, gt=0, description="First retry delay of a failing handler; doubles each time."
     )

@@ -1,0 +1,44 @@
+"""Run every benchmark in one process and print one JSON object."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import sys
+from typing import Any
+
+from bench import idempotent_consumer, outbox_relay, raw_broker
+from bench.common import sandbox
+from runtime.logging import configure_logging
+
+
+def ratio(value: float, ceiling: float) -> float:
+    return round(value / ceiling, 3)
+
+
+async def main() -> dict[str, Any]:
+    configure_logging("bench", "WARNING", json=False)
+    async with sandbox() as box:
+        raw = await raw_broker.measure(box)
+    async with sandbox() as box:
+        relay = await outbox_relay.measure(box)
+    async with sandbox() as box:
+        consumer = await idempotent_consumer.measure(box)
+    relay["ratio_to_raw_publish"] = ratio(relay["rows_per_s"], raw["publish_per_s"])
+    consumer["ratio_to_raw_consume"] = ratio(consumer["events_per_s"], raw["consume_per_s"])
+    return {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "raw_broker": raw,
+        "outbox_relay": relay,
+        "idempotent_consumer": consumer,
+    }
+
+
+if __name__ == "__main__":
+    json.dump(asyncio.run(main()), sys.stdout, indent=2)
+    print()

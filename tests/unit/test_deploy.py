@@ -1,0 +1,38 @@
+"""Deployment files that cannot run here (no Docker engine) are at least consistent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from contracts.topology import CITY_TOPOLOGY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_file_refers_to_files_that_exist() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, service in compose["services"].items():
+        build = service.get("build")
+        if build:
+            assert (ROOT / build["context"] / build["dockerfile"]).is_file(), name
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), f"{name}: {source}"
+
+
+def test_every_consumer_queue_has_a_delivery_limit_and_a_dead_letter_queue() -> None:
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    queues = {q["name"]: q["arguments"] for q in definitions["queues"]}
+    for spec in CITY_TOPOLOGY.consumer_queues:
+        arguments = queues[spec.name]
+        assert arguments["x-queue-type"] == "quorum"
+        assert arguments["x-delivery-limit"] >= 1
+        assert arguments["x-dead-letter-strategy"] == "at-least-once"
+        assert arguments["x-overflow"] == "reject-publish"
+        assert spec.dead_letter_queue in queues
+    for stream in CITY_TOPOLOGY.streams:
+        assert queues[stream.name]["x-queue-type"] == "stream"
