@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import aio_pika
 import asyncpg
 import pytest
+import structlog
 from faststream.rabbit import Channel, RabbitBroker
 
 from contracts.events import PlacementStarted
@@ -56,6 +57,9 @@ async def consumer(amqp_url: str, handler: Handler) -> AsyncIterator[RabbitBroke
 def recording_handler(pool: asyncpg.Pool, deliveries: list[uuid.UUID]) -> Handler:
     async def on_placement_started(event: PlacementStarted) -> None:
         deliveries.append(event.event_id)
+        log_context = structlog.contextvars.get_contextvars()
+        assert log_context["event_id"] == str(event.event_id), "log lines carry the event_id"
+        assert log_context["correlation_id"] == event.correlation_id
 
         async def effect(conn: asyncpg.Connection) -> None:
             await conn.execute("INSERT INTO effects (event_id) VALUES ($1)", event.event_id)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiormq
 import pydantic
+import structlog
 from aio_pika import IncomingMessage
 from faststream import BaseMiddleware, StreamMessage
 from faststream.middlewares import AckPolicy
@@ -99,10 +100,17 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
         subscriber = self.context.get("handler_")
         if isinstance(subscriber, RabbitSubscriber):
             self.queue = self.policy.queues.get(subscriber.queue.name)
+        if isinstance(self.msg, IncomingMessage):
+            # Each delivery runs in its own task, so bindings stay with this message.
+            structlog.contextvars.bind_contextvars(event_id=self.msg.message_id)
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        body = await msg.decode()  # cached: the handler's own parsing does not decode again
+        if isinstance(body, dict):
+            structlog.contextvars.bind_contextvars(
+                event_id=body.get("event_id"), correlation_id=body.get("correlation_id")
+            )
         if self.queue is not None and isinstance(self.msg, IncomingMessage):
-            body = await msg.decode()
             producer = body.get("producer") if isinstance(body, dict) else None
             prefix = routing_key_of(self.msg).split(".", 1)[0]
             if producer is not None and producer != prefix:
