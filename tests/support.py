@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import aio_pika
+
 from tools.samples import placement_started
 from tools.sandbox import temporary_database, temporary_vhost
 
-__all__ = ["eventually", "placement_started", "temporary_database", "temporary_vhost"]
+__all__ = [
+    "drain",
+    "eventually",
+    "placement_started",
+    "temporary_database",
+    "temporary_vhost",
+]
 
 
 async def eventually(
@@ -20,3 +28,14 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s: {check.__name__}")
         await asyncio.sleep(interval)
+
+
+async def drain(amqp_url: str, queue: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Everything currently in ``queue``, acknowledged."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        q = await (await connection.channel()).get_queue(queue)
+        messages = []
+        while (message := await q.get(fail=False, no_ack=True)) is not None:
+            messages.append(message)
+        return messages

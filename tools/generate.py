@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts.events import ALL_EVENTS
+from contracts.organisations import load_register
 from contracts.reference import reference_json_schema
-from contracts.topology import rabbitmq_definitions
+from contracts.topology import broker_users, rabbitmq_definitions
 from placements.messaging import create_broker as placements_broker
 from runtime.asyncapi import asyncapi_document
 
@@ -41,7 +42,10 @@ def artefacts() -> dict[Path, str]:
     files[ROOT / "contracts" / "asyncapi.json"] = _json(
         asyncapi_document([placements_broker(DOC_BROKER_URL)], version=CONTRACTS_VERSION)
     )
-    files[ROOT / "deploy" / "rabbitmq" / "definitions.json"] = _json(rabbitmq_definitions())
+    organisations = [a.code for a in load_register().administrations]
+    files[ROOT / "deploy" / "rabbitmq" / "definitions.json"] = _json(
+        rabbitmq_definitions(users=broker_users(organisations))
+    )
     return files
 
 

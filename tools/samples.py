@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from contracts.events import PlacementStarted, PlacementStartedPayload, Workplace
+from contracts.personnummer import luhn_check_digit
 
 
 def placement_started(
@@ -28,3 +29,8 @@ def placement_started(
             planned_end_date=date(2026, 12, 31),
         ),
     )
+
+
+def personnummer(birth: str = "19900101", serial: str = "238") -> str:
+    """A valid personnummer (or samordningsnummer, with day + 60) for tests and demos."""
+    return f"{birth}-{serial}{luhn_check_digit(birth[2:] + serial)}"

@@ -15,7 +15,7 @@ import pytest
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue
 from runtime.amqp import AmqpPublisher, declare
 from runtime.outbox import OutboxMessage, OutboxRelay, enqueue, outbox_backlog
-from tests.support import eventually, placement_started
+from tests.support import drain, eventually, placement_started
 
 pytestmark = pytest.mark.integration
 
@@ -29,17 +29,6 @@ async def publisher(amqp_url: str) -> AsyncIterator[AmqpPublisher]:
     await publisher.connect()
     yield publisher
     await publisher.close()
-
-
-async def drain(amqp_url: str, queue: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
-    """Everything currently in ``queue`` (acknowledged)."""
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        q = await (await connection.channel()).get_queue(queue)
-        messages = []
-        while (message := await q.get(fail=False, no_ack=True)) is not None:
-            messages.append(message)
-        return messages
 
 
 async def unpublished(pool: asyncpg.Pool) -> int:

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from contracts.events import (
@@ -105,7 +107,6 @@ class Topology:
     exchanges: tuple[Exchange, ...]
     consumer_queues: tuple[ConsumerQueue, ...] = ()
     streams: tuple[StreamQueue, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def consumer_queue(self, name: str) -> ConsumerQueue:
         for queue in self.consumer_queues:
@@ -151,8 +152,64 @@ CITY_TOPOLOGY = Topology(
 )
 
 
-def rabbitmq_definitions(topology: Topology = CITY_TOPOLOGY, vhost: str = "city") -> dict[str, Any]:
-    """The topology as a RabbitMQ definitions document (``load_definitions``)."""
+@dataclass(frozen=True)
+class BrokerUser:
+    """A broker identity and what it may do in the vhost (regular expressions, as RabbitMQ
+    takes them). ``topic_write`` limits the routing keys it may publish per topic exchange."""
+
+    name: str
+    configure: str = "^$"
+    write: str = "^$"
+    read: str = "^$"
+    topic_write: tuple[tuple[str, str], ...] = ()
+    tags: str = ""
+
+
+def publisher_user_name(organisation: str, prefix: str = "") -> str:
+    return f"{prefix}placements-{organisation}"
+
+
+def broker_users(organisations: Iterable[str], prefix: str = "") -> tuple[BrokerUser, ...]:
+    """One user per förvaltning, which may publish only its own routing keys; and one per
+    consuming service. The reporting user cannot read ``city.identity`` at all, so it cannot
+    even bind a queue to it."""
+    exchanges = f"^({re.escape(EVENTS_EXCHANGE)}|{re.escape(IDENTITY_EXCHANGE)})$"
+    per_organisation = tuple(
+        BrokerUser(
+            name=publisher_user_name(code, prefix),
+            write=exchanges,
+            topic_write=tuple(
+                (exchange, f"^{re.escape(code)}\\.")
+                for exchange in (EVENTS_EXCHANGE, IDENTITY_EXCHANGE)
+            ),
+        )
+        for code in organisations
+    )
+    certificates = BrokerUser(
+        name=f"{prefix}certificates",
+        configure=r"^certificates\.",
+        write=r"^(city\.events|city\.dead-letter|certificates\..*)$",
+        read=r"^(city\.events|city\.identity|certificates\..*)$",
+        topic_write=((EVENTS_EXCHANGE, r"^[a-z][a-z0-9-]*\.Certificate(Issued|Revoked)$"),),
+    )
+    reporting = BrokerUser(
+        name=f"{prefix}reporting",
+        configure=r"^reporting\.",
+        write=r"^reporting\..*$",
+        read=r"^(city\.events|reporting\..*)$",
+    )
+    return (*per_organisation, certificates, reporting)
+
+
+def rabbitmq_definitions(
+    topology: Topology = CITY_TOPOLOGY,
+    users: Iterable[BrokerUser] = (),
+    vhost: str = "city",
+) -> dict[str, Any]:
+    """The topology and users as a RabbitMQ definitions document (``load_definitions``).
+
+    Users carry no password (an empty hash): passwords are secrets, set at deploy time with
+    ``rabbitmqctl change_password`` or the management API, never kept in the repository."""
     exchanges = [
         {
             "name": e.name,
@@ -201,8 +258,33 @@ def rabbitmq_definitions(topology: Topology = CITY_TOPOLOGY, vhost: str = "city"
         add_queue(s.name, s.arguments)
         for key in s.binding_keys:
             bind(s.exchange, s.name, key)
+    users = tuple(users)
     return {
         "vhosts": [{"name": vhost}],
+        "users": [
+            {
+                "name": u.name,
+                "password_hash": "",
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": [u.tags] if u.tags else [],
+            }
+            for u in users
+        ],
+        "permissions": [
+            {
+                "user": u.name,
+                "vhost": vhost,
+                "configure": u.configure,
+                "write": u.write,
+                "read": u.read,
+            }
+            for u in users
+        ],
+        "topic_permissions": [
+            {"user": u.name, "vhost": vhost, "exchange": exchange, "write": pattern, "read": ".*"}
+            for u in users
+            for exchange, pattern in u.topic_write
+        ],
         "exchanges": exchanges,
         "queues": queues,
         "bindings": bindings,

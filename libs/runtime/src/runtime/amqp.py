@@ -86,3 +86,25 @@ class AmqpPublisher:
             routing_key=message.routing_key,
             mandatory=True,
         )
+
+
+class PublisherPerProducer:
+    """Publishes each message with its producer's own broker user, so the broker's topic
+    permissions (a förvaltning may only publish ``<its code>.*``) hold for the relay too.
+    Producers without their own URL use the default connection."""
+
+    def __init__(self, default_url: str, urls_by_producer: dict[str, str]) -> None:
+        self._default = AmqpPublisher(default_url)
+        self._by_producer = {code: AmqpPublisher(url) for code, url in urls_by_producer.items()}
+
+    async def connect(self) -> None:
+        for publisher in (self._default, *self._by_producer.values()):
+            await publisher.connect()
+
+    async def close(self) -> None:
+        for publisher in (self._default, *self._by_producer.values()):
+            await publisher.close()
+
+    async def publish(self, message: OutboxMessage) -> None:
+        producer = message.routing_key.split(".", 1)[0]
+        await self._by_producer.get(producer, self._default).publish(message)

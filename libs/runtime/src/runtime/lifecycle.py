@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+import uvicorn
 
 
 def run_service(main: Callable[[], Awaitable[None]]) -> None:
@@ -19,3 +22,31 @@ def run_service(main: Callable[[], Awaitable[None]]) -> None:
             await task
 
     asyncio.run(supervised())
+
+
+async def serve_http(
+    app: Any, host: str, port: int, *, background: Sequence[Coroutine[Any, Any, None]] = ()
+) -> None:
+    """Serve ``app`` with uvicorn while ``background`` tasks (relay, consumers) run beside it.
+    uvicorn shuts down gracefully on SIGINT/SIGTERM; the background tasks are cancelled then.
+    If a background task fails, the server stops too, so the process exits and is restarted."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    )
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in background]
+
+    def stop_server(task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            server.should_exit = True
+
+    for task in tasks:
+        task.add_done_callback(stop_server)
+    try:
+        await server.serve()
+    finally:
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                raise result

@@ -102,8 +102,11 @@ class OutboxRelay:
                         pass  # a full, fully confirmed batch: there may be more, go on at once
                 except (OSError, asyncpg.PostgresError) as error:
                     log.warning("outbox relay pass failed, retrying", error=str(error))
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that races with its timeout, and the relay would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wake.wait()
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

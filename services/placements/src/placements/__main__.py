@@ -1,37 +1,42 @@
-"""Run the placements service: ``python -m placements``.
-
-So far this is the outbox relay (the HTTP API for the förvaltningar comes with its own issue).
-"""
+"""Run the placements service: ``python -m placements`` (HTTP API and outbox relay)."""
 
 from __future__ import annotations
 
 from contracts.topology import CITY_TOPOLOGY
+from placements.bootstrap import MIGRATIONS, build_api
 from placements.settings import PlacementsSettings
-from runtime.amqp import AmqpPublisher, declare
-from runtime.lifecycle import run_service
-from runtime.logging import configure_logging, get_logger
+from runtime.amqp import PublisherPerProducer, declare
+from runtime.lifecycle import run_service, serve_http
+from runtime.logging import configure_logging
 from runtime.outbox import OutboxRelay
-from runtime.postgres import create_pool, ensure_database, migrate, runtime_migrations
+from runtime.postgres import create_pool, ensure_database, migrate
 
 
 async def main() -> None:
     settings = PlacementsSettings()
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
-    log = get_logger("placements")
     database_url = settings.database_url.get_secret_value()
     amqp_url = settings.amqp_url.get_secret_value()
 
     await ensure_database(database_url)
     pool = await create_pool(database_url)
-    await migrate(pool, [runtime_migrations("outbox")])
+    await migrate(pool, MIGRATIONS)
     await declare(amqp_url, CITY_TOPOLOGY)
-    publisher = AmqpPublisher(amqp_url)
+    publisher = PublisherPerProducer(
+        amqp_url,
+        {code: url.get_secret_value() for code, url in settings.organisation_amqp_urls.items()},
+    )
     await publisher.connect()
-    log.info("outbox relay started")
+    relay = OutboxRelay(
+        pool, publisher, poll_interval=settings.outbox_poll_seconds, listen_dsn=database_url
+    )
     try:
-        await OutboxRelay(
-            pool, publisher, poll_interval=settings.outbox_poll_seconds, listen_dsn=database_url
-        ).run()
+        await serve_http(
+            build_api(settings, pool),
+            settings.http_host,
+            settings.http_port,
+            background=[relay.run()],
+        )
     finally:
         await publisher.close()
         await pool.close()

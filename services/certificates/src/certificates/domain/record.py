@@ -1,0 +1,385 @@
+"""The competence record (individuellt kompetensunderlag) of one placement, folded from events.
+
+:func:`build_record` is a pure function of the events it is given: the order they arrive in and
+how often each one arrives do not matter (DESIGN.md section 4). It answers either
+:class:`Ready` with the :class:`CompetenceRecord` a certificate is made from, or
+:class:`Waiting` saying what is still missing. A certificate may be built only when
+
+- a ``PlacementEnded`` is present,
+- every ``sequence`` from 1 up to the highest one seen (at least the end's) is present exactly
+  once (duplicates are recognised by ``event_id``), and
+- the participant's identity (``ParticipantIdentified``) is present.
+
+Two *different* events claiming the same sequence break the producer's guarantee; that raises
+:class:`ConflictingEvents` rather than guessing which one is true.
+
+Events numbered after the ``PlacementEnded`` (a correction after the end) are part of the
+record, and a gap among them keeps the record waiting too: a certificate never leaves out an
+event the service knows exists. If there is more than one ``PlacementEnded``, the latest by
+sequence wins, like every other "latest" in the record.
+
+The record holds the birth date, never the personnummer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, TypeVar
+
+from contracts.events import (
+    CERTIFICATE_EVENTS,
+    Envelope,
+    ModuleAssessed,
+    ParticipantIdentified,
+    PlacementEnded,
+    PlacementStarted,
+    PlacementUpdated,
+    ValueAddedRecorded,
+)
+from contracts.personnummer import Personnummer
+from contracts.reference import ReferenceData
+
+__all__ = [
+    "CompetenceRecord",
+    "ConflictingEvents",
+    "ModuleResult",
+    "Ready",
+    "RecordError",
+    "RecordState",
+    "ValueAddedItem",
+    "Waiting",
+    "build_record",
+]
+
+
+class RecordError(ValueError):
+    """The events of a placement cannot form a record (a producer bug, not a delay)."""
+
+
+class ConflictingEvents(RecordError):
+    """Two different events claim the same sequence (or the same ``event_id``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleResult:
+    """What the assessments of one module add up to."""
+
+    module: str
+    """Module code from the reference data, e.g. ``sprak``."""
+    first_level: str
+    latest_level: str
+    criteria_met: tuple[str, ...]
+    """Criterion codes met at the latest assessment."""
+    comment: str
+    """The supervisor's comment at the latest assessment (may be empty)."""
+    assessor_role: str
+    assessments: int
+    first_assessed_on: date
+    latest_assessed_on: date
+    progressed: bool
+    """True when the latest level is higher on the module's scale than the first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValueAddedItem:
+    """One realised mervärde, in the order it was recorded."""
+
+    beneficiary: Literal["workplace", "individual"]
+    category: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompetenceRecord:
+    """Everything a certificate of one ended placement says, and no personnummer."""
+
+    placement_id: uuid.UUID
+    producer: str
+    """Organisation code of the förvaltning the placement belongs to."""
+    participant_ref: str
+    """The city-wide pseudonym (HMAC of the personnummer), for the credential's identifier."""
+    given_name: str
+    family_name: str
+    birth_date: date
+    supervisor_name: str | None
+    placement_type: str
+    workplace_name: str
+    workplace_unit: str | None
+    role: str
+    tasks: tuple[str, ...]
+    employment_rate: int
+    """Percent of full time."""
+    start_date: date
+    planned_end_date: date
+    """The latest planned end (after any ``PlacementUpdated``)."""
+    end_date: date
+    outcome: str
+    value_added: tuple[ValueAddedItem, ...]
+    """Realised mervärde, in sequence order."""
+    modules: tuple[ModuleResult, ...]
+    """Assessed modules only, in catalogue order."""
+    last_sequence: int
+    """The highest sequence folded in; a later event means the record has changed."""
+
+    @property
+    def participant_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def module(self, code: str) -> ModuleResult | None:
+        """The result of module ``code``, or None when it was never assessed."""
+        return next((m for m in self.modules if m.module == code), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """The record is incomplete; no certificate yet."""
+
+    missing_sequences: tuple[int, ...]
+    """Sequences below the highest one seen that have not arrived (the first 1000)."""
+    reason: str
+    """For operators, e.g. ``missing sequences 3, 4; no identity``."""
+    ended: bool = False
+    has_identity: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """The record is complete; a certificate can be built from it."""
+
+    record: CompetenceRecord
+
+
+RecordState = Waiting | Ready
+
+_E = TypeVar("_E", bound=Envelope)
+_MAX_LISTED_MISSING = 1000
+
+_PLACEMENT_EVENT_TYPES = (
+    PlacementStarted,
+    PlacementUpdated,
+    ValueAddedRecorded,
+    ModuleAssessed,
+    PlacementEnded,
+)
+
+
+def build_record(
+    events: Iterable[Envelope],
+    reference: ReferenceData,
+    identities: Iterable[ParticipantIdentified] = (),
+) -> RecordState:
+    """Fold the events of one placement into its competence record.
+
+    ``events`` are the city-wide placement events in any order, duplicates allowed; they may
+    also contain the ``ParticipantIdentified`` events, which can be given separately as
+    ``identities`` instead. ``CertificateIssued``/``CertificateRevoked`` are numbered on their
+    own and are ignored. Raises :class:`RecordError` for events that cannot belong together
+    (other placements, conflicting sequences, unknown modules or levels).
+    """
+    by_sequence: dict[int, Envelope] = {}
+    seen: dict[uuid.UUID, Envelope] = {}
+    identity_events: dict[uuid.UUID, ParticipantIdentified] = {}
+    placement_id: uuid.UUID | None = None
+
+    def same_placement(event: Envelope) -> None:
+        nonlocal placement_id
+        if placement_id is None:
+            placement_id = event.placement_id
+        elif event.placement_id != placement_id:
+            raise RecordError(
+                f"events of two placements given together: {placement_id} and "
+                f"{event.placement_id} ({event.event_type} {event.event_id})"
+            )
+
+    for event in _chain(events, identities):
+        if isinstance(event, ParticipantIdentified):
+            same_placement(event)
+            _dedupe(identity_events, event)
+            continue
+        if isinstance(event, CERTIFICATE_EVENTS):
+            continue
+        if not isinstance(event, _PLACEMENT_EVENT_TYPES):
+            raise RecordError(f"not a placement event: {event.event_type} {event.event_id}")
+        same_placement(event)
+        if not _dedupe(seen, event):
+            continue
+        other = by_sequence.setdefault(event.sequence, event)
+        if other is not event:
+            raise ConflictingEvents(
+                f"placement {event.placement_id}: sequence {event.sequence} is claimed by "
+                f"{other.event_type} {other.event_id} and {event.event_type} {event.event_id}"
+            )
+
+    ends = [e for e in by_sequence.values() if isinstance(e, PlacementEnded)]
+    ended = max(ends, key=lambda e: e.sequence) if ends else None
+    highest = max(by_sequence, default=0)
+    missing_count = highest - len(by_sequence)
+    missing = tuple(
+        itertools.islice(
+            (s for s in range(1, highest + 1) if s not in by_sequence), _MAX_LISTED_MISSING
+        )
+    )
+    identity = max(
+        identity_events.values(),
+        key=lambda e: (e.sequence, e.occurred_at, str(e.event_id)),
+        default=None,
+    )
+
+    if missing or ended is None or identity is None:
+        problems: list[str] = []
+        if missing:
+            label = "missing sequences" if len(missing) > 1 else "missing sequence"
+            more = missing_count - len(missing)
+            problems.append(f"{label} {_ranges(missing)}" + (f" and {more} more" if more else ""))
+        if ended is None:
+            problems.append("not ended")
+        if identity is None:
+            problems.append("no identity")
+        return Waiting(
+            missing_sequences=missing,
+            reason="; ".join(problems),
+            ended=ended is not None,
+            has_identity=identity is not None,
+        )
+
+    return Ready(_fold(by_sequence, ended, identity, highest, reference))
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _chain(
+    events: Iterable[Envelope], identities: Iterable[ParticipantIdentified]
+) -> Iterable[Envelope]:
+    yield from events
+    yield from identities
+
+
+def _dedupe(seen: dict[uuid.UUID, _E], event: _E) -> bool:
+    """Remember ``event``; False when the same event (same ``event_id``) was seen before."""
+    known = seen.get(event.event_id)
+    if known is None:
+        seen[event.event_id] = event
+        return True
+    if known != event:
+        raise ConflictingEvents(
+            f"event_id {event.event_id} arrived twice with different content "
+            f"({known.event_type} sequence {known.sequence}, "
+            f"{event.event_type} sequence {event.sequence})"
+        )
+    return False
+
+
+def _ranges(numbers: tuple[int, ...]) -> str:
+    """``1, 3-5, 9`` for (1, 3, 4, 5, 9); ``numbers`` ascending."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for n in (*numbers[1:], None):
+        if n is not None and n == previous + 1:
+            previous = n
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if n is not None:
+            start = previous = n
+    return ", ".join(parts)
+
+
+def _fold(
+    by_sequence: Mapping[int, Envelope],
+    ended: PlacementEnded,
+    identity: ParticipantIdentified,
+    highest: int,
+    reference: ReferenceData,
+) -> CompetenceRecord:
+    ordered = [by_sequence[s] for s in range(1, highest + 1)]
+    starts = [e for e in ordered if isinstance(e, PlacementStarted)]
+    if len(starts) != 1:
+        raise RecordError(
+            f"placement {ended.placement_id} has {len(starts)} PlacementStarted events, "
+            "expected exactly one"
+        )
+    started = starts[0]
+    producers = {e.producer for e in ordered}
+    if len(producers) != 1:
+        raise RecordError(
+            f"placement {ended.placement_id} has events from several producers: "
+            + ", ".join(sorted(producers))
+        )
+
+    planned_end = started.payload.planned_end_date
+    value_added: list[ValueAddedItem] = []
+    assessments: dict[str, list[ModuleAssessed]] = {}
+    for event in ordered:
+        if isinstance(event, PlacementUpdated):
+            planned_end = event.payload.planned_end_date
+        elif isinstance(event, ValueAddedRecorded) and event.payload.stage == "realised":
+            item = event.payload.value_added
+            value_added.append(ValueAddedItem(item.beneficiary, item.category, item.description))
+        elif isinstance(event, ModuleAssessed):
+            assessments.setdefault(event.payload.module, []).append(event)
+
+    unknown = sorted(set(assessments) - {m.code for m in reference.modules})
+    if unknown:
+        raise RecordError(
+            f"placement {ended.placement_id} assesses module(s) not in the catalogue: "
+            + ", ".join(unknown)
+        )
+    modules = tuple(
+        _module_result(module.code, assessments[module.code], reference)
+        for module in reference.modules
+        if module.code in assessments
+    )
+
+    payload = started.payload
+    person = identity.payload
+    return CompetenceRecord(
+        placement_id=started.placement_id,
+        producer=started.producer,
+        participant_ref=payload.participant_ref,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        birth_date=Personnummer.parse(person.personnummer, check_digit=False).birth_date,
+        supervisor_name=person.supervisor_name,
+        placement_type=payload.placement_type,
+        workplace_name=payload.workplace.name,
+        workplace_unit=payload.workplace.unit,
+        role=payload.role,
+        tasks=tuple(payload.tasks),
+        employment_rate=payload.employment_rate,
+        start_date=payload.start_date,
+        planned_end_date=planned_end,
+        end_date=ended.payload.end_date,
+        outcome=ended.payload.outcome,
+        value_added=tuple(value_added),
+        modules=modules,
+        last_sequence=highest,
+    )
+
+
+def _module_result(
+    code: str, events: list[ModuleAssessed], reference: ReferenceData
+) -> ModuleResult:
+    events = sorted(events, key=lambda e: (e.payload.assessed_on, e.sequence))
+    first, latest = events[0], events[-1]
+    try:
+        indices = [reference.level_index(code, e.payload.level) for e in (first, latest)]
+        for event in events[1:-1]:
+            reference.level_index(code, event.payload.level)
+    except KeyError as exc:
+        raise RecordError(f"placement {first.placement_id}: {exc.args[0]}") from None
+    return ModuleResult(
+        module=code,
+        first_level=first.payload.level,
+        latest_level=latest.payload.level,
+        criteria_met=tuple(latest.payload.criteria_met),
+        comment=latest.payload.comment,
+        assessor_role=latest.payload.assessor_role,
+        assessments=len(events),
+        first_assessed_on=first.payload.assessed_on,
+        latest_assessed_on=latest.payload.assessed_on,
+        progressed=indices[1] > indices[0],
+    )

@@ -1,0 +1,170 @@
+"""Placements in PostgreSQL: the aggregate as JSON, plus the columns the list filters on."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+from pydantic import TypeAdapter
+
+from contracts.events import IDENTITY_EVENTS, Envelope
+from placements.domain.errors import PlacementNotFound
+from placements.domain.model import Placement
+
+_PLACEMENT = TypeAdapter(Placement)
+
+
+def _dump(placement: Placement) -> str:
+    data = _PLACEMENT.dump_python(placement, mode="json")
+    data.pop("events", None)
+    return json.dumps(data)
+
+
+def _load(data: str) -> Placement:
+    return _PLACEMENT.validate_json(data)
+
+
+@dataclass(frozen=True)
+class PlacementFilter:
+    status: str | None = None
+    placement_type: str | None = None
+    workplace: str | None = None
+    active_from: date | None = None  # active at some time within [active_from, active_to]
+    active_to: date | None = None
+    after: int | None = None  # keyset cursor: registration number of the last item seen
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    sequence: int
+    event_id: uuid.UUID
+    event_type: str
+    occurred_at: Any
+    correlation_id: str
+    payload: dict[str, Any]
+
+
+class PostgresPlacementRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self.seen: dict[uuid.UUID, Placement] = {}
+        self._new: set[uuid.UUID] = set()
+
+    def add(self, placement: Placement) -> None:
+        self.seen[placement.id] = placement
+        self._new.add(placement.id)
+
+    async def get(
+        self, organisation: str, placement_id: uuid.UUID, *, lock: bool = True
+    ) -> Placement:
+        """Load, locked by default: concurrent commands on one placement queue up, so their
+        sequences never collide. Another förvaltning's placement is not found."""
+        data = await self._conn.fetchval(
+            "SELECT data FROM placements WHERE id = $1 AND organisation = $2"
+            + (" FOR UPDATE" if lock else ""),
+            placement_id,
+            organisation,
+        )
+        if data is None:
+            raise PlacementNotFound(placement_id)
+        placement = _load(data)
+        self.seen[placement.id] = placement
+        return placement
+
+    async def save_changed(self) -> None:
+        """Write every placement that emitted events in this unit of work."""
+        for placement in self.seen.values():
+            if not placement.events:
+                continue
+            if placement.id in self._new:
+                await self._conn.execute(
+                    """INSERT INTO placements (id, organisation, status, placement_type,
+                           workplace, start_date, planned_end_date, end_date, sequence, data)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)""",
+                    *self._columns(placement),
+                )
+            else:
+                await self._conn.execute(
+                    """UPDATE placements SET organisation = $2, status = $3, placement_type = $4,
+                           workplace = $5, start_date = $6, planned_end_date = $7, end_date = $8,
+                           sequence = $9, data = $10::jsonb, updated_at = now()
+                       WHERE id = $1""",
+                    *self._columns(placement),
+                )
+        self._new.clear()
+
+    async def record_history(self, events: list[Envelope]) -> None:
+        await self._conn.executemany(
+            """INSERT INTO placement_events (placement_id, sequence, event_id, event_type,
+                   occurred_at, correlation_id, payload)
+               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)""",
+            [
+                (
+                    e.placement_id,
+                    e.sequence,
+                    e.event_id,
+                    e.event_type,
+                    e.occurred_at,
+                    e.correlation_id,
+                    json.dumps(e.model_dump(mode="json")["payload"]),
+                )
+                for e in events
+                if type(e) not in IDENTITY_EVENTS  # identity stays in the aggregate only
+            ],
+        )
+
+    async def history(self, placement_id: uuid.UUID) -> list[HistoryEntry]:
+        rows = await self._conn.fetch(
+            """SELECT sequence, event_id, event_type, occurred_at, correlation_id, payload
+                 FROM placement_events WHERE placement_id = $1 ORDER BY sequence""",
+            placement_id,
+        )
+        return [HistoryEntry(**{**r, "payload": json.loads(r["payload"])}) for r in rows]
+
+    async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
+        conditions: list[str] = ["organisation = $1"]
+        args: list[object] = [organisation]
+
+        def where(sql: str, value: object) -> None:
+            args.append(value)
+            conditions.append(sql.format(f"${len(args)}"))
+
+        if query.status:
+            where("status = {}", query.status)
+        if query.placement_type:
+            where("placement_type = {}", query.placement_type)
+        if query.workplace:
+            where("workplace ILIKE {}", f"%{query.workplace}%")
+        if query.active_to:
+            where("start_date <= {}", query.active_to)
+        if query.active_from:
+            where("coalesce(end_date, planned_end_date) >= {}", query.active_from)
+        if query.after is not None:
+            where("registration > {}", query.after)
+        args.append(query.limit)
+        rows = await self._conn.fetch(
+            f"""SELECT registration, data FROM placements WHERE {" AND ".join(conditions)}
+                 ORDER BY registration LIMIT ${len(args)}""",
+            *args,
+        )
+        return [(r["registration"], _load(r["data"])) for r in rows]
+
+    @staticmethod
+    def _columns(p: Placement) -> tuple[object, ...]:
+        return (
+            p.id,
+            p.organisation,
+            p.status,
+            p.terms.placement_type,
+            p.terms.workplace.name,
+            p.terms.start_date,
+            p.terms.planned_end_date,
+            p.end_date,
+            p.sequence,
+            _dump(p),
+        )

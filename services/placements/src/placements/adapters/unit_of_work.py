@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import asyncpg
+
+from contracts.events import Envelope
+from placements.adapters.idempotency import PostgresIdempotencyStore
+from placements.adapters.repository import PostgresPlacementRepository
+from runtime.unit_of_work import PostgresUnitOfWork
+
+
+class PlacementsUnitOfWork(PostgresUnitOfWork):
+    placements: PostgresPlacementRepository
+    idempotency: PostgresIdempotencyStore
+
+    def _open(self, conn: asyncpg.Connection) -> None:
+        self.placements = PostgresPlacementRepository(conn)
+        self.idempotency = PostgresIdempotencyStore(conn)
+
+    async def _collect_events(self) -> list[Envelope]:
+        await self.placements.save_changed()
+        events: list[Envelope] = []
+        for placement in self.placements.seen.values():
+            events.extend(placement.events)
+            placement.events.clear()
+        await self.placements.record_history(events)
+        return events

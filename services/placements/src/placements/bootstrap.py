@@ -1,0 +1,42 @@
+"""Wire the placements service: database, reference data, credentials, API and relay."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import asyncpg
+from fastapi import FastAPI
+
+from contracts.reference import load_reference_data
+from placements.adapters.unit_of_work import PlacementsUnitOfWork
+from placements.api.app import Dependencies, create_app
+from placements.api.auth import Clients
+from placements.service.handlers import Context
+from placements.settings import PlacementsSettings
+from runtime.postgres import MigrationSource, runtime_migrations
+
+MIGRATIONS = [
+    runtime_migrations("outbox"),
+    MigrationSource("placements", files("placements") / "migrations"),
+]
+
+
+class MissingSecret(RuntimeError):
+    pass
+
+
+def build_api(settings: PlacementsSettings, pool: asyncpg.Pool) -> FastAPI:
+    if settings.pseudonym_key is None:
+        raise MissingSecret(
+            "PLACEMENTS_PSEUDONYM_KEY is not set: the city-wide pseudonym key is required"
+        )
+    return create_app(
+        Dependencies(
+            unit_of_work=lambda: PlacementsUnitOfWork(pool),
+            context=Context(
+                reference=load_reference_data(),
+                pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+            ),
+            clients=Clients(settings.clients),
+        )
+    )

@@ -1,0 +1,132 @@
+"""Use cases: load, ask the aggregate, commit. Events leave with the commit (outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from contracts.events import Workplace
+from contracts.personnummer import Personnummer
+from contracts.reference import ReferenceData
+from placements.domain.model import (
+    Assessment,
+    Participant,
+    Placement,
+    Supervisor,
+    Terms,
+    ValueAddedEntry,
+)
+from placements.domain.pseudonym import participant_ref
+from placements.service import commands
+
+
+class PlacementRepository(Protocol):
+    def add(self, placement: Placement) -> None: ...
+
+    async def get(self, organisation: str, placement_id: uuid.UUID) -> Placement: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def placements(self) -> PlacementRepository: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every use case needs besides the unit of work."""
+
+    reference: ReferenceData
+    pseudonym_key: bytes
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks, and the trace id of the user action."""
+
+    organisation: str
+    correlation_id: str
+
+
+async def register_placement(
+    uow: UnitOfWork, ctx: Context, req: Request, cmd: commands.RegisterPlacement
+) -> Placement:
+    personnummer = Personnummer(cmd.participant.personnummer)  # normalised by the command
+    placement = Placement.register(
+        organisation=req.organisation,
+        participant=Participant(
+            personnummer, cmd.participant.given_name, cmd.participant.family_name
+        ),
+        participant_ref=participant_ref(ctx.pseudonym_key, personnummer),
+        supervisor=Supervisor(cmd.supervisor.name, cmd.supervisor.email, cmd.supervisor.phone),
+        terms=Terms(
+            placement_type=cmd.placement_type,
+            workplace=Workplace.model_validate(cmd.workplace.model_dump()),
+            role=cmd.role,
+            tasks=tuple(cmd.tasks),
+            employment_rate=cmd.employment_rate,
+            start_date=cmd.start_date,
+            planned_end_date=cmd.planned_end_date,
+        ),
+        planned_value_added=[
+            ValueAddedEntry("planned", v.beneficiary, v.category, v.description)
+            for v in cmd.planned_value_added
+        ],
+        reference=ctx.reference,
+        correlation_id=req.correlation_id,
+    )
+    uow.placements.add(placement)
+    return placement
+
+
+async def change_planned_end(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    cmd: commands.ChangePlannedEnd,
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    placement.change_planned_end(cmd.planned_end_date, cmd.reason, req.correlation_id)
+    return placement
+
+
+async def record_value_added(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    cmd: commands.RecordValueAdded,
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    entry = ValueAddedEntry(cmd.stage, cmd.beneficiary, cmd.category, cmd.description)
+    placement.record_value_added(entry, ctx.reference, req.correlation_id)
+    return placement
+
+
+async def assess_module(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    cmd: commands.AssessModule,
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    assessment = Assessment(
+        module=cmd.module,
+        level=cmd.level,
+        criteria_met=tuple(cmd.criteria_met),
+        assessed_on=cmd.assessed_on,
+        assessor=cmd.assessor,
+        comment=cmd.comment,
+    )
+    placement.assess_module(assessment, ctx.reference, req.correlation_id)
+    return placement
+
+
+async def end_placement(
+    uow: UnitOfWork, ctx: Context, req: Request, placement_id: uuid.UUID, cmd: commands.EndPlacement
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    placement.end(cmd.end_date, cmd.outcome, ctx.reference, req.correlation_id)
+    return placement
