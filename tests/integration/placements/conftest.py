@@ -18,10 +18,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, IDENTITY_EXCHANGE, ConsumerQueue
-from placements.api.auth import token_hash
 from placements.bootstrap import MIGRATIONS, build_api
 from placements.settings import PlacementsSettings
 from runtime.amqp import AmqpPublisher, declare
+from runtime.http_auth import token_hash
 from runtime.outbox import OutboxRelay, outbox_backlog
 from runtime.postgres import create_pool, migrate
 from tests.support import drain, eventually

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from contracts.reference import load_reference_data
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
 from placements.api.app import Dependencies, create_app
-from placements.api.auth import Clients
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
+from runtime.http_auth import Clients
 from runtime.postgres import MigrationSource, runtime_migrations
 
 MIGRATIONS = [

@@ -25,11 +25,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from placements.adapters.idempotency import StoredResponse
 from placements.adapters.repository import PlacementFilter
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
-from placements.api.auth import Clients
 from placements.api.schemas import PlacementOut, PlacementPage
 from placements.domain.errors import PlacementNotFound, RuleViolation
 from placements.domain.model import Placement
 from placements.service import commands, handlers
+from runtime.http_auth import Clients
 
 CORRELATION_HEADER = "X-Correlation-ID"
 

@@ -1,4 +1,4 @@
-"""Bearer tokens per förvaltning. Only SHA-256 hashes of the tokens are configured: the tokens
+"""Bearer tokens per förvaltning, for every service's HTTP API. Only SHA-256 hashes of the tokens are configured: the tokens
 are long random strings, so a fast hash is enough and a leaked configuration reveals none."""
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ def token_hash(token: str) -> str:
 
 
 class Clients:
+    """Who may call: organisation code by token hash. Several hashes per organisation allow
+    rotating a token without downtime."""
+
     def __init__(self, hashes_by_organisation: Mapping[str, list[str]]) -> None:
         self._organisation_by_hash = {
             h.lower(): organisation
