@@ -1,5 +1,7 @@
-"""Bearer tokens per förvaltning, for every service's HTTP API. Only SHA-256 hashes of the tokens are configured: the tokens
-are long random strings, so a fast hash is enough and a leaked configuration reveals none."""
+"""Bearer tokens per förvaltning, for every service's HTTP API.
+
+Only SHA-256 hashes of the tokens are configured: the tokens are long random strings, so a
+fast hash is enough, and a leaked configuration reveals none."""
 
 from __future__ import annotations
 
