@@ -9,7 +9,7 @@ import platform
 import sys
 from typing import Any
 
-from bench import idempotent_consumer, outbox_relay, raw_broker
+from bench import idempotent_consumer, outbox_relay, placements_api, raw_broker
 from bench.common import sandbox
 from runtime.logging import configure_logging
 
@@ -26,6 +26,8 @@ async def main() -> dict[str, Any]:
         relay = await outbox_relay.measure(box)
     async with sandbox() as box:
         consumer = await idempotent_consumer.measure(box)
+    async with sandbox() as box:
+        api = await placements_api.measure(box)
     relay["ratio_to_raw_publish"] = ratio(relay["rows_per_s"], raw["publish_per_s"])
     consumer["ratio_to_raw_consume"] = ratio(consumer["events_per_s"], raw["consume_per_s"])
     return {
@@ -36,6 +38,7 @@ async def main() -> dict[str, Any]:
         "raw_broker": raw,
         "outbox_relay": relay,
         "idempotent_consumer": consumer,
+        "placements_api": api,
     }
 
 

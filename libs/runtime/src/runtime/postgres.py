@@ -25,9 +25,20 @@ _MIGRATION_LOCK = 7_340_211  # arbitrary, constant advisory-lock key for migrati
 
 
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, reset=_roll_back_leftovers
+    )
     assert pool is not None
     return pool
+
+
+async def _roll_back_leftovers(conn: asyncpg.Connection) -> None:
+    """Replaces asyncpg's reset-on-release (RESET ALL, UNLISTEN *, …: one round trip per
+    release). Our pooled connections keep no session state: LISTEN runs on its own
+    connection and advisory locks are released where taken; only a transaction that a
+    cancelled task left open needs ending."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 def _with_database(dsn: str, database: str) -> str:

@@ -27,8 +27,10 @@ async def main() -> None:
         {code: url.get_secret_value() for code, url in settings.organisation_amqp_urls.items()},
     )
     await publisher.connect()
+    # The relay has connections of its own, so it never queues behind API requests.
+    relay_pool = await create_pool(database_url, min_size=1, max_size=2)
     relay = OutboxRelay(
-        pool, publisher, poll_interval=settings.outbox_poll_seconds, listen_dsn=database_url
+        relay_pool, publisher, poll_interval=settings.outbox_poll_seconds, listen_dsn=database_url
     )
     try:
         await serve_http(
@@ -39,6 +41,7 @@ async def main() -> None:
         )
     finally:
         await publisher.close()
+        await relay_pool.close()
         await pool.close()
 
 

@@ -1,0 +1,181 @@
+"""Placement commands per second through real HTTP against the service process as it runs in
+production (``python -m placements``: API and relay), outbox included; and the relay's lag
+from commit to confirmed publish. The clients run in this process, the service in its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import socket
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from bench.common import Sandbox, per_second
+from runtime.http_auth import token_hash
+from runtime.outbox import outbox_backlog
+from tools.samples import personnummer
+
+PLACEMENTS = int(os.environ.get("BENCH_PLACEMENTS", "500"))
+CLIENTS = 16  # concurrent förvaltning systems
+
+
+def registration(i: int) -> dict[str, Any]:
+    return {
+        "participant": {
+            "personnummer": personnummer("19880412", f"{i % 1000:03d}"),
+            "given_name": "Bench",
+            "family_name": f"Person {i}",
+        },
+        "workplace": {"name": "Stadsbiblioteket"},
+        "supervisor": {"name": "Handledare"},
+        "placement_type": "extratjanst",
+        "role": "Biblioteksassistent",
+        "tasks": ["Låna ut böcker"],
+        "employment_rate": 75,
+        "start_date": "2026-01-12",
+        "planned_end_date": "2026-12-31",
+    }
+
+
+async def life_of_a_placement(client: httpx.AsyncClient, i: int) -> int:
+    """Four commands: register, assess, record mervärde, end."""
+    created = await client.post("/placements", json=registration(i))
+    created.raise_for_status()
+    url = f"/placements/{created.json()['id']}"
+    for path, body in (
+        (
+            "assessments",
+            {
+                "module": "sprak",
+                "level": "B1",
+                "assessed_on": "2026-03-01",
+                "assessor": "handledare",
+            },
+        ),
+        ("value-added", {"beneficiary": "individual", "category": "arbetslivserfarenhet"}),
+        ("end", {"end_date": "2026-12-31", "outcome": "A"}),
+    ):
+        (await client.post(f"{url}/{path}", json=body)).raise_for_status()
+    return 4
+
+
+async def start_service(box: Sandbox, token: str) -> asyncio.subprocess.Process:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PLACEMENTS_AMQP_URL": box.amqp_url,
+        "PLACEMENTS_DATABASE_URL": box.database_url,
+        "PLACEMENTS_PSEUDONYM_KEY": "bench",
+        "PLACEMENTS_CLIENTS": json.dumps({"sf": [token_hash(token)]}),
+        "PLACEMENTS_HTTP_PORT": str(port),
+        "PLACEMENTS_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "placements", env=env)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/health")).status_code == 200:
+                    process.port = port  # type: ignore[attr-defined]
+                    return process
+            await asyncio.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the placements service did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def measure(box: Sandbox) -> dict[str, Any]:
+    token = secrets.token_urlsafe(32)
+    service = await start_service(box, token)
+    port: int = service.port  # type: ignore[attr-defined]
+    try:
+        # Saturated: as fast as 16 clients can go. Then paced at a quarter of that rate, to
+        # see the relay's lag when the service is not also busy with a full backlog.
+        saturated = await drive(port, token, range(PLACEMENTS), rate=None)
+        paced_from = await database_now(box)
+        paced = await drive(
+            port,
+            token,
+            range(PLACEMENTS, PLACEMENTS + PLACEMENTS // 4),
+            rate=saturated["commands_per_s"] / 4,
+        )
+        await outbox_drained(box)
+    finally:
+        service.terminate()
+        await service.wait()
+    return {
+        "placements": PLACEMENTS,
+        "concurrent_clients": CLIENTS,
+        "saturated": {**saturated, "relay_lag_ms": await relay_lag(box, until=paced_from)},
+        "paced": {**paced, "relay_lag_ms": await relay_lag(box, since=paced_from)},
+    }
+
+
+async def drive(port: int, token: str, placements: range, rate: float | None) -> dict[str, Any]:
+    """Run the placements' lives from CLIENTS concurrent clients; ``rate`` caps commands/s."""
+    pending = list(placements)
+    interval = 4 / rate if rate else 0.0  # one life is four commands
+
+    async def client_loop() -> int:
+        done = 0
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ) as client:
+            while pending:
+                started = time.perf_counter()
+                done += await life_of_a_placement(client, pending.pop())
+                await asyncio.sleep(max(0.0, interval * CLIENTS - (time.perf_counter() - started)))
+        return done
+
+    started = time.perf_counter()
+    commands = sum(await asyncio.gather(*(client_loop() for _ in range(CLIENTS))))
+    return {
+        "commands": commands,
+        "commands_per_s": per_second(commands, time.perf_counter() - started),
+    }
+
+
+async def database_now(box: Sandbox) -> datetime:
+    async with box.pool.acquire() as conn:
+        now: datetime = await conn.fetchval("SELECT clock_timestamp()")
+        return now
+
+
+async def outbox_drained(box: Sandbox) -> None:
+    while True:
+        async with box.pool.acquire() as conn:
+            if (await outbox_backlog(conn))[0] == 0:
+                return
+        await asyncio.sleep(0.05)
+
+
+async def relay_lag(
+    box: Sandbox, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, float]:
+    """Percentiles of commit (row insert) to broker confirm (row marked), in milliseconds."""
+    async with box.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            """SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50,
+                      percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99
+                 FROM (SELECT extract(epoch FROM published_at - created_at) * 1000 AS lag
+                         FROM outbox
+                        WHERE created_at >= coalesce($1, '-infinity'::timestamptz)
+                          AND created_at < coalesce($2, 'infinity'::timestamptz)) AS lags""",
+            since,
+            until,
+        )
+    assert row is not None
+    return {"p50": round(float(row["p50"]), 1), "p99": round(float(row["p99"]), 1)}
