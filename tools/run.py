@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from urllib.parse import quote
 
+from contracts.organisations import load_register
+from contracts.topology import CITY_TOPOLOGY, broker_users, publisher_user_name
+from runtime.amqp import declare
+from runtime.http_auth import token_hash
+from tools.broker_admin import provision_users
+from tools.demo_secrets import DemoSecrets, load_or_create
 from tools.sandbox import AMQP_HOST, AMQP_PASSWORD, AMQP_USER, MANAGEMENT_URL, management
 
 VHOST = os.environ.get("CITY_VHOST", "city")
 POSTGRES = os.environ.get("CITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+PLACEMENTS_PORT = 8001
 
-SERVICES = {
-    "placements": [sys.executable, "-m", "placements"],
+
+def amqp_url(user: str, password: str) -> str:
+    return f"amqp://{quote(user, safe='')}:{quote(password, safe='')}@{AMQP_HOST}/{VHOST}"
+
+
+def placements_environment(demo: DemoSecrets) -> dict[str, str]:
+    return {
+        "PLACEMENTS_PSEUDONYM_KEY": demo.pseudonym_key,
+        "PLACEMENTS_HTTP_PORT": str(PLACEMENTS_PORT),
+        "PLACEMENTS_CLIENTS": json.dumps(
+            {code: [token_hash(token)] for code, token in demo.tokens.items()}
+        ),
+        "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
+            {
+                code: amqp_url(
+                    publisher_user_name(code), demo.broker_passwords[publisher_user_name(code)]
+                )
+                for code in demo.tokens
+            }
+        ),
+    }
+
+
+SERVICES: dict[str, Callable[[DemoSecrets], dict[str, str]]] = {
+    "placements": placements_environment,
 }
 
 
-async def ensure_vhost() -> None:
+async def prepare_broker(demo: DemoSecrets) -> None:
+    """The vhost, the topology, and a broker user per förvaltning and service."""
     async with management() as api:
         (await api.put(f"/api/vhosts/{VHOST}")).raise_for_status()
         (
@@ -27,28 +60,37 @@ async def ensure_vhost() -> None:
                 json={"configure": ".*", "write": ".*", "read": ".*"},
             )
         ).raise_for_status()
+        organisations = [a.code for a in load_register().administrations]
+        await provision_users(api, VHOST, broker_users(organisations), demo.broker_passwords)
+    await declare(amqp_url(AMQP_USER, AMQP_PASSWORD), CITY_TOPOLOGY)
 
 
-def service_environment(name: str) -> dict[str, str]:
+def environment(name: str, demo: DemoSecrets) -> dict[str, str]:
     prefix = name.upper()
     return {
         **os.environ,
-        f"{prefix}_AMQP_URL": f"amqp://{AMQP_USER}:{AMQP_PASSWORD}@{AMQP_HOST}/{VHOST}",
+        f"{prefix}_AMQP_URL": amqp_url(AMQP_USER, AMQP_PASSWORD),
         f"{prefix}_DATABASE_URL": f"{POSTGRES}/{name}",
         f"{prefix}_LOG_JSON": os.environ.get("LOG_JSON", "false"),
+        **SERVICES[name](demo),
     }
 
 
 async def main() -> int:
-    await ensure_vhost()
+    demo = load_or_create()
+    await prepare_broker(demo)
     processes = {
-        name: await asyncio.create_subprocess_exec(*command, env=service_environment(name))
-        for name, command in SERVICES.items()
+        name: await asyncio.create_subprocess_exec(
+            sys.executable, "-m", name, env=environment(name, demo)
+        )
+        for name in SERVICES
     }
+    example = next(iter(demo.tokens.items()))
     print(
         "\nThe city is running. Ctrl-C stops it.\n"
+        f"  Placements API docs  http://127.0.0.1:{PLACEMENTS_PORT}/docs\n"
         f"  RabbitMQ management  {MANAGEMENT_URL}/#/queues/{VHOST}  ({AMQP_USER}/{AMQP_PASSWORD})\n"
-        f"  Services             {', '.join(processes)}\n",
+        f"  Demo credentials     var/demo-secrets.json (e.g. {example[0]}: Bearer {example[1]})\n",
         flush=True,
     )
     stop = asyncio.Event()

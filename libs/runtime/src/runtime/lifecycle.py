@@ -39,6 +39,7 @@ async def serve_http(
             host=host,
             port=port,
             loop="none",  # run on the loop run_service made
+            lifespan="off",  # start-up and shut-down live in the service's main()
             http="httptools",
             log_config=None,
             access_log=False,
