@@ -38,6 +38,7 @@ class Placements:
     tokens: dict[str, str]
     pool: asyncpg.Pool
     amqp_url: str
+    settings: PlacementsSettings
 
     def client(self, organisation: str | None = "sf", **headers: str) -> httpx.AsyncClient:
         if organisation is not None:
@@ -81,7 +82,7 @@ async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placemen
         OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url).run()
     )
     try:
-        yield Placements(build_api(settings, pool), tokens, pool, amqp_url)
+        yield Placements(build_api(settings, pool), tokens, pool, amqp_url, settings)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

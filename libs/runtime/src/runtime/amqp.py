@@ -67,6 +67,14 @@ class AmqpPublisher:
         self._connection = self._channel = None
         self._exchanges.clear()
 
+    async def ready(self) -> None:
+        if self._channel is None or self._channel.is_closed:
+            raise ConnectionError(f"no open channel to the broker for {self.user or 'default'}")
+
+    @property
+    def user(self) -> str:
+        return aio_pika.connection.make_url(self._url).user or ""
+
     async def publish(self, message: OutboxMessage) -> None:
         if self._channel is None:
             raise RuntimeError("AmqpPublisher.connect() was not called")
@@ -81,6 +89,7 @@ class AmqpPublisher:
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 message_id=str(message.event_id),
                 correlation_id=message.correlation_id,
+                timestamp=message.created_at,
                 type=message.event_type,
             ),
             routing_key=message.routing_key,
@@ -104,6 +113,10 @@ class PublisherPerProducer:
     async def close(self) -> None:
         for publisher in (self._default, *self._by_producer.values()):
             await publisher.close()
+
+    async def ready(self) -> None:
+        for publisher in (self._default, *self._by_producer.values()):
+            await publisher.ready()
 
     async def publish(self, message: OutboxMessage) -> None:
         producer = message.routing_key.split(".", 1)[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter(
     "events_consumed_total", "Events applied by a consumer.", ["queue", "event_type"]
@@ -25,4 +25,16 @@ OUTBOX_RELAY_LAG = Histogram(
     "outbox_relay_lag_seconds",
     "From the outbox row's insert to the broker's confirm.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+QUEUE_CONSUMERS = Gauge(
+    "queue_consumers", "Consumers on a queue, as the broker counts them.", ["queue"]
+)
+CONSUMER_REPAIRS = Counter(
+    "consumer_repairs_total",
+    "Subscribers restarted because their queue had no consumer.",
+    ["queue"],
+)
+OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet confirmed by the broker.")
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row (0 when empty)."
 )

@@ -27,7 +27,13 @@ import asyncpg
 from contracts.events import Envelope
 from contracts.topology import exchange_for
 from runtime.logging import get_logger
-from runtime.metrics import OUTBOX_PUBLISH_FAILED, OUTBOX_PUBLISHED, OUTBOX_RELAY_LAG
+from runtime.metrics import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISH_FAILED,
+    OUTBOX_PUBLISHED,
+    OUTBOX_RELAY_LAG,
+)
 
 log = get_logger(__name__)
 
@@ -205,3 +211,14 @@ async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float | None]:
     )
     assert row is not None
     return int(row["n"]), (float(row["age"]) if row["age"] is not None else None)
+
+
+async def monitor_outbox(pool: asyncpg.Pool, *, interval: float = 5.0) -> None:
+    """Keep the backlog gauges current for ``/metrics`` (alerts fire on old rows)."""
+    while True:
+        with contextlib.suppress(OSError, asyncpg.PostgresError):
+            async with pool.acquire() as conn:
+                backlog, age = await outbox_backlog(conn)
+            OUTBOX_BACKLOG.set(backlog)
+            OUTBOX_OLDEST_AGE.set(age or 0.0)
+        await asyncio.sleep(interval)

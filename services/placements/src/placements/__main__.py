@@ -8,7 +8,8 @@ from placements.settings import PlacementsSettings
 from runtime.amqp import PublisherPerProducer, declare
 from runtime.lifecycle import run_service, serve_http
 from runtime.logging import configure_logging
-from runtime.outbox import OutboxRelay
+from runtime.operations import database_check
+from runtime.outbox import OutboxRelay, monitor_outbox
 from runtime.postgres import create_pool, ensure_database, migrate
 
 
@@ -33,11 +34,12 @@ async def main() -> None:
         relay_pool, publisher, poll_interval=settings.outbox_poll_seconds, listen_dsn=database_url
     )
     try:
+        readiness = {"database": database_check(pool), "broker": publisher.ready}
         await serve_http(
-            build_api(settings, pool),
+            build_api(settings, pool, readiness),
             settings.http_host,
             settings.http_port,
-            background=[relay.run()],
+            background=[relay.run(), monitor_outbox(pool)],
         )
     finally:
         await publisher.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
 
 import asyncpg
@@ -13,6 +14,7 @@ from placements.api.app import Dependencies, create_app
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
 from runtime.http_auth import Clients
+from runtime.operations import Check, database_check
 from runtime.postgres import MigrationSource, runtime_migrations
 
 MIGRATIONS = [
@@ -25,7 +27,9 @@ class MissingSecret(RuntimeError):
     pass
 
 
-def build_api(settings: PlacementsSettings, pool: asyncpg.Pool) -> FastAPI:
+def build_api(
+    settings: PlacementsSettings, pool: asyncpg.Pool, readiness: Mapping[str, Check] | None = None
+) -> FastAPI:
     if settings.pseudonym_key is None:
         raise MissingSecret(
             "PLACEMENTS_PSEUDONYM_KEY is not set: the city-wide pseudonym key is required"
@@ -38,5 +42,6 @@ def build_api(settings: PlacementsSettings, pool: asyncpg.Pool) -> FastAPI:
                 pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
             ),
             clients=Clients(settings.clients),
+            readiness=readiness or {"database": database_check(pool)},
         )
     )

@@ -9,8 +9,8 @@ import base64
 import binascii
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -32,6 +32,7 @@ from placements.domain.errors import PlacementNotFound, RuleViolation
 from placements.domain.model import Placement
 from placements.service import commands, handlers
 from runtime.http_auth import Clients
+from runtime.operations import Check, operations_router
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -41,6 +42,7 @@ class Dependencies:
     unit_of_work: Callable[[], PlacementsUnitOfWork]
     context: handlers.Context
     clients: Clients
+    readiness: Mapping[str, Check] = field(default_factory=dict)
 
 
 class IdempotencyConflict(Exception):
@@ -279,10 +281,7 @@ def create_app(deps: Dependencies) -> FastAPI:
             history = await uow.placements.history(placement_id)
         return PlacementOut.of(placement, history)
 
-    @app.get("/health", tags=["operations"], summary="The process is alive")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.include_router(operations_router(deps.readiness))
     return app
 
 
