@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from urllib.parse import quote
+
+import httpx
 
 from contracts.organisations import load_register
 from contracts.topology import CITY_TOPOLOGY, broker_users, publisher_user_name
@@ -76,6 +80,25 @@ def environment(name: str, demo: DemoSecrets) -> dict[str, str]:
     }
 
 
+async def simulate_year() -> str:
+    """Once the placements API is ready, play the simulated city year against it (the
+    simulator's idempotency keys make a second ``make run`` add nothing)."""
+    url = f"http://127.0.0.1:{PLACEMENTS_PORT}"
+    async with httpx.AsyncClient(base_url=url) as client:
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/ready")).status_code == 200:
+                    break
+            await asyncio.sleep(0.5)
+    started = time.perf_counter()
+    simulator = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tools.simulator", "--url", url, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await simulator.communicate()
+    seconds = time.perf_counter() - started
+    return f"  Simulated year played in {seconds:.0f} s: {output.decode().strip()}"
+
+
 async def main() -> int:
     demo = load_or_create()
     await prepare_broker(demo)
@@ -85,6 +108,7 @@ async def main() -> int:
         )
         for name in SERVICES
     }
+    simulator = asyncio.create_task(simulate_year())
     example = next(iter(demo.tokens.items()))
     print(
         "\nThe city is running. Ctrl-C stops it.\n"
@@ -98,7 +122,9 @@ async def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     exited = [asyncio.create_task(p.wait()) for p in processes.values()]
+    simulator.add_done_callback(lambda task: task.cancelled() or print(task.result(), flush=True))
     await asyncio.wait([asyncio.create_task(stop.wait()), *exited], return_when="FIRST_COMPLETED")
+    simulator.cancel()
     for process in processes.values():
         if process.returncode is None:
             process.terminate()

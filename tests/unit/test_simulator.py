@@ -1,0 +1,45 @@
+"""The simulator's plan: deterministic, city-wide, and valid against the API's own rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from contracts.organisations import load_register
+from contracts.reference import load_reference_data
+from placements.service import commands
+from tools.simulator import plan_year
+
+REGISTER, REFERENCE = load_register(), load_reference_data()
+COMMANDS = {
+    "planned-end": commands.ChangePlannedEnd,
+    "assessments": commands.AssessModule,
+    "value-added": commands.RecordValueAdded,
+    "end": commands.EndPlacement,
+}
+
+
+def test_the_same_seed_gives_the_same_year_and_another_seed_another() -> None:
+    first = plan_year(7, 2026, 200, REGISTER, REFERENCE)
+    assert first == plan_year(7, 2026, 200, REGISTER, REFERENCE)
+    assert first != plan_year(8, 2026, 200, REGISTER, REFERENCE)
+
+
+def test_a_city_year_has_every_forvaltning_outcome_and_both_age_bands() -> None:
+    plans = plan_year(2026, 2026, 1500, REGISTER, REFERENCE)
+    assert len(plans) == 1500
+    assert {p.organisation for p in plans} == {a.code for a in REGISTER.administrations}
+    outcomes = Counter(c.body["outcome"] for p in plans for c in p.commands if c.path == "end")
+    assert set(outcomes) == {"A", "B", "C", "D", "E"}
+    starts = {p.registration["start_date"][:4] for p in plans}
+    assert starts == {"2025", "2026"}, "some placements cross into the year from the one before"
+    births = [int(p.registration["participant"]["personnummer"][:4]) for p in plans]
+    starts_year = [int(p.registration["start_date"][:4]) for p in plans]
+    ages = [s - b for s, b in zip(starts_year, births, strict=True)]
+    assert min(ages) <= 24 < max(ages)
+
+
+def test_every_planned_request_passes_the_api_validation() -> None:
+    for plan in plan_year(11, 2026, 300, REGISTER, REFERENCE):
+        commands.RegisterPlacement.model_validate(plan.registration)
+        for command in plan.commands:
+            COMMANDS[command.path].model_validate(command.body)
