@@ -20,6 +20,7 @@ run: install infra ## run the whole system locally (Ctrl-C stops it)
 	@$(RUN) python -m tools.run
 
 test: install infra ## run the whole test suite against the real broker and database
+	@scripts/ensure-test-tools.sh
 	@$(RUN) pytest $(PYTEST_ARGS)
 
 check: lint typecheck ## ruff and mypy
