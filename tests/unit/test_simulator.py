@@ -10,7 +10,7 @@ from placements.service import commands
 from tools.simulator import plan_year
 
 REGISTER, REFERENCE = load_register(), load_reference_data()
-COMMANDS = {
+COMMANDS: dict[str, type[commands.Command]] = {
     "planned-end": commands.ChangePlannedEnd,
     "assessments": commands.AssessModule,
     "value-added": commands.RecordValueAdded,

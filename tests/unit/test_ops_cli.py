@@ -1,0 +1,26 @@
+"""Every city-ops command explains itself."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from ops.cli import app
+
+COMMANDS = [
+    [],
+    ["queues"],
+    ["outbox"],
+    ["dead-letters"],
+    ["dead-letters", "list"],
+    ["dead-letters", "show"],
+    ["dead-letters", "replay"],
+    ["dead-letters", "purge"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "city-ops")
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
