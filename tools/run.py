@@ -1,4 +1,15 @@
-"""``make run``: the whole system on this machine. Ctrl-C stops every process cleanly."""
+"""The whole system, locally or in Docker Compose.
+
+    python -m tools.run              # make run: set up, start every service, play the year
+    python -m tools.run setup        # compose: demo secrets, broker vhost, users, topology
+    python -m tools.run launch NAME  # compose: start one service with its environment
+    python -m tools.run simulate     # compose: play the simulated year once the API is ready
+
+Where things are comes from the environment, with this machine's defaults:
+``CITY_AMQP_HOST``, ``CITY_MANAGEMENT_URL``, ``CITY_AMQP_USER``/``CITY_AMQP_PASSWORD`` (an
+administrator of the broker), ``CITY_POSTGRES_URL`` (``{service}`` is replaced by the
+service's name), ``CITY_BIND_HOST``.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +31,14 @@ from runtime.amqp import declare
 from runtime.http_auth import token_hash
 from tools.broker_admin import provision_users
 from tools.demo_secrets import DemoSecrets, load_or_create
-from tools.sandbox import AMQP_HOST, AMQP_PASSWORD, AMQP_USER, MANAGEMENT_URL, management
 
 VHOST = os.environ.get("CITY_VHOST", "city")
-POSTGRES = os.environ.get("CITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
-PLACEMENTS_PORT = 8001
+AMQP_HOST = os.environ.get("CITY_AMQP_HOST", "127.0.0.1:5672")
+MANAGEMENT_URL = os.environ.get("CITY_MANAGEMENT_URL", "http://127.0.0.1:15672")
+ADMIN = (os.environ.get("CITY_AMQP_USER", "guest"), os.environ.get("CITY_AMQP_PASSWORD", "guest"))
+POSTGRES = os.environ.get("CITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/{service}")
+BIND_HOST = os.environ.get("CITY_BIND_HOST", "127.0.0.1")
+PORTS = {"placements": 8001}
 
 
 def amqp_url(user: str, password: str) -> str:
@@ -32,19 +46,17 @@ def amqp_url(user: str, password: str) -> str:
 
 
 def placements_environment(demo: DemoSecrets) -> dict[str, str]:
+    def own_user(code: str) -> str:
+        user = publisher_user_name(code)
+        return amqp_url(user, demo.broker_passwords[user])
+
     return {
         "PLACEMENTS_PSEUDONYM_KEY": demo.pseudonym_key,
-        "PLACEMENTS_HTTP_PORT": str(PLACEMENTS_PORT),
         "PLACEMENTS_CLIENTS": json.dumps(
             {code: [token_hash(token)] for code, token in demo.tokens.items()}
         ),
         "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
-            {
-                code: amqp_url(
-                    publisher_user_name(code), demo.broker_passwords[publisher_user_name(code)]
-                )
-                for code in demo.tokens
-            }
+            {code: own_user(code) for code in demo.tokens}
         ),
     }
 
@@ -54,36 +66,39 @@ SERVICES: dict[str, Callable[[DemoSecrets], dict[str, str]]] = {
 }
 
 
-async def prepare_broker(demo: DemoSecrets) -> None:
-    """The vhost, the topology, and a broker user per förvaltning and service."""
-    async with management() as api:
-        (await api.put(f"/api/vhosts/{VHOST}")).raise_for_status()
-        (
-            await api.put(
-                f"/api/permissions/{VHOST}/{quote(AMQP_USER)}",
-                json={"configure": ".*", "write": ".*", "read": ".*"},
-            )
-        ).raise_for_status()
-        organisations = [a.code for a in load_register().administrations]
-        await provision_users(api, VHOST, broker_users(organisations), demo.broker_passwords)
-    await declare(amqp_url(AMQP_USER, AMQP_PASSWORD), CITY_TOPOLOGY)
-
-
 def environment(name: str, demo: DemoSecrets) -> dict[str, str]:
     prefix = name.upper()
     return {
         **os.environ,
-        f"{prefix}_AMQP_URL": amqp_url(AMQP_USER, AMQP_PASSWORD),
-        f"{prefix}_DATABASE_URL": f"{POSTGRES}/{name}",
+        f"{prefix}_AMQP_URL": amqp_url(*ADMIN),
+        f"{prefix}_DATABASE_URL": POSTGRES.format(service=name),
+        f"{prefix}_HTTP_HOST": BIND_HOST,
+        f"{prefix}_HTTP_PORT": str(PORTS[name]),
         f"{prefix}_LOG_JSON": os.environ.get("LOG_JSON", "false"),
         **SERVICES[name](demo),
     }
 
 
-async def simulate_year() -> str:
-    """Once the placements API is ready, play the simulated city year against it (the
-    simulator's idempotency keys make a second ``make run`` add nothing)."""
-    url = f"http://127.0.0.1:{PLACEMENTS_PORT}"
+async def setup() -> DemoSecrets:
+    """Demo secrets, the vhost, a broker user per förvaltning and service, the topology."""
+    demo = load_or_create()
+    async with httpx.AsyncClient(base_url=MANAGEMENT_URL, auth=ADMIN, timeout=30) as api:
+        (await api.put(f"/api/vhosts/{VHOST}")).raise_for_status()
+        (
+            await api.put(
+                f"/api/permissions/{VHOST}/{quote(ADMIN[0])}",
+                json={"configure": ".*", "write": ".*", "read": ".*"},
+            )
+        ).raise_for_status()
+        organisations = [a.code for a in load_register().administrations]
+        await provision_users(api, VHOST, broker_users(organisations), demo.broker_passwords)
+    await declare(amqp_url(*ADMIN), CITY_TOPOLOGY)
+    return demo
+
+
+async def simulate(url: str = f"http://127.0.0.1:{PORTS['placements']}") -> str:
+    """Once the placements API is ready, play the simulated city year against it (its
+    idempotency keys make a second run add nothing)."""
     async with httpx.AsyncClient(base_url=url) as client:
         while True:
             with contextlib.suppress(httpx.TransportError):
@@ -95,26 +110,25 @@ async def simulate_year() -> str:
         sys.executable, "-m", "tools.simulator", "--url", url, stdout=asyncio.subprocess.PIPE
     )
     output, _ = await simulator.communicate()
-    seconds = time.perf_counter() - started
-    return f"  Simulated year played in {seconds:.0f} s: {output.decode().strip()}"
+    return f"  Simulated year played in {time.perf_counter() - started:.0f} s: {output.decode()}"
 
 
-async def main() -> int:
-    demo = load_or_create()
-    await prepare_broker(demo)
+async def run_everything() -> int:
+    demo = await setup()
     processes = {
         name: await asyncio.create_subprocess_exec(
             sys.executable, "-m", name, env=environment(name, demo)
         )
         for name in SERVICES
     }
-    simulator = asyncio.create_task(simulate_year())
-    example = next(iter(demo.tokens.items()))
+    simulation = asyncio.create_task(simulate())
+    simulation.add_done_callback(lambda task: task.cancelled() or print(task.result(), flush=True))
+    organisation, token = next(iter(demo.tokens.items()))
     print(
         "\nThe city is running. Ctrl-C stops it.\n"
-        f"  Placements API docs  http://127.0.0.1:{PLACEMENTS_PORT}/docs\n"
-        f"  RabbitMQ management  {MANAGEMENT_URL}/#/queues/{VHOST}  ({AMQP_USER}/{AMQP_PASSWORD})\n"
-        f"  Demo credentials     var/demo-secrets.json (e.g. {example[0]}: Bearer {example[1]})\n",
+        f"  Placements API docs  http://127.0.0.1:{PORTS['placements']}/docs\n"
+        f"  RabbitMQ management  {MANAGEMENT_URL}/#/queues/{VHOST}  ({ADMIN[0]}/{ADMIN[1]})\n"
+        f"  Demo credentials     var/demo-secrets.json (e.g. {organisation}: Bearer {token})\n",
         flush=True,
     )
     stop = asyncio.Event()
@@ -122,9 +136,8 @@ async def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     exited = [asyncio.create_task(p.wait()) for p in processes.values()]
-    simulator.add_done_callback(lambda task: task.cancelled() or print(task.result(), flush=True))
     await asyncio.wait([asyncio.create_task(stop.wait()), *exited], return_when="FIRST_COMPLETED")
-    simulator.cancel()
+    simulation.cancel()
     for process in processes.values():
         if process.returncode is None:
             process.terminate()
@@ -133,5 +146,24 @@ async def main() -> int:
     return 0 if stop.is_set() else 1
 
 
+def main(argv: list[str]) -> int:
+    match argv:
+        case []:
+            return asyncio.run(run_everything())
+        case ["setup"]:
+            asyncio.run(setup())
+            return 0
+        case ["launch", name] if name in SERVICES:
+            os.execvpe(
+                sys.executable, [sys.executable, "-m", name], environment(name, load_or_create())
+            )
+        case ["simulate"]:
+            url = os.environ.get("CITY_PLACEMENTS_URL", f"http://placements:{PORTS['placements']}")
+            print(asyncio.run(simulate(url)), flush=True)
+            return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main(sys.argv[1:]))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import yaml
 
 from contracts.topology import CITY_TOPOLOGY
+from tools import run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,3 +38,20 @@ def test_every_consumer_queue_has_a_delivery_limit_and_a_dead_letter_queue() -> 
         assert spec.dead_letter_queue in queues
     for stream in CITY_TOPOLOGY.streams:
         assert queues[stream.name]["x-queue-type"] == "stream"
+
+
+def test_compose_commands_name_modules_and_services_that_exist() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, service in compose["services"].items():
+        command = service.get("command")
+        if not command or command[:2] != ["python", "-m"]:
+            continue
+        assert importlib.util.find_spec(command[2]) is not None, f"{name}: {command}"
+        if command[2:4] == ["tools.run", "launch"]:
+            assert command[4] in run.SERVICES, f"{name}: no such service {command[4]}"
+
+
+def test_every_service_port_in_compose_is_the_one_it_listens_on() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, port in run.PORTS.items():
+        assert f"{port}:{port}" in compose["services"][name]["ports"]
