@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from certificates.messaging import create_broker as certificates_broker
 from contracts.events import ALL_EVENTS
 from contracts.organisations import load_register
 from contracts.reference import reference_json_schema
@@ -40,7 +41,10 @@ def artefacts() -> dict[Path, str]:
         )
     files[ROOT / "contracts" / "schemas" / "reference-data.json"] = _json(reference_json_schema())
     files[ROOT / "contracts" / "asyncapi.json"] = _json(
-        asyncapi_document([placements_broker(DOC_BROKER_URL)], version=CONTRACTS_VERSION)
+        asyncapi_document(
+            [placements_broker(DOC_BROKER_URL), certificates_broker(DOC_BROKER_URL)],
+            version=CONTRACTS_VERSION,
+        )
     )
     organisations = [a.code for a in load_register().administrations]
     files[ROOT / "deploy" / "rabbitmq" / "definitions.json"] = _json(

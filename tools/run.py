@@ -38,7 +38,8 @@ MANAGEMENT_URL = os.environ.get("CITY_MANAGEMENT_URL", "http://127.0.0.1:15672")
 ADMIN = (os.environ.get("CITY_AMQP_USER", "guest"), os.environ.get("CITY_AMQP_PASSWORD", "guest"))
 POSTGRES = os.environ.get("CITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/{service}")
 BIND_HOST = os.environ.get("CITY_BIND_HOST", "127.0.0.1")
-PORTS = {"placements": 8001}
+PUBLIC_URL = os.environ.get("CITY_PUBLIC_URL", "http://127.0.0.1")  # as people's browsers see it
+PORTS = {"placements": 8001, "certificates": 8002}
 
 
 def amqp_url(user: str, password: str) -> str:
@@ -61,12 +62,27 @@ def placements_environment(demo: DemoSecrets) -> dict[str, str]:
     }
 
 
+def certificates_environment(demo: DemoSecrets) -> dict[str, str]:
+    return {
+        "CERTIFICATES_AMQP_URL": amqp_url("certificates", demo.broker_passwords["certificates"]),
+        "CERTIFICATES_DECLARE_TOPOLOGY": "false",  # least privilege: setup declared it
+        "CERTIFICATES_SIGNING_KEY": demo.signing_key_seed,
+        "CERTIFICATES_PUBLIC_BASE_URL": f"{PUBLIC_URL}:{PORTS['certificates']}",
+        "CERTIFICATES_CLIENTS": json.dumps(
+            {code: [token_hash(token)] for code, token in demo.tokens.items()}
+        ),
+        "CERTIFICATES_OPERATORS": json.dumps([token_hash(demo.admin_token)]),
+    }
+
+
 SERVICES: dict[str, Callable[[DemoSecrets], dict[str, str]]] = {
     "placements": placements_environment,
+    "certificates": certificates_environment,
 }
 
 
 def environment(name: str, demo: DemoSecrets) -> dict[str, str]:
+    """A service's environment: the defaults below, then what the service itself needs."""
     prefix = name.upper()
     return {
         **os.environ,
@@ -75,6 +91,7 @@ def environment(name: str, demo: DemoSecrets) -> dict[str, str]:
         f"{prefix}_HTTP_HOST": BIND_HOST,
         f"{prefix}_HTTP_PORT": str(PORTS[name]),
         f"{prefix}_LOG_JSON": os.environ.get("LOG_JSON", "false"),
+        f"{prefix}_LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         **SERVICES[name](demo),
     }
 
@@ -127,6 +144,8 @@ async def run_everything() -> int:
     print(
         "\nThe city is running. Ctrl-C stops it.\n"
         f"  Placements API docs  http://127.0.0.1:{PORTS['placements']}/docs\n"
+        f"  Certificates API     http://127.0.0.1:{PORTS['certificates']}/docs"
+        f"  (verify pages: /verify/<id>; /waiting with the admin token)\n"
         f"  RabbitMQ management  {MANAGEMENT_URL}/#/queues/{VHOST}  ({ADMIN[0]}/{ADMIN[1]})\n"
         f"  Demo credentials     var/demo-secrets.json (e.g. {organisation}: Bearer {token})\n",
         flush=True,

@@ -16,6 +16,8 @@ COMMANDS = [
     ["dead-letters", "show"],
     ["dead-letters", "replay"],
     ["dead-letters", "purge"],
+    ["certificates"],
+    ["certificates", "waiting"],
 ]
 
 

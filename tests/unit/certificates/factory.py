@@ -144,9 +144,12 @@ def complete_placement(
     given_name: str = "Amira",
     family_name: str = "Haddad Lindqvist",
     personnummer: str = PERSONNUMMER,
+    producer: str = "servicef",
 ) -> Placement:
     """A placement with every kind of event, three modules assessed, and its end."""
-    p = Placement(given_name=given_name, family_name=family_name, personnummer=personnummer)
+    p = Placement(
+        given_name=given_name, family_name=family_name, personnummer=personnummer, producer=producer
+    )
     p.start()
     p.assess("sprak", "A2", date(2026, 2, 20), "Förstår instruktioner.", ("sprak.horforstaelse",))
     p.assess("sociala-fardigheter", "2", date(2026, 2, 20), "Bra bemötande.")

@@ -10,6 +10,12 @@ from typing import Annotated, Any, TypeVar
 import asyncpg
 import typer
 
+from certificates.adapters.waiting import (
+    WaitingPlacement,
+    WaitingSummary,
+    waiting_placements,
+    waiting_summary,
+)
 from contracts.topology import CITY_TOPOLOGY
 from ops.broker import Broker
 from ops.settings import OpsSettings
@@ -20,6 +26,8 @@ T = TypeVar("T")
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 dead_letters = typer.Typer(help="List, show, replay or purge dead letters.", no_args_is_help=True)
 app.add_typer(dead_letters, name="dead-letters")
+certificates = typer.Typer(help="The certificates service's state.", no_args_is_help=True)
+app.add_typer(certificates, name="certificates")
 
 Queue = Annotated[
     str, typer.Argument(help="A dead-letter queue, e.g. certificates.identity.dead-letter")
@@ -176,6 +184,37 @@ def outbox() -> None:
             for r in failing
         ]
         typer.echo(table(["event id", "routing key", "attempts", "last error"], rows))
+
+
+@certificates.command("waiting")
+def certificates_waiting(
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this förvaltning's (organisation code).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many, longest waiting first.")] = 50,
+) -> None:
+    """Ended placements whose certificate waits for missing events, with how long and what
+    is missing."""
+
+    async def read() -> tuple[WaitingSummary, list[WaitingPlacement]]:
+        conn = await asyncpg.connect(OpsSettings().certificates_database_url.get_secret_value())
+        try:
+            async with conn.transaction(readonly=True):
+                summary = await waiting_summary(conn, organisation=organisation)
+                items = await waiting_placements(conn, organisation=organisation, limit=limit)
+        finally:
+            await conn.close()
+        return summary, items
+
+    summary, items = run(read())
+    typer.echo(f"waiting   {summary.count}")
+    typer.echo(f"oldest    {age(summary.oldest_age_seconds)}")
+    if items:
+        typer.echo("")
+        rows = [
+            [str(w.placement_id), w.organisation, age(w.age_seconds), w.reason[:60]] for w in items
+        ]
+        typer.echo(table(["placement", "förvaltning", "waiting", "what is missing"], rows))
 
 
 @app.callback()

@@ -5,27 +5,41 @@ request causes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CORRELATION_HEADER = "X-Correlation-ID"
 MAX_LENGTH = 128  # what the event envelope accepts
 
 
+class CorrelationMiddleware:
+    """Plain ASGI: Starlette's BaseHTTPMiddleware would cost a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(CORRELATION_HEADER, "")
+        correlation = given if 0 < len(given) <= MAX_LENGTH else str(uuid.uuid4())
+        scope.setdefault("state", {})["correlation_id"] = correlation
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = correlation
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation):
+            await self.app(scope, receive, send_with_header)
+
+
 def install_correlation_id(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def correlation(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get(CORRELATION_HEADER, "")
-        correlation_id = given if 0 < len(given) <= MAX_LENGTH else str(uuid.uuid4())
-        request.state.correlation_id = correlation_id
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-            response = await call_next(request)
-        response.headers[CORRELATION_HEADER] = correlation_id
-        return response
+    app.add_middleware(CorrelationMiddleware)
 
 
 def correlation_id(request: Request) -> str:

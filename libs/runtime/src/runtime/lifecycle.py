@@ -6,11 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import uvicorn
 import uvloop
+
+from runtime.outbox import OutboxRelay, Publisher
+from runtime.postgres import MigrationSource, create_pool, ensure_database, migrate
+from runtime.settings import ServiceSettings
 
 
 def run_service(main: Callable[[], Awaitable[None]]) -> None:
@@ -62,3 +68,34 @@ async def serve_http(
         for result in results:
             if isinstance(result, Exception):
                 raise result
+
+
+@asynccontextmanager
+async def service_database(
+    settings: ServiceSettings, migrations: Sequence[MigrationSource]
+) -> AsyncIterator[asyncpg.Pool]:
+    """The service's own database: created if missing, migrated, pooled."""
+    dsn = settings.database_url.get_secret_value()
+    await ensure_database(dsn)
+    pool = await create_pool(dsn)
+    try:
+        await migrate(pool, migrations)
+        yield pool
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def outbox_relay(
+    settings: ServiceSettings, publisher: Publisher
+) -> AsyncIterator[OutboxRelay]:
+    """A relay with connections of its own, so it never queues behind API requests or
+    consumers for one, woken by NOTIFY on a dedicated listening connection."""
+    dsn = settings.database_url.get_secret_value()
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    try:
+        yield OutboxRelay(
+            pool, publisher, poll_interval=settings.outbox_poll_seconds, listen_dsn=dsn
+        )
+    finally:
+        await pool.close()

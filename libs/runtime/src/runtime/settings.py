@@ -22,6 +22,11 @@ class ServiceSettings(BaseSettings):
         default=SecretStr("postgresql://postgres@127.0.0.1:5432/postgres"),
         description="PostgreSQL DSN of the service's own database (created if missing).",
     )
+    declare_topology: bool = Field(
+        default=True,
+        description="Declare the broker topology at start-up. Off where the service runs with "
+        "a least-privilege broker user and the topology is provisioned (definitions, setup).",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     outbox_poll_seconds: float = Field(

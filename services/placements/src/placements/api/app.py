@@ -15,14 +15,11 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import asyncpg
-import structlog
 from fastapi import Depends, FastAPI, Header, Query, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from placements.adapters.idempotency import StoredResponse
 from placements.adapters.repository import PlacementFilter
@@ -32,9 +29,8 @@ from placements.domain.errors import PlacementNotFound, RuleViolation
 from placements.domain.model import Placement
 from placements.service import commands, handlers
 from runtime.http_auth import Clients
+from runtime.http_correlation import install_correlation_id
 from runtime.operations import Check, operations_router
-
-CORRELATION_HEADER = "X-Correlation-ID"
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ def create_app(deps: Dependencies) -> FastAPI:
         ),
     ]
 
-    app.add_middleware(CorrelationMiddleware)
+    install_correlation_id(app)
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_: Request, error: RuleViolation) -> JSONResponse:
@@ -283,31 +279,6 @@ def create_app(deps: Dependencies) -> FastAPI:
 
     app.include_router(operations_router(deps.readiness))
     return app
-
-
-class CorrelationMiddleware:
-    """Takes ``X-Correlation-ID`` from the request (or makes one), binds it to the log lines
-    and the events of the request, and returns it. Plain ASGI: Starlette's BaseHTTPMiddleware
-    costs a task and a stream per request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = Headers(scope=scope).get(CORRELATION_HEADER, "")
-        correlation_id = given if 0 < len(given) <= 128 else str(uuid.uuid4())
-        scope.setdefault("state", {})["correlation_id"] = correlation_id
-
-        async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[CORRELATION_HEADER] = correlation_id
-            await send(message)
-
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-            await self.app(scope, receive, send_with_header)
 
 
 def encode_cursor(registration: int) -> str:

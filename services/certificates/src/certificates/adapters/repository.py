@@ -1,0 +1,235 @@
+"""The certificates service's storage in PostgreSQL (see ``migrations/001_certificates.sql``)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from typing import Any
+
+import asyncpg
+from pydantic import TypeAdapter
+
+from certificates.domain.certificate import Certificate, StatusEntry
+from certificates.domain.record import CompetenceRecord
+from certificates.domain.status_list import MIN_SIZE
+from certificates.service.ports import PlacementState, StoredCertificate
+from contracts.events import Envelope, ParticipantIdentified, parse_event
+
+_RECORD = TypeAdapter(CompetenceRecord)
+
+# A list is filled to half its bits, so a random pick finds a free bit in two tries on average.
+STATUS_LIST_CAPACITY = MIN_SIZE // 2
+
+_PLACEMENT_COLUMNS = """placement_id, organisation, status, ended_at, waiting_reason,
+    missing_sequences, certificate_events"""
+_CERTIFICATE_COLUMNS = """
+    c.id, c.number, c.placement_id, c.organisation, c.language, c.issued_at, c.revoked_at,
+    c.revocation_reason, c.supersedes, c.status_list, c.status_index, c.record_sequence,
+    (SELECT s.id FROM certificates s WHERE s.supersedes = c.id) AS superseded_by"""
+
+
+class PostgresRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    # placements ------------------------------------------------------------------------
+
+    async def lock_placement(self, placement_id: uuid.UUID, organisation: str) -> PlacementState:
+        """Create the placement's row if needed, and lock it until the transaction ends."""
+        row = await self._conn.fetchrow(
+            f"""INSERT INTO placements (placement_id, organisation) VALUES ($1, $2)
+               ON CONFLICT (placement_id) DO UPDATE SET updated_at = now()
+               RETURNING {_PLACEMENT_COLUMNS}""",
+            placement_id,
+            organisation,
+        )
+        assert row is not None
+        return _placement(row)
+
+    async def placement(self, placement_id: uuid.UUID) -> PlacementState | None:
+        """Read without a lock, for answering requests."""
+        row = await self._conn.fetchrow(
+            f"SELECT {_PLACEMENT_COLUMNS} FROM placements WHERE placement_id = $1", placement_id
+        )
+        return _placement(row) if row is not None else None
+
+    async def save_placement(self, placement: PlacementState) -> None:
+        await self._conn.execute(
+            """UPDATE placements SET status = $2, ended_at = $3, waiting_reason = $4,
+                      missing_sequences = $5, certificate_events = $6, updated_at = now()
+                WHERE placement_id = $1""",
+            placement.placement_id,
+            placement.status,
+            placement.ended_at,
+            placement.waiting_reason,
+            list(placement.missing_sequences),
+            placement.certificate_events,
+        )
+
+    async def add_event(self, event: Envelope) -> uuid.UUID | None:
+        inserted = await self._conn.fetchval(
+            """INSERT INTO placement_events (placement_id, sequence, event_id, event_type, body)
+               VALUES ($1, $2, $3, $4, $5::jsonb)
+               ON CONFLICT (placement_id, sequence) DO NOTHING RETURNING true""",
+            event.placement_id,
+            event.sequence,
+            event.event_id,
+            event.event_type,
+            event.model_dump_json(),
+        )
+        if inserted:
+            return None
+        taken_by: uuid.UUID = await self._conn.fetchval(
+            "SELECT event_id FROM placement_events WHERE placement_id = $1 AND sequence = $2",
+            event.placement_id,
+            event.sequence,
+        )
+        return taken_by
+
+    async def has_event_type(self, placement_id: uuid.UUID, event_type: str) -> bool:
+        found = await self._conn.fetchval(
+            "SELECT true FROM placement_events WHERE placement_id = $1 AND event_type = $2",
+            placement_id,
+            event_type,
+        )
+        return bool(found)
+
+    async def add_identity(self, event: ParticipantIdentified) -> None:
+        await self._conn.execute(
+            """INSERT INTO identities (event_id, placement_id, body) VALUES ($1, $2, $3::jsonb)
+               ON CONFLICT DO NOTHING""",
+            event.event_id,
+            event.placement_id,
+            event.model_dump_json(),
+        )
+
+    async def events(self, placement_id: uuid.UUID) -> list[Envelope]:
+        rows = await self._conn.fetch(
+            """SELECT body FROM placement_events WHERE placement_id = $1
+               UNION ALL
+               SELECT body FROM identities WHERE placement_id = $1""",
+            placement_id,
+        )
+        return [parse_event(json.loads(row["body"])) for row in rows]
+
+    async def latest_sequence(self, placement_id: uuid.UUID) -> int:
+        latest = await self._conn.fetchval(
+            "SELECT max(sequence) FROM placement_events WHERE placement_id = $1", placement_id
+        )
+        return int(latest or 0)
+
+    # certificates ----------------------------------------------------------------------
+
+    async def next_certificate_serial(self) -> int:
+        return int(await self._conn.fetchval("SELECT nextval('certificate_serials')"))
+
+    async def allocate_status_entry(self) -> StatusEntry:
+        """A free bit at a random index of the current list."""
+        allocation = int(await self._conn.fetchval("SELECT nextval('status_list_allocations')"))
+        list_id = 1 + (allocation - 1) // STATUS_LIST_CAPACITY
+        while True:
+            index = secrets.randbelow(MIN_SIZE)
+            # ON CONFLICT waits for a concurrent insert of the same bit, then skips: no abort.
+            if await self._conn.fetchval(
+                """INSERT INTO status_entries (status_list, status_index) VALUES ($1, $2)
+                   ON CONFLICT DO NOTHING RETURNING true""",
+                list_id,
+                index,
+            ):
+                return StatusEntry(list_id, index)
+
+    async def add_certificate(
+        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes, credential: str
+    ) -> None:
+        c = certificate
+        await self._conn.execute(
+            """INSERT INTO certificates (id, number, placement_id, organisation, language,
+                   issued_at, supersedes, status_list, status_index, record_sequence, record,
+                   credential, pdf)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)""",
+            c.id,
+            c.number,
+            c.placement_id,
+            c.organisation,
+            c.language,
+            c.issued_at,
+            c.supersedes,
+            c.status_entry.list_id,
+            c.status_entry.index,
+            c.record_sequence,
+            _RECORD.dump_json(record).decode(),
+            credential,
+            pdf,
+        )
+
+    async def save_revocation(self, certificate: Certificate) -> None:
+        await self._conn.execute(
+            "UPDATE certificates SET revoked_at = $2, revocation_reason = $3 WHERE id = $1",
+            certificate.id,
+            certificate.revoked_at,
+            certificate.revocation_reason,
+        )
+
+    async def certificate(self, certificate_id: uuid.UUID) -> StoredCertificate | None:
+        row = await self._conn.fetchrow(
+            f"""SELECT {_CERTIFICATE_COLUMNS}, c.record, c.credential,
+                       (SELECT o.number FROM certificates o WHERE o.id = c.supersedes)
+                           AS supersedes_number
+                  FROM certificates c WHERE c.id = $1""",
+            certificate_id,
+        )
+        if row is None:
+            return None
+        return StoredCertificate(
+            certificate=_certificate(row),
+            record=_RECORD.validate_json(row["record"]),
+            credential=row["credential"],
+            supersedes_number=row["supersedes_number"],
+        )
+
+    async def certificates_of(self, placement_id: uuid.UUID) -> list[Certificate]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_CERTIFICATE_COLUMNS} FROM certificates c
+                 WHERE c.placement_id = $1 ORDER BY c.issued_at, c.number""",
+            placement_id,
+        )
+        return [_certificate(row) for row in rows]
+
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes:
+        pdf: bytes = await self._conn.fetchval(
+            "SELECT pdf FROM certificates WHERE id = $1", certificate_id
+        )
+        return pdf
+
+    async def revoked_indices(self, list_id: int) -> list[int] | None:
+        row = await self._conn.fetchrow(
+            """SELECT count(*) AS used,
+                      array_agg(status_index) FILTER (WHERE revoked_at IS NOT NULL) AS revoked
+                 FROM certificates WHERE status_list = $1""",
+            list_id,
+        )
+        if row is None or row["used"] == 0:
+            return None
+        return list(row["revoked"] or [])
+
+
+def _placement(row: Any) -> PlacementState:
+    return PlacementState(**{**row, "missing_sequences": tuple(row["missing_sequences"])})
+
+
+def _certificate(row: Any) -> Certificate:
+    return Certificate(
+        id=row["id"],
+        number=row["number"],
+        placement_id=row["placement_id"],
+        organisation=row["organisation"],
+        language=row["language"],
+        issued_at=row["issued_at"],
+        status_entry=StatusEntry(row["status_list"], row["status_index"]),
+        record_sequence=row["record_sequence"],
+        supersedes=row["supersedes"],
+        superseded_by=row["superseded_by"],
+        revoked_at=row["revoked_at"],
+        revocation_reason=row["revocation_reason"],
+    )

@@ -1,0 +1,72 @@
+"""Ended placements still without a certificate, and for how long: for the HTTP endpoint, the
+ops CLI and ``/metrics`` (each passes a connection to the certificates database).
+
+Ages are measured at the transaction's start, so a summary and a list read in one transaction
+agree with each other."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class WaitingPlacement:
+    placement_id: uuid.UUID
+    organisation: str
+    reason: str
+    missing_sequences: tuple[int, ...]
+    waiting_since: datetime
+    """When this service learned that the placement had ended."""
+    age_seconds: float
+
+
+@dataclass(frozen=True)
+class WaitingSummary:
+    count: int
+    oldest_age_seconds: float | None
+
+
+async def waiting_placements(
+    conn: asyncpg.Connection, *, organisation: str | None = None, limit: int = 100
+) -> list[WaitingPlacement]:
+    """The longest-waiting first; only ``organisation``'s when given."""
+    rows = await conn.fetch(
+        """SELECT placement_id, organisation, waiting_reason, missing_sequences, ended_at,
+                  extract(epoch FROM now() - ended_at) AS age
+             FROM placements
+            WHERE status = 'waiting' AND ($1::text IS NULL OR organisation = $1)
+            ORDER BY ended_at, placement_id
+            LIMIT $2""",
+        organisation,
+        limit,
+    )
+    return [
+        WaitingPlacement(
+            placement_id=row["placement_id"],
+            organisation=row["organisation"],
+            reason=row["waiting_reason"] or "",
+            missing_sequences=tuple(row["missing_sequences"]),
+            waiting_since=row["ended_at"],
+            age_seconds=max(0.0, float(row["age"])),
+        )
+        for row in rows
+    ]
+
+
+async def waiting_summary(
+    conn: asyncpg.Connection, *, organisation: str | None = None
+) -> WaitingSummary:
+    """How many wait, and the age of the oldest (for an alert on certificates waiting too long)."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS n, extract(epoch FROM now() - min(ended_at)) AS age
+             FROM placements
+            WHERE status = 'waiting' AND ($1::text IS NULL OR organisation = $1)""",
+        organisation,
+    )
+    assert row is not None
+    age = row["age"]
+    return WaitingSummary(int(row["n"]), max(0.0, float(age)) if age is not None else None)

@@ -1,0 +1,203 @@
+"""Request and response bodies of the certificates API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from certificates.adapters.waiting import WaitingPlacement, WaitingSummary
+from certificates.domain.certificate import Certificate, Language
+from certificates.service.context import Urls
+from certificates.service.ports import PlacementState
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+EXAMPLE_ID = "3f1c2a9e-6b7d-4c1e-9a55-0c3d8e2f4b61"
+EXAMPLE_PLACEMENT = "9b2e7c1a-3d4f-4a6b-8c9d-1e2f3a4b5c6d"
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RevokeIn(Body):
+    reason: Reason = Field(
+        description="Why it is revoked; published with the revocation.",
+        examples=["Utfärdat på fel placering"],
+    )
+
+
+class ReissueIn(Body):
+    reason: Reason = Field(
+        description="What was corrected; the old certificate is revoked with this reason.",
+        examples=["Rättad bedömning av språk"],
+    )
+    language: Language | None = Field(
+        default=None, description="Language of the new certificate; the old one's by default."
+    )
+
+
+class Links(BaseModel):
+    verification: str = Field(description="Public: printed on the paper and in its QR code.")
+    pdf: str
+    credential: str
+
+
+class CertificateOut(BaseModel):
+    id: uuid.UUID = Field(examples=[EXAMPLE_ID])
+    number: str = Field(examples=["KI-2026-000517"])
+    placement_id: uuid.UUID = Field(examples=[EXAMPLE_PLACEMENT])
+    organisation: str = Field(examples=["sf"])
+    status: Literal["valid", "revoked"]
+    language: Language
+    issued_at: datetime
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    supersedes: uuid.UUID | None = Field(default=None, description="The certificate it replaced.")
+    superseded_by: uuid.UUID | None = Field(default=None, description="Its replacement.")
+    includes_sequence: int = Field(
+        description="The last placement event the certificate includes.", examples=[9]
+    )
+    outdated: bool = Field(
+        description="The placement has events the certificate does not include (a correction "
+        "after the issue): re-issue it to include them."
+    )
+    links: Links
+
+    @classmethod
+    def of(cls, certificate: Certificate, urls: Urls, latest_sequence: int) -> CertificateOut:
+        path = f"/certificates/{certificate.id}"
+        return cls(
+            id=certificate.id,
+            number=certificate.number,
+            placement_id=certificate.placement_id,
+            organisation=certificate.organisation,
+            status="revoked" if certificate.revoked else "valid",
+            language=certificate.language,
+            issued_at=certificate.issued_at,
+            revoked_at=certificate.revoked_at,
+            revocation_reason=certificate.revocation_reason,
+            supersedes=certificate.supersedes,
+            superseded_by=certificate.superseded_by,
+            includes_sequence=certificate.record_sequence,
+            outdated=latest_sequence > certificate.record_sequence,
+            links=Links(
+                verification=urls.verify(certificate.id),
+                pdf=f"{path}/pdf",
+                credential=f"{path}/credential",
+            ),
+        )
+
+
+class PlacementCertificatesOut(BaseModel):
+    placement_id: uuid.UUID = Field(examples=[EXAMPLE_PLACEMENT])
+    status: Literal["open", "waiting", "issued"] = Field(
+        description="open: not ended yet; waiting: ended, but events are missing (see "
+        "`waiting_reason`); issued: it has had a certificate."
+    )
+    waiting_reason: str | None = Field(default=None, examples=["missing sequence 4"])
+    certificates: list[CertificateOut] = Field(description="Oldest first, revoked ones too.")
+
+    @classmethod
+    def of(
+        cls, placement: PlacementState, certificates: list[CertificateOut]
+    ) -> PlacementCertificatesOut:
+        return cls(
+            placement_id=placement.placement_id,
+            status=placement.status,
+            waiting_reason=placement.waiting_reason,
+            certificates=certificates,
+        )
+
+
+class WaitingItem(BaseModel):
+    placement_id: uuid.UUID = Field(examples=[EXAMPLE_PLACEMENT])
+    organisation: str = Field(examples=["sf"])
+    reason: str = Field(examples=["missing sequence 4"])
+    missing_sequences: list[int] = Field(examples=[[4]])
+    waiting_since: datetime = Field(description="When the service learned the placement ended.")
+    age_seconds: float = Field(examples=[5400.0])
+
+
+class WaitingOut(BaseModel):
+    count: int = Field(description="All waiting placements in scope, not only those listed.")
+    oldest_age_seconds: float | None
+    items: list[WaitingItem] = Field(description="The longest-waiting first.")
+
+    @classmethod
+    def of(cls, summary: WaitingSummary, items: list[WaitingPlacement]) -> WaitingOut:
+        return cls(
+            count=summary.count,
+            oldest_age_seconds=(
+                round(summary.oldest_age_seconds, 3)
+                if summary.oldest_age_seconds is not None
+                else None
+            ),
+            items=[
+                WaitingItem(
+                    placement_id=i.placement_id,
+                    organisation=i.organisation,
+                    reason=i.reason,
+                    missing_sequences=list(i.missing_sequences),
+                    waiting_since=i.waiting_since,
+                    age_seconds=round(i.age_seconds, 3),
+                )
+                for i in items
+            ],
+        )
+
+
+# --------------------------------------------------------------------------- verification
+
+
+class IssuerOut(BaseModel):
+    id: str = Field(examples=["https://intyg.malmo.se/issuer"])
+    name: str = Field(examples=["Malmö stad"])
+
+
+class ReplacementOut(BaseModel):
+    certificate_id: uuid.UUID
+    verification_url: str
+
+
+class PeriodOut(BaseModel):
+    start: date
+    end: date
+
+
+class ModuleOut(BaseModel):
+    module: str = Field(examples=["sprak"])
+    name: str = Field(examples=["Språk"])
+    level: str = Field(examples=["B1"])
+    level_name: str = Field(examples=["Mellannivå"])
+
+
+class VerificationOut(BaseModel):
+    """What the verification page says, for machines. No more personal data than the paper
+    shows (the name; never the personnummer), and the paper's key facts so that an altered
+    paper is noticed."""
+
+    certificate_id: str = Field(examples=[EXAMPLE_ID])
+    genuine: bool = Field(description="Issued by this issuer, and its signature holds.")
+    status: Literal["valid", "revoked", "unknown"]
+    revoked: bool
+    revoked_on: date | None = None
+    superseded_by: ReplacementOut | None = None
+    issuer: IssuerOut | None = None
+    organisation: str | None = Field(default=None, examples=["Serviceförvaltningen"])
+    certificate_number: str | None = Field(default=None, examples=["KI-2026-000517"])
+    issued_on: date | None = None
+    name: str | None = Field(default=None, examples=["Amira Haddad Lindqvist"])
+    role: str | None = Field(default=None, examples=["Biblioteksassistent"])
+    workplace: str | None = Field(default=None, examples=["Stadsbiblioteket, Barnavdelningen"])
+    period: PeriodOut | None = None
+    employment_rate: int | None = Field(default=None, description="Percent of full time.")
+    modules: list[ModuleOut] = Field(default_factory=list)
+    verification_url: str | None = None
+
+    @classmethod
+    def unknown(cls, certificate_id: str) -> VerificationOut:
+        return cls(certificate_id=certificate_id, genuine=False, status="unknown", revoked=False)

@@ -1,0 +1,131 @@
+"""The certificates service's side of the event stream, as FastStream sees it.
+
+Two consumer queues: the city-wide placement events and the restricted identity route. Each
+message is applied in one transaction with its inbox record (so a redelivery changes nothing),
+and the certificate it completes is issued in that same transaction. ``CertificateIssued`` and
+``CertificateRevoked`` leave through the outbox relay; the publishers declared here describe
+them for the AsyncAPI document.
+
+``create_broker(url)`` alone is enough for the document; the running service also passes the
+:class:`Consumers` that the handlers reach through FastStream's context.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from faststream import Context, ContextRepo
+from faststream.rabbit import Channel, RabbitBroker
+from pydantic import Field
+
+from certificates.adapters.unit_of_work import CertificatesUnitOfWork
+from certificates.domain.certificate import InvalidEvent
+from certificates.metrics import observe_committed
+from certificates.service import handlers
+from certificates.service.context import Context as ServiceContext
+from contracts.events import (
+    CERTIFICATE_EVENTS,
+    Envelope,
+    ModuleAssessed,
+    ParticipantIdentified,
+    PlacementEnded,
+    PlacementStarted,
+    PlacementUpdated,
+    ValueAddedRecorded,
+)
+from contracts.topology import (
+    CERTIFICATES_IDENTITY,
+    CERTIFICATES_PLACEMENT_EVENTS,
+    CITY_TOPOLOGY,
+    Topology,
+)
+from runtime.asyncapi import document_publishers
+from runtime.consumer import DeliveryPolicy, MalformedEvent, subscribe
+from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, HANDLER_DURATION
+
+PlacementEvent = Annotated[
+    PlacementStarted | PlacementUpdated | ValueAddedRecorded | ModuleAssessed | PlacementEnded,
+    Field(discriminator="event_type"),
+]
+"""Any city-wide placement event; FastStream validates it and picks the model by type."""
+
+CONSUMERS = "certificates_consumers"  # the key in the broker context (a dot would be a path)
+
+_E = TypeVar("_E", bound=Envelope)
+UseCase = Callable[[CertificatesUnitOfWork, ServiceContext, _E], Awaitable[None]]
+
+
+class Consumers:
+    """Applies consumed events: inbox, use case and commit in one transaction."""
+
+    def __init__(
+        self, unit_of_work: Callable[[], CertificatesUnitOfWork], context: ServiceContext
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._context = context
+
+    async def placement_event(self, event: Envelope) -> None:
+        await self._apply(CERTIFICATES_PLACEMENT_EVENTS.name, event, handlers.apply_placement_event)
+
+    async def identity(self, event: ParticipantIdentified) -> None:
+        await self._apply(CERTIFICATES_IDENTITY.name, event, handlers.apply_identity)
+
+    async def _apply(self, queue: str, event: _E, use_case: UseCase[_E]) -> None:
+        with HANDLER_DURATION.labels(queue).time():
+            async with self._unit_of_work() as uow:
+                if not await uow.first_delivery(queue, event.event_id):
+                    EVENTS_DUPLICATE.labels(queue).inc()
+                    return
+                try:
+                    await use_case(uow, self._context, event)
+                except InvalidEvent as error:
+                    raise MalformedEvent(str(error)) from error  # dead-lettered with the reason
+                await uow.commit()
+        EVENTS_CONSUMED.labels(queue, event.event_type).inc()
+        observe_committed(uow.committed)
+
+
+# A default, so that a broker built without consumers fails loudly in the handler (and is
+# retried) instead of failing FastStream's validation, which would dead-letter good events.
+FromContext = Annotated[Consumers | None, Context(CONSUMERS, default=None)]
+
+
+def _wired(consumers: Consumers | None) -> Consumers:
+    if consumers is None:
+        raise RuntimeError("this broker was created without consumers (for documents only)")
+    return consumers
+
+
+async def on_placement_event(event: PlacementEvent, consumers: FromContext) -> None:
+    """Store a placement event; issue the certificate when it completes an ended placement."""
+    await _wired(consumers).placement_event(event)
+
+
+async def on_participant_identified(event: ParticipantIdentified, consumers: FromContext) -> None:
+    """Store the participant's name and personnummer; the certificate needs them."""
+    await _wired(consumers).identity(event)
+
+
+def create_broker(
+    amqp_url: str,
+    consumers: Consumers | None = None,
+    *,
+    prefetch_count: int = 64,
+    backoff: float = 0.5,
+    backoff_max: float = 30.0,
+    topology: Topology = CITY_TOPOLOGY,
+) -> RabbitBroker:
+    broker = RabbitBroker(
+        amqp_url,
+        middlewares=[DeliveryPolicy(topology, backoff=backoff, backoff_max=backoff_max)],
+        default_channel=Channel(prefetch_count=prefetch_count),
+        log_level=logging.DEBUG,  # FastStream logs every message; at INFO that halves throughput
+        description="Certificates: the competence record and the kompetensintyg.",
+        context=ContextRepo({CONSUMERS: consumers} if consumers is not None else {}),
+    )
+    subscribe(broker, CERTIFICATES_PLACEMENT_EVENTS)(on_placement_event)
+    subscribe(broker, CERTIFICATES_IDENTITY)(on_participant_identified)
+    document_publishers(broker, CERTIFICATE_EVENTS)
+    return broker

@@ -1,0 +1,79 @@
+"""Public answers: is a certificate genuine and still valid; the status list; the issuer's key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from certificates.domain.certificate import Certificate
+from certificates.domain.credential import sign_credential, verify_credential
+from certificates.domain.record import CompetenceRecord
+from certificates.domain.status_list import status_list_credential
+from certificates.service.context import KEY_ID, Context
+from certificates.service.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Verification:
+    certificate: Certificate
+    record: CompetenceRecord
+    genuine: bool
+    """The stored credential still carries a valid proof by the issuer's key."""
+    organisation_name: str
+
+
+async def verify_certificate(
+    uow: UnitOfWork, ctx: Context, certificate_id: uuid.UUID
+) -> Verification | None:
+    """What the verification page shows; None if no certificate has this id."""
+    stored = await uow.repository.certificate(certificate_id)
+    if stored is None:
+        return None
+    genuine = verify_credential(json.loads(stored.credential), ctx.key.public_multikey())
+    return Verification(
+        certificate=stored.certificate,
+        record=stored.record,
+        genuine=genuine,
+        organisation_name=ctx.organisation_name(stored.certificate.organisation),
+    )
+
+
+async def verify_presented(uow: UnitOfWork, ctx: Context, document: Any) -> Verification | None:
+    """A credential someone holds: genuine only if our key signed exactly this document and
+    we issued it. None otherwise (nothing about why, beyond "not genuine")."""
+    if not isinstance(document, Mapping):
+        return None
+    if not verify_credential(document, ctx.key.public_multikey()):
+        return None
+    certificate_id = _urn_uuid(document.get("id"))
+    if certificate_id is None:
+        return None
+    return await verify_certificate(uow, ctx, certificate_id)
+
+
+def _urn_uuid(value: object) -> uuid.UUID | None:
+    if not isinstance(value, str) or not value.startswith("urn:uuid:"):
+        return None
+    try:
+        return uuid.UUID(value.removeprefix("urn:uuid:"))
+    except ValueError:
+        return None
+
+
+async def signed_status_list(uow: UnitOfWork, ctx: Context, list_id: int) -> dict[str, Any] | None:
+    """The signed ``BitstringStatusListCredential`` of list ``list_id``; None if never used."""
+    revoked = await uow.repository.revoked_indices(list_id)
+    if revoked is None:
+        return None
+    now = ctx.clock()
+    url = ctx.urls.status_list(list_id)
+    credential = status_list_credential(url, ctx.urls.issuer_id, revoked, valid_from=now)
+    return sign_credential(credential, ctx.key, ctx.urls.verification_method, now)
+
+
+def issuer_document(ctx: Context) -> dict[str, Any]:
+    """The issuer's controller document: its Multikey, allowed to sign credentials."""
+    return ctx.key.controller_document(ctx.urls.issuer_id, KEY_ID)
