@@ -28,7 +28,7 @@ from certificates.domain.record import (
     build_record,
 )
 from certificates.service.context import Context
-from certificates.service.ports import PlacementState, UnitOfWork
+from certificates.service.ports import PlacementState, StoredCertificate, UnitOfWork
 from contracts.events import (
     Envelope,
     ModuleAssessed,
@@ -192,10 +192,16 @@ async def issue(
 
 async def owned(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> Certificate:
     """The certificate, if it belongs to ``organisation``; another's is simply not found."""
+    return (await _owned_stored(uow, organisation, certificate_id)).certificate
+
+
+async def _owned_stored(
+    uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID
+) -> StoredCertificate:
     stored = await uow.repository.certificate(certificate_id)
     if stored is None or stored.certificate.organisation != organisation:
         raise CertificateNotFound(certificate_id)
-    return stored.certificate
+    return stored
 
 
 async def revoke(
@@ -268,10 +274,7 @@ async def _lock_certificate(
 
 async def credential(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> str:
     """The signed credential (JSON) exactly as issued."""
-    stored = await uow.repository.certificate(certificate_id)
-    if stored is None or stored.certificate.organisation != organisation:
-        raise CertificateNotFound(certificate_id)
-    return stored.credential
+    return (await _owned_stored(uow, organisation, certificate_id)).credential
 
 
 async def certificate_pdf(
