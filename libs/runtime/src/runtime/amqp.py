@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 
@@ -54,12 +56,31 @@ class AmqpPublisher:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
+        self._reopening = asyncio.Lock()
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(self._url)
+        await self._open_channel()
+
+    async def _open_channel(self) -> AbstractChannel:
+        assert self._connection is not None
+        self._exchanges.clear()  # exchange objects belong to the channel they came from
         self._channel = await self._connection.channel(
             publisher_confirms=True, on_return_raises=True
         )
+        return self._channel
+
+    async def _usable_channel(self) -> AbstractChannel:
+        """The robust connection reconnects by itself, but a channel the broker closed while
+        shutting down can stay closed: then open a new one."""
+        if self._channel is None or self._connection is None:
+            raise RuntimeError("AmqpPublisher.connect() was not called")
+        if not self._channel.is_closed:
+            return self._channel
+        async with self._reopening:
+            if self._channel.is_closed and not self._connection.is_closed:
+                return await self._open_channel()
+            return self._channel
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -76,11 +97,10 @@ class AmqpPublisher:
         return aio_pika.connection.make_url(self._url).user or ""
 
     async def publish(self, message: OutboxMessage) -> None:
-        if self._channel is None:
-            raise RuntimeError("AmqpPublisher.connect() was not called")
+        channel = await self._usable_channel()
         exchange = self._exchanges.get(message.exchange)
         if exchange is None:
-            exchange = await self._channel.get_exchange(message.exchange, ensure=False)
+            exchange = await channel.get_exchange(message.exchange, ensure=False)
             self._exchanges[message.exchange] = exchange
         await exchange.publish(
             aio_pika.Message(
