@@ -44,7 +44,7 @@ async def test_a_replayed_dead_letter_is_processed(amqp_url: str, pool: asyncpg.
         await publish_event(amqp_url, event)
 
         async def dead_lettered() -> bool:
-            code, output = await city_ops(amqp_url, "dead-letters", "list", DLQ)
+            _, output = await city_ops(amqp_url, "dead-letters", "list", DLQ)
             return str(event.event_id) in output
 
         await eventually(dead_lettered)
