@@ -64,7 +64,9 @@ async def test_consumers_and_relay_recover_from_a_broker_restart(
             for s in broker.subscribers
             if isinstance(s, RabbitSubscriber) and s.queue.name == QUEUE.name
         ]
-        watchdog = ConsumerWatchdog(amqp_url, [subscriber], interval=1.0)
+        watchdog = ConsumerWatchdog(
+            amqp_url, [subscriber], connected=lambda: broker.ping(timeout=1.0), interval=1.0
+        )
         watching = asyncio.create_task(watchdog.run())
         try:
             before = placement_started()

@@ -1,12 +1,19 @@
 """Consumers that vanish: after a broker node restart the connection may recover while a
 FastStream subscriber's consumer is not re-created, so the queue silently has no consumer.
 The watchdog asks the broker, repairs by restarting the subscriber, and counts the repair
-(an alert fires on queues with zero consumers, see deploy/prometheus)."""
+(an alert fires on queues with zero consumers, see deploy/prometheus).
+
+It repairs only while the service's own connection is up, and only after the queue was seen
+without a consumer twice in a row: aio-pika's robust connection re-creates consumers by
+itself a few seconds after the broker is back, and restarting a subscriber in the middle of
+that (or while the connection is down) can leave it stopped while a restored consumer still
+delivers to it, unacknowledged."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import aio_pika
 from faststream.rabbit.subscriber import RabbitSubscriber
@@ -19,11 +26,20 @@ log = get_logger(__name__)
 
 class ConsumerWatchdog:
     def __init__(
-        self, amqp_url: str, subscribers: list[RabbitSubscriber], *, interval: float = 5.0
+        self,
+        amqp_url: str,
+        subscribers: list[RabbitSubscriber],
+        connected: Callable[[], Awaitable[bool]],
+        *,
+        interval: float = 5.0,
+        patience: int = 2,
     ) -> None:
         self._url = amqp_url
         self._subscribers = subscribers
+        self._connected = connected
         self._interval = interval
+        self._patience = patience
+        self._missing: dict[str, int] = {}
         self.consumers: dict[str, int] = {}
 
     async def run(self) -> None:
@@ -37,12 +53,20 @@ class ConsumerWatchdog:
         for subscriber in self._subscribers:
             name = subscriber.queue.name
             QUEUE_CONSUMERS.labels(name).set(self.consumers[name])
-            if self.consumers[name] == 0:
-                log.warning("queue has no consumer, restarting its subscriber", queue=name)
-                CONSUMER_REPAIRS.labels(name).inc()
-                with contextlib.suppress(Exception):
-                    await subscriber.stop()
-                await subscriber.start()
+            broken = self.consumers[name] == 0 or not subscriber.running
+            self._missing[name] = self._missing.get(name, 0) + 1 if broken else 0
+            if self._missing[name] >= self._patience and await self._connected():
+                await self._restart(subscriber)
+                self._missing[name] = 0
+
+    async def _restart(self, subscriber: RabbitSubscriber) -> None:
+        name = subscriber.queue.name
+        log.warning("queue has no working consumer, restarting its subscriber", queue=name)
+        CONSUMER_REPAIRS.labels(name).inc()
+        async with asyncio.timeout(30):
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+            await subscriber.start()  # if this fails, a later round tries again
 
     async def ready(self) -> None:
         """A readiness check: every queue of this service has a consumer right now."""

@@ -47,7 +47,9 @@ async def main() -> None:
             backoff_max=settings.retry_backoff_max_seconds,
         )
         watchdog = ConsumerWatchdog(
-            amqp_url, [s for s in broker.subscribers if isinstance(s, RabbitSubscriber)]
+            amqp_url,
+            [s for s in broker.subscribers if isinstance(s, RabbitSubscriber)],
+            connected=lambda: broker.ping(timeout=1.0),
         )
         readiness = {
             "database": database_check(pool),
