@@ -11,7 +11,14 @@ from typing import Any
 
 import uvloop
 
-from bench import certificates, idempotent_consumer, outbox_relay, placements_api, raw_broker
+from bench import (
+    certificates,
+    idempotent_consumer,
+    outbox_relay,
+    placements_api,
+    raw_broker,
+    reporting,
+)
 from bench.common import sandbox
 from runtime.logging import configure_logging
 
@@ -32,6 +39,11 @@ async def main() -> dict[str, Any]:
         api = await placements_api.measure(box)
     async with sandbox() as box:
         issued = await certificates.measure(box)
+    async with sandbox() as box:
+        reports = await reporting.measure(box)
+    reports["ingest"]["ratio_to_raw_consume"] = ratio(
+        reports["ingest"]["events_per_s"], raw["consume_per_s"]
+    )
     relay["ratio_to_raw_publish"] = ratio(relay["rows_per_s"], raw["publish_per_s"])
     consumer["ratio_to_raw_consume"] = ratio(consumer["events_per_s"], raw["consume_per_s"])
     return {
@@ -44,6 +56,7 @@ async def main() -> dict[str, Any]:
         "idempotent_consumer": consumer,
         "placements_api": api,
         "certificates": issued,
+        "reporting": reports,
     }
 
 

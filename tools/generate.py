@@ -19,6 +19,7 @@ from contracts.organisations import load_register
 from contracts.reference import reference_json_schema
 from contracts.topology import broker_users, rabbitmq_definitions
 from placements.messaging import create_broker as placements_broker
+from reporting.messaging import create_broker as reporting_broker
 from runtime.asyncapi import asyncapi_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,11 @@ def artefacts() -> dict[Path, str]:
     files[ROOT / "contracts" / "schemas" / "reference-data.json"] = _json(reference_json_schema())
     files[ROOT / "contracts" / "asyncapi.json"] = _json(
         asyncapi_document(
-            [placements_broker(DOC_BROKER_URL), certificates_broker(DOC_BROKER_URL)],
+            [
+                placements_broker(DOC_BROKER_URL),
+                certificates_broker(DOC_BROKER_URL),
+                reporting_broker(DOC_BROKER_URL),
+            ],
             version=CONTRACTS_VERSION,
         )
     )

@@ -39,7 +39,7 @@ ADMIN = (os.environ.get("CITY_AMQP_USER", "guest"), os.environ.get("CITY_AMQP_PA
 POSTGRES = os.environ.get("CITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/{service}")
 BIND_HOST = os.environ.get("CITY_BIND_HOST", "127.0.0.1")
 PUBLIC_URL = os.environ.get("CITY_PUBLIC_URL", "http://127.0.0.1")  # as people's browsers see it
-PORTS = {"placements": 8001, "certificates": 8002}
+PORTS = {"placements": 8001, "certificates": 8002, "reporting": 8003}
 
 
 def amqp_url(user: str, password: str) -> str:
@@ -75,9 +75,17 @@ def certificates_environment(demo: DemoSecrets) -> dict[str, str]:
     }
 
 
+def reporting_environment(demo: DemoSecrets) -> dict[str, str]:
+    return {
+        "REPORTING_AMQP_URL": amqp_url("reporting", demo.broker_passwords["reporting"]),
+        "REPORTING_ADMIN_TOKEN_HASHES": json.dumps([token_hash(demo.admin_token)]),
+    }
+
+
 SERVICES: dict[str, Callable[[DemoSecrets], dict[str, str]]] = {
     "placements": placements_environment,
     "certificates": certificates_environment,
+    "reporting": reporting_environment,
 }
 
 
@@ -143,9 +151,12 @@ async def run_everything() -> int:
     organisation, token = next(iter(demo.tokens.items()))
     print(
         "\nThe city is running. Ctrl-C stops it.\n"
+        f"  ASF dashboard        http://127.0.0.1:{PORTS['reporting']}/dashboard\n"
+        f"  Reporting API docs   http://127.0.0.1:{PORTS['reporting']}/docs\n"
         f"  Placements API docs  http://127.0.0.1:{PORTS['placements']}/docs\n"
         f"  Certificates API     http://127.0.0.1:{PORTS['certificates']}/docs"
         f"  (verify pages: /verify/<id>; /waiting with the admin token)\n"
+        f"  AsyncAPI (events)    contracts/asyncapi.json (view with any AsyncAPI viewer)\n"
         f"  RabbitMQ management  {MANAGEMENT_URL}/#/queues/{VHOST}  ({ADMIN[0]}/{ADMIN[1]})\n"
         f"  Demo credentials     var/demo-secrets.json (e.g. {organisation}: Bearer {token})\n",
         flush=True,

@@ -227,31 +227,37 @@ def _plan_placement(
     for assessed_on in (start + timedelta(days=30), end - timedelta(days=7)):
         if assessed_on > min(end, today) or assessed_on < start:
             break
+        round_: list[dict[str, Any]] = []
         for module in modules:
             scale = reference.scale_for(module.code).level_codes
             levels[module.code] = min(
                 len(scale) - 1, levels[module.code] + rng.choice([0, 1, 1, 2])
             )
-            plan.commands.append(
-                Command(
-                    "assessments",
-                    {
-                        "module": module.code,
-                        "level": scale[levels[module.code]],
-                        "criteria_met": rng.sample(sorted(module.criterion_codes), k=2),
-                        "assessed_on": assessed_on.isoformat(),
-                        "assessor": "handledare",
-                        "comment": rng.choice(
-                            [
-                                "Visar stort engagemang.",
-                                "Utvecklas stadigt.",
-                                "Behöver fortsatt stöd.",
-                                "Tar egna initiativ.",
-                            ]
-                        ),
-                    },
-                )
+            round_.append(
+                {
+                    "module": module.code,
+                    "level": scale[levels[module.code]],
+                    "criteria_met": rng.sample(sorted(module.criterion_codes), k=2),
+                    "comment": rng.choice(
+                        [
+                            "Visar stort engagemang.",
+                            "Utvecklas stadigt.",
+                            "Behöver fortsatt stöd.",
+                            "Tar egna initiativ.",
+                        ]
+                    ),
+                }
             )
+        plan.commands.append(
+            Command(
+                "assessment-rounds",
+                {
+                    "assessed_on": assessed_on.isoformat(),
+                    "assessor": "handledare",
+                    "modules": round_,
+                },
+            )
+        )
     if end <= today:
         plan.commands.append(
             Command(

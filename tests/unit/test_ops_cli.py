@@ -18,6 +18,10 @@ COMMANDS = [
     ["dead-letters", "purge"],
     ["certificates"],
     ["certificates", "waiting"],
+    ["reporting"],
+    ["reporting", "status"],
+    ["reporting", "unusable"],
+    ["reporting", "rebuild"],
 ]
 
 

@@ -12,7 +12,7 @@ from tools.simulator import plan_year
 REGISTER, REFERENCE = load_register(), load_reference_data()
 COMMANDS: dict[str, type[commands.Command]] = {
     "planned-end": commands.ChangePlannedEnd,
-    "assessments": commands.AssessModule,
+    "assessment-rounds": commands.AssessModules,
     "value-added": commands.RecordValueAdded,
     "end": commands.EndPlacement,
 }

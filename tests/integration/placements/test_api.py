@@ -328,3 +328,32 @@ async def test_openapi_document_describes_every_endpoint(placements: Placements)
     register_op = document["paths"]["/placements"]["post"]
     assert {"401", "409", "422"} <= set(register_op["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in register_op["parameters"])
+
+
+async def test_an_assessment_round_records_every_module_or_none(placements: Placements) -> None:
+    round_ = {
+        "assessed_on": "2026-04-01",
+        "assessor": "handledare",
+        "modules": [
+            {"module": "sprak", "level": "B1", "criteria_met": ["sprak.lasforstaelse"]},
+            {"module": "sociala-fardigheter", "level": "3", "comment": "Samarbetar väl."},
+        ],
+    }
+    async with placements.client() as client:
+        placement = await register(client)
+        url = f"/placements/{placement['id']}/assessment-rounds"
+        recorded = await client.post(url, json=round_)
+        assert recorded.status_code == 200, recorded.text
+        assert [(a["module"], a["level"]) for a in recorded.json()["assessments"]] == [
+            ("sprak", "B1"),
+            ("sociala-fardigheter", "3"),
+        ]
+        assert recorded.json()["sequence"] == 3
+
+        wrong = {**round_, "modules": [round_["modules"][0], {"module": "sprak2", "level": "1"}]}
+        error = error_of(await client.post(url, json=wrong))
+        assert error["loc"] == ["body", "modules", "1", "module"]
+        assert (await client.get(f"/placements/{placement['id']}")).json()["sequence"] == 3
+
+        twice = {**round_, "modules": [round_["modules"][0]] * 2}
+        assert error_of(await client.post(url, json=twice))["type"] == "unique_modules"

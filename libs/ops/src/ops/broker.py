@@ -120,6 +120,11 @@ class Broker:
                 counts[name] = (result.message_count or 0, None, result.consumer_count or 0)
         return counts
 
+    async def stream_length(self, stream: str) -> int | None:
+        """Messages in a stream (from the management API; None when it does not answer)."""
+        counts = await self._management_counts() if self.management_url else None
+        return counts[stream][0] if counts and stream in counts else None
+
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         """Read without removing: messages are held unacknowledged, then all returned."""
         require_dead_letter_queue(queue)

@@ -227,6 +227,12 @@ def create_app(deps: Dependencies) -> FastAPI:
     placement_command(
         "assessments", "Record a module assessment", commands.AssessModule, handlers.assess_module
     )
+    placement_command(
+        "assessment-rounds",
+        "Record several module assessments at one occasion",
+        commands.AssessModules,
+        handlers.assess_modules,
+    )
     placement_command("end", "End the placement", commands.EndPlacement, handlers.end_placement)
 
     @app.get(

@@ -108,6 +108,28 @@ class AssessModule(Command):
     comment: Text = ""
 
 
+class ModuleLevel(Command):
+    module: Code = Field(examples=["sprak"])
+    level: Code = Field(examples=["B1"])
+    criteria_met: list[Code] = Field(default_factory=list, max_length=30)
+    comment: Text = ""
+
+
+class AssessModules(Command):
+    """One assessment occasion: the supervisor goes through several modules at once."""
+
+    assessed_on: date
+    assessor: Name = Field(description="The assessor's role.", examples=["handledare"])
+    modules: list[ModuleLevel] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _each_module_once(self) -> AssessModules:
+        codes = [m.module for m in self.modules]
+        if len(codes) != len(set(codes)):
+            raise PydanticCustomError("unique_modules", "a module is assessed at most once a round")
+        return self
+
+
 class EndPlacement(Command):
     end_date: date
     outcome: Code = Field(description="Outcome code A–E from the reference data.", examples=["A"])

@@ -9,6 +9,7 @@ from typing import Protocol
 from contracts.events import Workplace
 from contracts.personnummer import Personnummer
 from contracts.reference import ReferenceData
+from placements.domain.errors import RuleViolation
 from placements.domain.model import (
     Assessment,
     Participant,
@@ -121,6 +122,35 @@ async def assess_module(
         comment=cmd.comment,
     )
     placement.assess_module(assessment, ctx.reference, req.correlation_id)
+    return placement
+
+
+async def assess_modules(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    cmd: commands.AssessModules,
+) -> Placement:
+    """Several modules at one occasion: all recorded, or none (one ModuleAssessed each)."""
+    placement = await uow.placements.get(req.organisation, placement_id)
+    for index, module in enumerate(cmd.modules):
+        assessment = Assessment(
+            module=module.module,
+            level=module.level,
+            criteria_met=tuple(module.criteria_met),
+            assessed_on=cmd.assessed_on,
+            assessor=cmd.assessor,
+            comment=module.comment,
+        )
+        try:
+            placement.assess_module(assessment, ctx.reference, req.correlation_id)
+        except RuleViolation as violation:
+            if violation.field == "assessed_on" or violation.rule == "placement_ended":
+                raise  # about the round, not one module
+            raise RuleViolation(
+                f"modules.{index}.{violation.field}", violation.rule, violation.message
+            ) from None
     return placement
 
 

@@ -1,0 +1,401 @@
+"""The reporting service: stream ingest, rebuild, and the dashboard's query latency.
+
+- ``measure_ingest``: a synthetic city's events (every city-wide event type) are published to
+  ``city.events`` first; then the consumer is timed from its start until the last offset is
+  applied. The raw figure is events per second; compare it with ``raw_broker``'s consume rate.
+- ``measure_rebuild``: ``BENCH_REBUILD_EVENTS`` events (default 100,000) on the stream; the
+  rebuild (empty the projection, replay from the first offset) is timed to the last event
+  applied, and extrapolated linearly to 1,000,000 events.
+- ``measure_dashboard``: ``BENCH_DASHBOARD_PLACEMENTS`` placements (default 100,000) written
+  straight into the projection tables (three years of a large city, with assessments, mervärde
+  and certificates); p50/p95 of the year's report (JSON) and of the whole dashboard (HTML).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import aio_pika
+import asyncpg
+import httpx
+
+from bench.common import SINK, Sandbox, per_second
+from contracts.events import (
+    CertificateIssued,
+    CertificateIssuedPayload,
+    Envelope,
+    ModuleAssessed,
+    ModuleAssessedPayload,
+    PlacementEnded,
+    PlacementEndedPayload,
+    PlacementStarted,
+    PlacementStartedPayload,
+    PlacementUpdated,
+    PlacementUpdatedPayload,
+    ValueAdded,
+    ValueAddedRecorded,
+    ValueAddedRecordedPayload,
+    Workplace,
+)
+from contracts.organisations import load_register
+from contracts.reference import load_reference_data
+from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, REPORTING_CITY_STREAM
+from reporting.adapters import projection_store
+from reporting.bootstrap import build, consumer_config, reporting_database
+from reporting.domain import definitions
+from reporting.domain.periods import Period
+from reporting.service.consumer import StreamConsumer
+from reporting.service.rebuild import rebuild
+from reporting.service.reports import report
+from reporting.settings import ReportingSettings
+from runtime.amqp import declare
+from tools.sandbox import temporary_database, temporary_vhost
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "20000"))
+REBUILD_EVENTS = int(os.environ.get("BENCH_REBUILD_EVENTS", "100000"))
+DASHBOARD_PLACEMENTS = int(os.environ.get("BENCH_DASHBOARD_PLACEMENTS", "100000"))
+IN_FLIGHT = 500
+ORGANISATIONS = [a.code for a in load_register().administrations]
+REFERENCE = load_reference_data()
+TYPES = [t.code for t in REFERENCE.placement_types]
+VALUE_ADDED = [(v.beneficiary, v.code) for v in REFERENCE.value_added_categories]
+PROGRESSION_LEVELS = ["1", "2", "3", "4"]
+
+
+# --- a synthetic city on the stream ------------------------------------------------------------
+
+
+def city_events(count: int, seed: int = 1) -> Iterator[Envelope]:
+    """About seven events per placement: start, two assessments, mervärde, sometimes an
+    extension, the end and a certificate."""
+    rng = random.Random(seed)
+    produced = 0
+    while produced < count:
+        organisation, placement_id = rng.choice(ORGANISATIONS), uuid.uuid4()
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+        planned_end = start + timedelta(days=rng.choice([90, 180, 365, 730]))
+        end = start + timedelta(days=rng.randrange(30, (planned_end - start).days + 1))
+        beneficiary, category = rng.choice(VALUE_ADDED)
+        common: dict[str, Any] = {"producer": organisation, "placement_id": placement_id}
+        events: list[Envelope] = [
+            PlacementStarted(
+                **common,
+                sequence=1,
+                payload=PlacementStartedPayload(
+                    participant_ref=f"{rng.getrandbits(256):064x}",
+                    gender=rng.choice(["female", "male"]),
+                    age_band=rng.choice(["up_to_24", "25_plus"]),
+                    placement_type=rng.choice(TYPES),
+                    workplace=Workplace(name="Arbetsplats"),
+                    role="Assistent",
+                    employment_rate=rng.choice([50, 75, 100]),
+                    start_date=start,
+                    planned_end_date=planned_end,
+                ),
+            ),
+            *(
+                ModuleAssessed(
+                    **common,
+                    sequence=sequence,
+                    payload=ModuleAssessedPayload(
+                        module="sociala-fardigheter",
+                        level=rng.choice(PROGRESSION_LEVELS),
+                        assessed_on=start + timedelta(days=10 * sequence),
+                        assessor_role="handledare",
+                    ),
+                )
+                for sequence in (2, 3)
+            ),
+            ValueAddedRecorded(
+                **common,
+                sequence=4,
+                payload=ValueAddedRecordedPayload(
+                    stage="realised",
+                    value_added=ValueAdded(beneficiary=beneficiary, category=category),
+                ),
+            ),
+            PlacementUpdated(
+                **common,
+                sequence=5,
+                payload=PlacementUpdatedPayload(planned_end_date=planned_end + timedelta(days=30)),
+            ),
+            PlacementEnded(
+                **common,
+                sequence=6,
+                payload=PlacementEndedPayload(end_date=end, outcome=rng.choice("ABCDE")),
+            ),
+            CertificateIssued(
+                **common,
+                sequence=1,
+                payload=CertificateIssuedPayload(
+                    certificate_id=uuid.uuid4(),
+                    certificate_number="INT-1",
+                    organisation=organisation,
+                    issued_at=datetime.combine(end, datetime.min.time(), UTC)
+                    + timedelta(days=rng.randrange(30)),
+                ),
+            ),
+        ]
+        for event in events[: count - produced]:
+            produced += 1
+            yield event
+
+
+async def publish(amqp_url: str, events: Iterator[Envelope]) -> int:
+    """Confirmed, persistent, ``IN_FLIGHT`` at a time; events are generated as they go, so a
+    million of them never sit in memory at once."""
+    connection = await aio_pika.connect(amqp_url)
+    published = 0
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+
+        async def send(batch: list[Envelope]) -> None:
+            await asyncio.gather(
+                *(
+                    exchange.publish(
+                        aio_pika.Message(
+                            e.model_dump_json().encode(),
+                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        ),
+                        routing_key=e.routing_key,
+                        mandatory=True,
+                    )
+                    for e in batch
+                )
+            )
+
+        batch: list[Envelope] = []
+        for event in events:
+            batch.append(event)
+            if len(batch) == IN_FLIGHT:
+                await send(batch)
+                published, batch = published + len(batch), []
+        if batch:
+            await send(batch)
+            published += len(batch)
+    return published
+
+
+async def _stream_box(box: Sandbox) -> ReportingSettings:
+    """The city topology beside the bench's (whose sink, bound to everything, gets a copy of
+    every event: ``_empty_sink`` empties it after publishing)."""
+    await declare(box.amqp_url, CITY_TOPOLOGY)
+    return ReportingSettings(amqp_url=box.amqp_url, database_url=box.database_url)
+
+
+async def _empty_sink(box: Sandbox) -> None:
+    connection = await aio_pika.connect(box.amqp_url)
+    async with connection:
+        queue = await (await connection.channel()).get_queue(SINK.name)
+        await queue.purge()
+
+
+async def _wait_for_position(pool: asyncpg.Pool, offset: int) -> None:
+    while True:
+        async with pool.acquire() as conn:
+            position = await projection_store.position(conn, REPORTING_CITY_STREAM.name)
+        if position is not None and position >= offset:
+            return
+        await asyncio.sleep(0.02)
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+async def measure_ingest(box: Sandbox, count: int = MESSAGES) -> dict[str, Any]:
+    settings = await _stream_box(box)
+    async with reporting_database(settings) as pool:
+        await publish(box.amqp_url, city_events(count))
+        await _empty_sink(box)
+        consumer = StreamConsumer(consumer_config(settings), REFERENCE)
+        started = time.perf_counter()
+        task = asyncio.create_task(consumer.run())
+        try:
+            await _wait_for_position(pool, count - 1)
+            seconds = time.perf_counter() - started
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return {
+        "events": count,
+        "batch_size": settings.batch_size,
+        "seconds": round(seconds, 2),
+        "events_per_s": per_second(count, seconds),
+    }
+
+
+async def measure_rebuild(count: int = REBUILD_EVENTS) -> dict[str, Any]:
+    """On its own vhost and database: the stream must hold exactly ``count`` events."""
+    async with temporary_vhost() as amqp_url, temporary_database() as database_url:
+        await declare(amqp_url, CITY_TOPOLOGY)
+        settings = ReportingSettings(amqp_url=amqp_url, database_url=database_url)
+        async with reporting_database(settings) as pool:
+            publish_started = time.perf_counter()
+            await publish(amqp_url, city_events(count, seed=2))
+            publish_seconds = time.perf_counter() - publish_started
+            config = replace(consumer_config(settings), idle_seconds=1.0)
+            started = time.perf_counter()
+            command = asyncio.create_task(rebuild(config, REFERENCE))
+            await _wait_for_position(pool, count - 1)
+            seconds = time.perf_counter() - started
+            result = await command
+    rate = count / seconds
+    return {
+        "events": count,
+        "publish_seconds": round(publish_seconds, 2),
+        "seconds_to_last_event": round(seconds, 2),
+        "command_seconds": result.seconds,  # + the idle second that says "caught up"
+        "events_per_s": round(rate, 1),
+        "extrapolated_seconds_for_1m": round(1_000_000 / rate, 1),
+        "placements": result.status.placements,
+    }
+
+
+def _seed_rows(count: int, seed: int = 3) -> dict[str, list[tuple[Any, ...]]]:
+    """Placements over three years (2024–2026), most ended, with their derived columns as the
+    projection would have written them."""
+    rng = random.Random(seed)
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "placements": [],
+        "module_progress": [],
+        "value_added": [],
+    }
+    modules = [m.code for m in REFERENCE.modules]
+    for _ in range(count):
+        placement_id = uuid.uuid4()
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+        planned_end = start + timedelta(days=rng.choice([90, 180, 365, 730]))
+        ended = rng.random() < 0.8
+        end = start + timedelta(days=rng.randrange(30, (planned_end - start).days + 1))
+        certified = ended and rng.random() < 0.85
+        issued = end + timedelta(days=rng.randrange(45)) if certified else None
+        rows["placements"].append(
+            (
+                placement_id,
+                rng.choice(ORGANISATIONS),
+                rng.choice(TYPES),
+                rng.choice(["female", "male"]),
+                rng.choice(["up_to_24", "25_plus"]),
+                rng.choice([50, 75, 100]),
+                start,
+                planned_end,
+                1,
+                end if ended else None,
+                rng.choice("ABCDE") if ended else None,
+                6 if ended else 0,
+                end if ended else planned_end,
+                definitions.duration_bucket(start, end) if ended else None,
+                certified,
+                issued,
+                (issued - end).days if issued else None,
+            )
+        )
+        for module in rng.sample(modules, 3):
+            first, last = rng.randrange(4), rng.randrange(4)
+            rows["module_progress"].append(
+                (
+                    placement_id,
+                    module,
+                    2,
+                    start,
+                    2,
+                    str(first + 1),
+                    first,
+                    start + timedelta(days=60),
+                    3,
+                    str(last + 1),
+                    last,
+                    definitions.progression(first, last, 2),
+                )
+            )
+        for stage in ("planned", "realised"):
+            beneficiary, category = rng.choice(VALUE_ADDED)
+            rows["value_added"].append((placement_id, stage, beneficiary, category))
+    return rows
+
+
+PLACEMENT_COLUMNS = [
+    "placement_id",
+    "organisation",
+    "placement_type",
+    "gender",
+    "age_band",
+    "employment_rate",
+    "start_date",
+    "planned_end_date",
+    "planned_end_seq",
+    "end_date",
+    "outcome",
+    "ended_seq",
+    "effective_end",
+    "duration_bucket",
+    "certified",
+    "first_certificate_on",
+    "days_to_certificate",
+]
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+    }
+
+
+async def measure_dashboard(count: int = DASHBOARD_PLACEMENTS, rounds: int = 40) -> dict[str, Any]:
+    """No broker needed: the projection tables are filled directly."""
+    async with temporary_database() as database_url:
+        settings = ReportingSettings(database_url=database_url)
+        async with reporting_database(settings) as pool:
+            rows = _seed_rows(count)
+            async with pool.acquire() as conn:
+                await conn.copy_records_to_table(
+                    "placements", records=rows["placements"], columns=PLACEMENT_COLUMNS
+                )
+                await conn.copy_records_to_table("module_progress", records=rows["module_progress"])
+                await conn.copy_records_to_table("value_added", records=rows["value_added"])
+                await conn.execute("ANALYZE")
+            app, _ = build(settings, pool)
+            year = Period.calendar_year(2026)
+            json_samples, html_samples = [], []
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+            ) as client:
+                for index in range(rounds + 3):  # three warm-up rounds
+                    started = time.perf_counter()
+                    await report(pool, year, REFERENCE)
+                    middle = time.perf_counter()
+                    response = await client.get("/dashboard", params={"kind": "year", "year": 2026})
+                    response.raise_for_status()
+                    if index >= 3:
+                        json_samples.append(middle - started)
+                        html_samples.append(time.perf_counter() - middle)
+    return {
+        "placements": count,
+        "period": "year 2026 (about half the placements active in it)",
+        "report": _percentiles(json_samples),
+        "dashboard_html": _percentiles(html_samples),
+    }
+
+
+async def measure(box: Sandbox) -> dict[str, Any]:
+    """All three: ingest on the sandbox's vhost, rebuild and dashboard on their own."""
+    async with temporary_database() as database_url:
+        ingest = await measure_ingest(replace(box, database_url=database_url))
+    return {
+        "ingest": ingest,
+        "rebuild": await measure_rebuild(),
+        "dashboard": await measure_dashboard(),
+    }

@@ -1,0 +1,258 @@
+"""The projection in PostgreSQL: load the rows a batch touches, write back what changed, with
+the applied event ids, the unusable messages and the stream position, all in the caller's
+transaction. Rows are written with one statement per table (``unnest`` of arrays)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from reporting.domain.intake import Rejection
+from reporting.domain.projection import (
+    CertificateRow,
+    ModuleRow,
+    PlacementRow,
+    Projection,
+    ValueAddedRow,
+)
+
+PROJECTION_TABLES = (
+    "placements",
+    "certificates",
+    "module_progress",
+    "value_added",
+    "applied_events",
+    "unusable_events",
+    "stream_position",
+)
+
+_TYPES = {  # PostgreSQL array types for unnest, by column
+    "placement_id": "uuid",
+    "certificate_id": "uuid",
+    "superseded_by": "uuid",
+    "employment_rate": "integer",
+    "planned_end_seq": "integer",
+    "ended_seq": "integer",
+    "days_to_certificate": "integer",
+    "assessments": "integer",
+    "first_seq": "integer",
+    "first_index": "integer",
+    "last_seq": "integer",
+    "last_index": "integer",
+    "certified": "boolean",
+    "revoked": "boolean",
+    "start_date": "date",
+    "planned_end_date": "date",
+    "end_date": "date",
+    "effective_end": "date",
+    "first_certificate_on": "date",
+    "issued_on": "date",
+    "first_on": "date",
+    "last_on": "date",
+}
+
+
+def _columns(row_type: type[Any]) -> list[str]:
+    return [f.name for f in fields(row_type)]
+
+
+def _values(row: Any) -> tuple[Any, ...]:
+    """A row's fields in column order (``dataclasses.astuple`` deep-copies: too slow here)."""
+    return tuple(getattr(row, name) for name in _columns(type(row)))
+
+
+async def _upsert(
+    conn: asyncpg.Connection,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    rows: Collection[tuple[Any, ...]],
+) -> None:
+    if not rows:
+        return
+    arrays = [list(values) for values in zip(*rows, strict=True)]
+    unnest = ", ".join(f"${i}::{_TYPES.get(c, 'text')}[]" for i, c in enumerate(columns, 1))
+    updates = [c for c in columns if c not in key]
+    conflict = (
+        f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in updates)}"
+        if updates
+        else "DO NOTHING"
+    )
+    await conn.execute(
+        f"""INSERT INTO {table} ({", ".join(columns)})
+            SELECT * FROM unnest({unnest})
+            ON CONFLICT ({", ".join(key)}) {conflict}""",
+        *arrays,
+    )
+
+
+async def load(
+    conn: asyncpg.Connection, placement_ids: Collection[uuid.UUID]
+) -> tuple[list[PlacementRow], list[CertificateRow], list[ModuleRow]]:
+    ids = list(placement_ids)
+    placements = await conn.fetch(
+        f"SELECT {', '.join(_columns(PlacementRow))} FROM placements"
+        " WHERE placement_id = ANY($1::uuid[])",
+        ids,
+    )
+    certificates = await conn.fetch(
+        f"SELECT {', '.join(_columns(CertificateRow))} FROM certificates"
+        " WHERE placement_id = ANY($1::uuid[])",
+        ids,
+    )
+    modules = await conn.fetch(
+        f"SELECT {', '.join(_columns(ModuleRow))} FROM module_progress"
+        " WHERE placement_id = ANY($1::uuid[])",
+        ids,
+    )
+    return (
+        [PlacementRow(**row) for row in placements],
+        [CertificateRow(**row) for row in certificates],
+        [ModuleRow(**row) for row in modules],
+    )
+
+
+async def save(conn: asyncpg.Connection, projection: Projection) -> None:
+    await _upsert(
+        conn,
+        "placements",
+        _columns(PlacementRow),
+        ["placement_id"],
+        [_values(projection.placements[i]) for i in sorted(projection.changed_placements)],
+    )
+    await _upsert(
+        conn,
+        "certificates",
+        _columns(CertificateRow),
+        ["certificate_id"],
+        [_values(projection.certificates[i]) for i in sorted(projection.changed_certificates)],
+    )
+    await _upsert(
+        conn,
+        "module_progress",
+        _columns(ModuleRow),
+        ["placement_id", "module"],
+        [_values(projection.modules[k]) for k in sorted(projection.changed_modules)],
+    )
+    await _upsert(
+        conn,
+        "value_added",
+        list(ValueAddedRow._fields),
+        list(ValueAddedRow._fields),
+        sorted(projection.value_added),
+    )
+
+
+async def first_deliveries(
+    conn: asyncpg.Connection, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Record the ids; return those not recorded before (the others are duplicates)."""
+    if not event_ids:
+        return set()
+    rows = await conn.fetch(
+        """INSERT INTO applied_events (event_id) SELECT unnest($1::uuid[])
+           ON CONFLICT DO NOTHING RETURNING event_id""",
+        list(event_ids),
+    )
+    return {row["event_id"] for row in rows}
+
+
+async def record_rejections(conn: asyncpg.Connection, rejections: Iterable[Rejection]) -> None:
+    await conn.executemany(
+        """INSERT INTO unusable_events (stream_offset, routing_key, reason, detail, event_id,
+               event_type, producer)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (stream_offset) DO NOTHING""",
+        [
+            (r.offset, r.routing_key, r.reason, r.detail, r.event_id, r.event_type, r.producer)
+            for r in rejections
+        ],
+    )
+
+
+async def position(conn: asyncpg.Connection, stream: str, *, lock: bool = False) -> int | None:
+    """The last offset applied, or None before the first."""
+    value = await conn.fetchval(
+        "SELECT last_offset FROM stream_position WHERE stream = $1"
+        + (" FOR UPDATE" if lock else ""),
+        stream,
+    )
+    return int(value) if value is not None else None
+
+
+async def store_position(conn: asyncpg.Connection, stream: str, offset: int) -> None:
+    await conn.execute(
+        """INSERT INTO stream_position (stream, last_offset) VALUES ($1, $2)
+           ON CONFLICT (stream) DO UPDATE SET last_offset = $2, updated_at = now()""",
+        stream,
+        offset,
+    )
+
+
+async def empty(conn: asyncpg.Connection) -> None:
+    """Empty the projection (a rebuild fills it again); reference data stays."""
+    await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
+
+
+# --- for operators ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnusableEvent:
+    stream_offset: int
+    routing_key: str
+    reason: str
+    detail: str
+    event_id: uuid.UUID | None
+    event_type: str | None
+    producer: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    stream: str
+    last_offset: int | None
+    updated_at: datetime | None
+    applied_events: int
+    placements: int
+    unusable_events: int
+    unusable_by_reason: dict[str, int]
+
+
+async def unusable_events(
+    conn: asyncpg.Connection, *, after_offset: int = -1, limit: int = 100
+) -> list[UnusableEvent]:
+    rows = await conn.fetch(
+        f"""SELECT {", ".join(f.name for f in fields(UnusableEvent))} FROM unusable_events
+             WHERE stream_offset > $1 ORDER BY stream_offset LIMIT $2""",
+        after_offset,
+        limit,
+    )
+    return [UnusableEvent(**row) for row in rows]
+
+
+async def status(conn: asyncpg.Connection, stream: str) -> ProjectionStatus:
+    row = await conn.fetchrow(
+        """SELECT (SELECT last_offset FROM stream_position WHERE stream = $1) AS last_offset,
+                  (SELECT updated_at FROM stream_position WHERE stream = $1) AS updated_at,
+                  (SELECT count(*) FROM applied_events) AS applied_events,
+                  (SELECT count(*) FROM placements WHERE start_date IS NOT NULL) AS placements""",
+        stream,
+    )
+    reasons = await conn.fetch("SELECT reason, count(*) AS n FROM unusable_events GROUP BY reason")
+    by_reason = {r["reason"]: int(r["n"]) for r in reasons}
+    assert row is not None
+    return ProjectionStatus(
+        stream=stream,
+        last_offset=row["last_offset"],
+        updated_at=row["updated_at"],
+        applied_events=int(row["applied_events"]),
+        placements=int(row["placements"]),
+        unusable_events=sum(by_reason.values()),
+        unusable_by_reason=by_reason,
+    )

@@ -1,0 +1,543 @@
+"""The follow-up report of one period, assembled from grouped counts.
+
+The database does the counting over many placements (``Aggregates`` are small: one row per
+combination of organisation, type, gender and age band, and so on); this module turns those
+counts into the figures, with the definitions of ``reporting.domain.definitions``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from pydantic import BaseModel, Field
+
+from contracts.organisations import OrganisationRegister
+from contracts.reference import ReferenceData
+from reporting.domain import definitions
+from reporting.domain.periods import Period
+from reporting.domain.reference import UNKNOWN_COMMITTEE, CommitteeIndex, administration_name
+
+GENDERS = {"female": "Kvinnor", "male": "Män"}
+AGE_BANDS = {"up_to_24": "Upp till 24 år", "25_plus": "25 år och äldre"}
+PROGRESSION_LABELS = {
+    "improved": "Högre nivå",
+    "same": "Samma nivå",
+    "declined": "Lägre nivå",
+    "single": "En bedömning",
+}
+
+# --- what the database hands over ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityCell:
+    """Placements active in the period, grouped; ``rate_days`` is Σ rate × active days."""
+
+    organisation: str
+    placement_type: str
+    gender: str
+    age_band: str
+    started: int
+    active: int
+    ended: int
+    rate_days: int
+
+
+@dataclass(frozen=True)
+class EndedCell:
+    """Placements that ended in the period, grouped."""
+
+    organisation: str
+    outcome: str
+    gender: str
+    age_band: str
+    duration_bucket: definitions.DurationBucket
+    certified: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class ValueAddedCell:
+    stage: str
+    beneficiary: str
+    category: str
+    placements: int
+
+
+@dataclass(frozen=True)
+class ProgressionCell:
+    module: str
+    progression: definitions.Progression
+    placements: int
+
+
+@dataclass(frozen=True)
+class TrendCounts:
+    """Month histograms (month 0 is the period's first) and counts before the period, from
+    which each month's active count follows without a pass over the placements per month."""
+
+    started_before: int = 0
+    ended_before: int = 0  # effective end before the period
+    started: Mapping[int, int] = field(default_factory=dict)
+    effective_end: Mapping[int, int] = field(default_factory=dict)
+    ended: Mapping[int, int] = field(default_factory=dict)  # actual ends
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    activity: list[ActivityCell] = field(default_factory=list)
+    ended: list[EndedCell] = field(default_factory=list)
+    days_to_certificate: Mapping[int, int] = field(default_factory=dict)
+    value_added: list[ValueAddedCell] = field(default_factory=list)
+    progression: list[ProgressionCell] = field(default_factory=list)
+    trend: TrendCounts = field(default_factory=TrendCounts)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+class PeriodOut(BaseModel):
+    kind: str
+    start: date
+    end: date
+    label: str
+    days: int
+
+
+class Figures(BaseModel):
+    started: int = Field(description="Placements that started in the period.")
+    active: int = Field(description="Placements active at some time in the period.")
+    ended: int = Field(description="Placements that ended in the period.")
+    fte: float = Field(description="Full-time equivalents over the period (2 decimals).")
+
+
+class Group(Figures):
+    code: str
+    name: str
+
+
+class AdministrationGroup(Group):
+    committee: str
+
+
+class Delivery(BaseModel):
+    committee: str
+    name: str
+    delivered: int = Field(description="Placements active at some time in the period.")
+    target: int | None = Field(description="The committee's target for the period's year.")
+    difference: int | None = Field(description="delivered − target")
+    attainment: float | None = Field(description="delivered / target")
+    met: bool | None
+
+
+class DeliverySummary(BaseModel):
+    target_year: int | None = Field(
+        description="Targets are per calendar year; none for a period spanning several years."
+    )
+    delivered: int
+    target: int | None
+    attainment: float | None
+    committees: list[Delivery]
+
+
+class OutcomeRow(BaseModel):
+    code: str
+    name: str
+    category: str
+    count: int
+    share: float | None
+
+
+class OutcomeSplit(BaseModel):
+    code: str
+    name: str
+    ended: int
+    work_or_studies: int
+    share: float | None
+
+
+class Outcomes(BaseModel):
+    ended: int
+    by_code: list[OutcomeRow]
+    work: int
+    studies: int
+    work_or_studies: int
+    work_share: float | None
+    studies_share: float | None
+    work_or_studies_share: float | None
+    by_committee: list[OutcomeSplit]
+    by_gender: list[OutcomeSplit]
+    by_age_band: list[OutcomeSplit]
+
+
+class DurationRow(BaseModel):
+    bucket: str
+    label: str
+    count: int
+    share: float | None
+
+
+class Certificates(BaseModel):
+    ended: int = Field(description="Placements that ended in the period.")
+    certified: int = Field(description="… of which have a valid certificate.")
+    coverage: float | None
+    median_days: int | None = Field(description="Days from end to first certificate, median.")
+    p90_days: int | None = Field(description="… 90th percentile (nearest rank).")
+
+
+class ValueAddedRow(BaseModel):
+    category: str
+    name: str
+    beneficiary: str
+    planned: int = Field(description="Active placements with the category planned.")
+    realised: int = Field(description="Active placements with the category realised.")
+
+
+class ModuleProgression(BaseModel):
+    module: str
+    name: str
+    compared: int = Field(description="Ended placements assessed at least twice in the module.")
+    improved: int
+    same: int
+    declined: int
+    single: int = Field(description="Ended placements assessed once only (not compared).")
+    improved_share: float | None
+    same_share: float | None
+    declined_share: float | None
+
+
+class TrendMonth(BaseModel):
+    month: str = Field(examples=["2026-03"])
+    label: str
+    started: int
+    active: int
+    ended: int
+    delivered_to_date: int = Field(
+        description="Placements active at some time from the period's start to the month's end."
+    )
+
+
+class Report(BaseModel):
+    period: PeriodOut
+    totals: Figures
+    by_committee: list[Group]
+    by_administration: list[AdministrationGroup]
+    by_type: list[Group]
+    by_gender: list[Group]
+    by_age_band: list[Group]
+    delivery: DeliverySummary
+    outcomes: Outcomes
+    time_in_placement: list[DurationRow]
+    certificates: Certificates
+    value_added: list[ValueAddedRow]
+    progression: list[ModuleProgression]
+    trend: list[TrendMonth]
+    definitions: dict[str, str]
+
+
+DEFINITIONS = {
+    "counted": "En plats räknas när händelsen PlacementStarted har tagits emot.",
+    "active": "Aktiv under perioden: startdatum ≤ periodens slut och faktiskt slutdatum "
+    "(annars planerat slutdatum) ≥ periodens början.",
+    "delivered": "Levererade platser: platser aktiva någon gång under perioden, räknade en gång "
+    "per plats, hos den nämnd vars förvaltning registrerade platsen.",
+    "target": "Målet är nämndens mål för kalenderåret enligt fördelningsmodellen; för en "
+    "period över flera år visas inget mål.",
+    "fte": "Årsarbetare: summan av sysselsättningsgrad/100 × andel av periodens dagar som "
+    "platsen var aktiv.",
+    "outcomes": definitions.OUTCOME_DEFINITION,
+    "time_in_placement": "Tid på plats för platser avslutade under perioden, i kalendermånader "
+    "från startdatum till dagen efter slutdatum: < 3, 3–6 (6 inräknat), över 6 till och med "
+    "24, > 24.",
+    "certificates": "Intygstäckning: andel av platserna avslutade under perioden som har ett "
+    "giltigt intyg (återkallade utan ersättare räknas inte). Tid till intyg: dagar från "
+    "slutdatum till första intygets utfärdandedag (svensk tid); median och 90:e percentil "
+    "(närmaste rang).",
+    "value_added": "Mervärde: antal platser aktiva under perioden med kategorin planerad "
+    "respektive realiserad.",
+    "progression": "Progression per modul för platser avslutade under perioden: första mot "
+    "senaste bedömning (efter bedömningsdatum) på modulens skala; platser med en enda "
+    "bedömning redovisas för sig.",
+}
+
+
+def build_report(
+    period: Period,
+    aggregates: Aggregates,
+    register: OrganisationRegister,
+    targets: Mapping[str, int] | None,
+    reference: ReferenceData,
+) -> Report:
+    """``targets`` are the committees' targets for the period's year (None: no target)."""
+    activity = aggregates.activity
+    type_names = {t.code: t.name.sv for t in reference.placement_types}
+
+    def groups(key: Callable[[ActivityCell], str], names: Mapping[str, str]) -> list[Group]:
+        sums = _sum_activity(activity, key)
+        codes = list(names) + sorted(code for code in sums if code not in names)
+        return [
+            Group(code=code, name=names.get(code, code), **_figures(sums.get(code), period))
+            for code in codes
+        ]
+
+    committee_of = CommitteeIndex(register)
+    committee_names = {c.code: c.name for c in register.committees}
+    if any(committee_of(c.organisation) == UNKNOWN_COMMITTEE.code for c in activity):
+        committee_names[UNKNOWN_COMMITTEE.code] = UNKNOWN_COMMITTEE.name
+    by_committee = groups(lambda c: committee_of(c.organisation), committee_names)
+    administrations = {a.code: a.name for a in register.administrations}
+    for cell in activity:
+        administrations.setdefault(
+            cell.organisation, administration_name(register, cell.organisation)
+        )
+    return Report(
+        period=PeriodOut(
+            kind=period.kind.value,
+            start=period.start,
+            end=period.end,
+            label=period.label,
+            days=period.days,
+        ),
+        totals=Figures(**_figures(_sum_activity(activity, lambda _: "").get(""), period)),
+        by_committee=by_committee,
+        by_administration=[
+            AdministrationGroup(committee=committee_of(g.code), **g.model_dump())
+            for g in groups(lambda c: c.organisation, administrations)
+        ],
+        by_type=groups(lambda c: c.placement_type, type_names),
+        by_gender=groups(lambda c: c.gender, GENDERS),
+        by_age_band=groups(lambda c: c.age_band, AGE_BANDS),
+        delivery=_delivery(by_committee, period, targets),
+        outcomes=_outcomes(aggregates.ended, committee_of, reference, committee_names),
+        time_in_placement=_durations(aggregates.ended),
+        certificates=_certificates(aggregates),
+        value_added=_value_added(aggregates.value_added, reference),
+        progression=_progression(aggregates.progression, reference),
+        trend=_trend(period, aggregates.trend),
+        definitions=DEFINITIONS,
+    )
+
+
+# --- parts --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sums:
+    started: int = 0
+    active: int = 0
+    ended: int = 0
+    rate_days: int = 0
+
+
+def _sum_activity(
+    cells: Iterable[ActivityCell], key: Callable[[ActivityCell], str]
+) -> dict[str, _Sums]:
+    sums: dict[str, _Sums] = defaultdict(_Sums)
+    for cell in cells:
+        s = sums[key(cell)]
+        s.started += cell.started
+        s.active += cell.active
+        s.ended += cell.ended
+        s.rate_days += cell.rate_days
+    return dict(sums)
+
+
+def _figures(sums: _Sums | None, period: Period) -> dict[str, int | float]:
+    s = sums or _Sums()
+    return {
+        "started": s.started,
+        "active": s.active,
+        "ended": s.ended,
+        "fte": _round(definitions.fte(s.rate_days, period.days), 2),
+    }
+
+
+def _round(value: Fraction, digits: int) -> float:
+    return float(round(value, digits))
+
+
+def _delivery(
+    by_committee: list[Group], period: Period, targets: Mapping[str, int] | None
+) -> DeliverySummary:
+    rows = []
+    for group in by_committee:
+        target = targets.get(group.code) if targets is not None else None
+        rows.append(
+            Delivery(
+                committee=group.code,
+                name=group.name,
+                delivered=group.active,
+                target=target,
+                difference=group.active - target if target is not None else None,
+                attainment=definitions.share(group.active, target) if target else None,
+                met=group.active >= target if target is not None else None,
+            )
+        )
+    delivered = sum(g.active for g in by_committee)
+    total_target = sum(targets.values()) if targets is not None else None
+    return DeliverySummary(
+        target_year=period.year if targets is not None else None,
+        delivered=delivered,
+        target=total_target,
+        attainment=definitions.share(delivered, total_target) if total_target else None,
+        committees=rows,
+    )
+
+
+def _outcomes(
+    cells: list[EndedCell],
+    committee_of: CommitteeIndex,
+    reference: ReferenceData,
+    committee_names: Mapping[str, str],
+) -> Outcomes:
+    by_code = Counter[str]()
+    for cell in cells:
+        by_code[cell.outcome] += cell.count
+    ended = sum(by_code.values())
+    work = sum(by_code[o.code] for o in reference.outcomes if o.category == "work")
+    studies = sum(by_code[o.code] for o in reference.outcomes if o.category == "studies")
+
+    def split(key: Callable[[EndedCell], str], names: Mapping[str, str]) -> list[OutcomeSplit]:
+        totals, positive = Counter[str](), Counter[str]()
+        for cell in cells:
+            totals[key(cell)] += cell.count
+            if cell.outcome in definitions.WORK_OR_STUDIES:
+                positive[key(cell)] += cell.count
+        codes = list(names) + sorted(code for code in totals if code not in names)
+        return [
+            OutcomeSplit(
+                code=code,
+                name=names.get(code, code),
+                ended=totals[code],
+                work_or_studies=positive[code],
+                share=definitions.share(positive[code], totals[code]),
+            )
+            for code in codes
+        ]
+
+    return Outcomes(
+        ended=ended,
+        by_code=[
+            OutcomeRow(
+                code=o.code,
+                name=o.name.sv,
+                category=o.category,
+                count=by_code[o.code],
+                share=definitions.share(by_code[o.code], ended),
+            )
+            for o in reference.outcomes
+        ],
+        work=work,
+        studies=studies,
+        work_or_studies=work + studies,
+        work_share=definitions.share(work, ended),
+        studies_share=definitions.share(studies, ended),
+        work_or_studies_share=definitions.share(work + studies, ended),
+        by_committee=split(lambda c: committee_of(c.organisation), committee_names),
+        by_gender=split(lambda c: c.gender, GENDERS),
+        by_age_band=split(lambda c: c.age_band, AGE_BANDS),
+    )
+
+
+def _durations(cells: list[EndedCell]) -> list[DurationRow]:
+    counts = Counter[str]()
+    for cell in cells:
+        counts[cell.duration_bucket] += cell.count
+    ended = sum(counts.values())
+    return [
+        DurationRow(
+            bucket=bucket,
+            label=definitions.DURATION_LABELS[bucket],
+            count=counts[bucket],
+            share=definitions.share(counts[bucket], ended),
+        )
+        for bucket in definitions.DURATION_BUCKETS
+    ]
+
+
+def _certificates(aggregates: Aggregates) -> Certificates:
+    ended = sum(c.count for c in aggregates.ended)
+    certified = sum(c.count for c in aggregates.ended if c.certified)
+    return Certificates(
+        ended=ended,
+        certified=certified,
+        coverage=definitions.share(certified, ended),
+        median_days=definitions.percentile(aggregates.days_to_certificate, 50),
+        p90_days=definitions.percentile(aggregates.days_to_certificate, 90),
+    )
+
+
+def _value_added(cells: list[ValueAddedCell], reference: ReferenceData) -> list[ValueAddedRow]:
+    counts = {(c.stage, c.category): c.placements for c in cells}
+    known = {c.code for c in reference.value_added_categories}
+    extra = sorted({(c.beneficiary, c.category) for c in cells if c.category not in known})
+    rows = [
+        ValueAddedRow(
+            category=c.code,
+            name=c.name.sv,
+            beneficiary=c.beneficiary,
+            planned=counts.get(("planned", c.code), 0),
+            realised=counts.get(("realised", c.code), 0),
+        )
+        for c in reference.value_added_categories
+    ]
+    rows += [
+        ValueAddedRow(
+            category=code,
+            name=code,
+            beneficiary=beneficiary,
+            planned=counts.get(("planned", code), 0),
+            realised=counts.get(("realised", code), 0),
+        )
+        for beneficiary, code in extra
+    ]
+    return rows
+
+
+def _progression(cells: list[ProgressionCell], reference: ReferenceData) -> list[ModuleProgression]:
+    counts = {(c.module, c.progression): c.placements for c in cells}
+    result = []
+    for module in reference.modules:
+        n = {p: counts.get((module.code, p), 0) for p in definitions.PROGRESSIONS}
+        compared = n["improved"] + n["same"] + n["declined"]
+        result.append(
+            ModuleProgression(
+                module=module.code,
+                name=module.name.sv,
+                compared=compared,
+                improved=n["improved"],
+                same=n["same"],
+                declined=n["declined"],
+                single=n["single"],
+                improved_share=definitions.share(n["improved"], compared),
+                same_share=definitions.share(n["same"], compared),
+                declined_share=definitions.share(n["declined"], compared),
+            )
+        )
+    return result
+
+
+def _trend(period: Period, counts: TrendCounts) -> list[TrendMonth]:
+    """active(m) = #(start ≤ month end) − #(effective end < month start); every placement that
+    ended before the month started before it, so the difference counts exactly those active."""
+    result = []
+    started_to_date = counts.started_before
+    ended_before_month = counts.ended_before
+    for index, month in enumerate(period.months()):
+        started_to_date += counts.started.get(index, 0)
+        result.append(
+            TrendMonth(
+                month=f"{month.start.year}-{month.start.month:02d}",
+                label=month.label,
+                started=counts.started.get(index, 0),
+                active=started_to_date - ended_before_month,
+                ended=counts.ended.get(index, 0),
+                delivered_to_date=started_to_date - counts.ended_before,
+            )
+        )
+        ended_before_month += counts.effective_end.get(index, 0)
+    return result

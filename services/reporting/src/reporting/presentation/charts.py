@@ -1,0 +1,214 @@
+"""Charts as inline SVG, drawn on the server: no script, nothing fetched from the network, and
+they print. Every chart has a title and a description for screen readers, and each bar carries
+its value in ``data-value`` (what the browser test checks)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+from reporting.domain.report import Delivery, Outcomes, TrendMonth
+
+MONTH_ABBREVIATIONS = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "maj",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "okt",
+    "nov",
+    "dec",
+)
+CATEGORY_CLASS = {"work": "work", "studies": "studies", "other": "other"}
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """Swedish style: narrow spaces between thousands, decimal comma."""
+    if decimals == 0 and float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\u202f")
+    return f"{value:,.{max(decimals, 1)}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def nice_ceiling(value: float) -> float:
+    """The next 1, 2, 2.5 or 5 × 10ⁿ at or above ``value``: round numbers on the axis."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10.0 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _svg(chart_id: str, title: str, description: str, width: int, height: int, body: str) -> Markup:
+    return Markup(
+        f'<svg id="{chart_id}" class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>{body}</svg>'
+    )
+
+
+def delivery_chart(rows: Sequence[Delivery]) -> Markup:
+    """Delivered placements per committee as bars, the target as a mark across each bar."""
+    label_w, bar_w, value_w, row_h, top = 310, 510, 180, 30, 34
+    width, height = label_w + bar_w + value_w, top + row_h * len(rows) + 10
+    scale = nice_ceiling(max([1, *(r.delivered for r in rows), *(r.target or 0 for r in rows)]))
+    parts = [
+        '<g class="legend" font-size="12">'
+        '<rect x="0" y="6" width="12" height="12" class="met"/>'
+        '<text x="18" y="16">Levererat, mål nått</text>'
+        '<rect x="150" y="6" width="12" height="12" class="unmet"/>'
+        '<text x="168" y="16">Levererat, under mål</text>'
+        '<line x1="318" y1="4" x2="318" y2="20" class="target"/>'
+        '<text x="326" y="16">Mål</text></g>'
+    ]
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        w = bar_w * row.delivered / scale
+        state = "met" if row.met or row.target is None else "unmet"
+        value = f"{number(row.delivered)}"
+        if row.target is not None:
+            value += f" av {number(row.target)} ({percent(row.attainment)})"
+        parts.append(
+            f'<g class="row" data-committee="{escape(row.committee)}">'
+            f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" class="label">'
+            f"{escape(row.name)}</text>"
+            f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="20" class="track"/>'
+            f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="20" '
+            f'class="bar {state}" data-value="{row.delivered}"/>'
+        )
+        if row.target is not None:
+            x = label_w + bar_w * row.target / scale
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" y2="{y + 29}" class="target" '
+                f'data-value="{row.target}"/>'
+            )
+        parts.append(
+            f'<text x="{label_w + bar_w + 8}" y="{y + 19}" class="value">{value}</text></g>'
+        )
+    return _svg(
+        "chart-delivery",
+        "Levererade platser mot mål per nämnd",
+        "Stapeln visar platser aktiva under perioden, strecket nämndens mål för året.",
+        width,
+        height,
+        "".join(parts),
+    )
+
+
+def trend_chart(months: Sequence[TrendMonth], target: int | None) -> Markup:
+    """Active placements per month as bars; placements delivered so far as a line; the year's
+    target as a dashed line."""
+    left, right, top, bottom = 44, 12, 30, 30
+    width, height = 560, 280
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max(
+        [1, *(m.active for m in months), *(m.delivered_to_date for m in months), target or 0]
+    )
+    scale = nice_ceiling(peak)
+    slot = plot_w / max(1, len(months))
+    every = max(1, math.ceil(len(months) / 24))
+
+    def y_of(value: float) -> float:
+        return top + plot_h - plot_h * value / scale
+
+    parts = [
+        '<g class="legend" font-size="12">'
+        f'<rect x="{left}" y="4" width="12" height="12" class="active"/>'
+        f'<text x="{left + 18}" y="14">Aktiva under månaden</text>'
+        f'<line x1="{left + 160}" y1="10" x2="{left + 184}" y2="10" class="line delivered"/>'
+        f'<text x="{left + 190}" y="14">Levererade hittills</text>'
+        + (
+            f'<line x1="{left + 320}" y1="10" x2="{left + 344}" y2="10" class="target-line"/>'
+            f'<text x="{left + 350}" y="14">Mål för året</text>'
+            if target
+            else ""
+        )
+        + "</g>"
+    ]
+    for step in range(5):
+        value = scale * step / 4
+        y = y_of(value)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
+            f"{number(value)}</text>"
+        )
+    points = []
+    for i, month in enumerate(months):
+        x = left + slot * i
+        bar_h = plot_h * month.active / scale
+        parts.append(
+            f'<rect x="{x + slot * 0.18:.1f}" y="{y_of(month.active):.1f}" '
+            f'width="{slot * 0.64:.1f}" height="{bar_h:.1f}" class="bar active" '
+            f'data-value="{month.active}"><title>{escape(month.label)}: '
+            f"{number(month.active)} aktiva</title></rect>"
+        )
+        points.append(f"{x + slot / 2:.1f},{y_of(month.delivered_to_date):.1f}")
+        if i % every == 0:
+            abbreviation = MONTH_ABBREVIATIONS[int(month.month[5:7]) - 1]
+            label = abbreviation if len(months) <= 12 else f"{abbreviation} {month.month[2:4]}"
+            parts.append(
+                f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
+                f'class="tick">{label}</text>'
+            )
+    if target:
+        y = y_of(target)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
+            f'class="target-line" data-value="{target}"/>'
+        )
+    if points:
+        parts.append(f'<polyline points="{" ".join(points)}" class="line delivered"/>')
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        'class="axis"/>'
+    )
+    return _svg(
+        "chart-trend",
+        "Utveckling per månad",
+        "Staplar: platser aktiva under månaden. Linje: platser levererade från periodens början.",
+        width,
+        height,
+        "".join(parts),
+    )
+
+
+def outcome_chart(outcomes: Outcomes) -> Markup:
+    """Ended placements per outcome code, coloured by category (work, studies, other); the
+    label sits above its bar, so long Swedish names need no truncation."""
+    bar_w, value_w, row_h = 420, 130, 42
+    rows = outcomes.by_code
+    width, height = bar_w + value_w, row_h * len(rows) + 4
+    scale = nice_ceiling(max([1, *(o.count for o in rows)]))
+    parts = []
+    for i, row in enumerate(rows):
+        y = i * row_h
+        w = bar_w * row.count / scale
+        parts.append(
+            f'<text x="0" y="{y + 14}" class="label">{escape(row.code)} – {escape(row.name)}</text>'
+            f'<rect x="0" y="{y + 20}" width="{bar_w}" height="16" class="track"/>'
+            f'<rect x="0" y="{y + 20}" width="{w:.1f}" height="16" '
+            f'class="bar {CATEGORY_CLASS.get(row.category, "other")}" data-value="{row.count}"/>'
+            f'<text x="{bar_w + 8}" y="{y + 33}" class="value">'
+            f"{number(row.count)} ({percent(row.share)})</text>"
+        )
+    return _svg(
+        "chart-outcomes",
+        "Avslutade platser per avslutsorsak",
+        "Grönt: arbete, blågrönt: studier, grått: övriga avslutsorsaker.",
+        width,
+        height,
+        "".join(parts),
+    )

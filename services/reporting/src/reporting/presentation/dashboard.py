@@ -1,0 +1,60 @@
+"""The HTML dashboard: one page per period, charts drawn on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from reporting.domain.periods import MONTHS_SV, PeriodKind
+from reporting.domain.report import Report
+from reporting.presentation import charts
+
+PERIOD_KINDS = (
+    (PeriodKind.YEAR.value, "År"),
+    (PeriodKind.INTERIM.value, "Delår (jan–aug)"),
+    (PeriodKind.TERTIAL.value, "Tertial"),
+    (PeriodKind.MONTH.value, "Månad"),
+    (PeriodKind.CUSTOM.value, "Egen period"),
+)
+
+_environment = Environment(
+    loader=PackageLoader("reporting", "presentation/templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the period form shows selected."""
+
+    kind: str
+    year: int
+    tertial: int
+    month: int
+    start: date
+    end: date
+
+
+def render(report: Report, form: FormState, links: Mapping[str, str], generated_at: str) -> str:
+    template = _environment.get_template("dashboard.html.j2")
+    return template.render(
+        report=report,
+        form=form,
+        links=links,
+        generated_at=generated_at,
+        period_kinds=PERIOD_KINDS,
+        month_names=[m.capitalize() for m in MONTHS_SV],
+        number=charts.number,
+        percent=charts.percent,
+        outcomes_by_committee={o.code: o for o in report.outcomes.by_committee},
+        charts={
+            "delivery": charts.delivery_chart(report.delivery.committees),
+            "trend": charts.trend_chart(report.trend, report.delivery.target),
+            "outcomes": charts.outcome_chart(report.outcomes),
+        },
+    )

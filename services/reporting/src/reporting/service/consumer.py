@@ -1,0 +1,161 @@
+"""The stream consumer's life: take the lead, read the stored position, consume from the next
+offset, commit each batch with its position, and start over after any failure.
+
+One replica consumes at a time: the leader holds a PostgreSQL advisory lock on the connection
+its batches are committed on, so if that connection dies the lock goes with it and the batch
+cannot commit; another replica (or this one, after reconnecting) takes over from the stored
+position. The others serve HTTP and wait as standby.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import aiormq
+import asyncpg
+
+from contracts.reference import ReferenceData
+from contracts.topology import StreamQueue
+from reporting import metrics
+from reporting.adapters import projection_store as store
+from reporting.adapters.stream import ConsumerLost, Offset, consume
+from reporting.domain.intake import StreamRecord
+from reporting.service.ingest import PositionMoved, apply_batch
+from runtime.logging import get_logger
+from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE
+
+log = get_logger(__name__)
+
+CONSUMER_LOCK = 7_340_511  # advisory-lock key: the one reporting consumer of the stream
+
+TRANSIENT = (
+    ConsumerLost,
+    PositionMoved,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    aiormq.exceptions.AMQPError,
+)
+
+
+@dataclass
+class ConsumerState:
+    role: Literal["starting", "standby", "active"] = "starting"
+    attached: bool = False
+    position: int | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    database_url: str
+    amqp_url: str
+    stream: StreamQueue
+    prefetch: int = 1000
+    batch_size: int = 500
+    reconnect_seconds: float = 2.0
+    idle_seconds: float = 1.0
+
+
+class StreamConsumer:
+    def __init__(
+        self, config: ConsumerConfig, reference: ReferenceData, *, until_idle: bool = False
+    ) -> None:
+        """``until_idle``: return once the stream has nothing more (a rebuild), and return at
+        once if another process holds the lead."""
+        self.config = config
+        self.reference = reference
+        self.until_idle = until_idle
+        self.state = ConsumerState()
+
+    async def run(self) -> bool:
+        """Consume until cancelled (or, ``until_idle``, until caught up: True, or not leading:
+        False)."""
+        while True:
+            try:
+                return await self._session()
+            except TRANSIENT as error:
+                self.state.last_error = f"{type(error).__name__}: {error}"
+                log.warning("stream consumer restarts", error=self.state.last_error)
+                await asyncio.sleep(self.config.reconnect_seconds)
+
+    async def _session(self) -> bool:
+        conn = await asyncpg.connect(self.config.database_url)
+        try:
+            if not await self._lead(conn):
+                return False
+            self.state.role = "active"
+            position = await store.position(conn, self.config.stream.name)
+            self.state.position = position
+            offset: Offset = position + 1 if position is not None else "first"
+            log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
+            await consume(
+                self.config.amqp_url,
+                self.config.stream.name,
+                offset=offset,
+                prefetch=self.config.prefetch,
+                batch_size=self.config.batch_size,
+                handle=lambda records: self._handle(conn, records),
+                on_idle=lambda: self._idle(conn),
+                idle_seconds=self.config.idle_seconds,
+                on_attached=self._attached,
+            )
+            return True
+        finally:
+            self.state.attached = False
+            metrics.CONSUMER_ATTACHED.set(0)
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await conn.close(timeout=5)  # releases the lead (so does a dead connection)
+
+    async def _lead(self, conn: asyncpg.Connection) -> bool:
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", CONSUMER_LOCK):
+            if self.until_idle:
+                return False
+            if self.state.role != "standby":
+                log.info("another replica consumes the stream; standing by")
+            self.state.role = "standby"
+            await asyncio.sleep(self.config.reconnect_seconds)
+        return True
+
+    async def ready(self) -> None:
+        """A readiness check: this replica consumes the stream, or another one does."""
+        if self.state.role == "standby":
+            return
+        if not self.state.attached:
+            raise ConnectionError(self.state.last_error or "not consuming the stream (yet)")
+
+    def _attached(self) -> None:
+        self.state.attached = True
+        self.state.last_error = None
+        metrics.CONSUMER_ATTACHED.set(1)
+
+    async def _handle(self, conn: asyncpg.Connection, records: list[StreamRecord]) -> None:
+        started = time.perf_counter()
+        stream = self.config.stream.name
+        async with conn.transaction():
+            result = await apply_batch(
+                conn, stream, records, self.reference, expected_position=self.state.position
+            )
+        self.state.position = result.last_offset
+        metrics.BATCH_DURATION.observe(time.perf_counter() - started)
+        if result.last_offset is not None:
+            metrics.STREAM_POSITION.set(result.last_offset)
+        for event_type, n in result.applied.items():
+            EVENTS_CONSUMED.labels(stream, event_type).inc(n)
+        if result.duplicates:
+            EVENTS_DUPLICATE.labels(stream).inc(result.duplicates)
+        for reason, n in result.rejected.items():
+            metrics.UNUSABLE_EVENTS.labels(reason).inc(n)
+            log.warning("unusable stream messages recorded", reason=reason, count=n)
+
+    async def _idle(self, conn: asyncpg.Connection) -> bool:
+        """Nothing new: check the position is still ours (a rebuild empties it), then stop
+        only if asked to run until idle."""
+        stored = await store.position(conn, self.config.stream.name)
+        if stored != self.state.position:
+            raise PositionMoved(f"stored position {stored}, ours {self.state.position}")
+        return self.until_idle

@@ -1,0 +1,76 @@
+"""Rebuild the projection: empty it (reference data stays) and replay the stream from its first
+offset. Because the projection is a function of the set of events, the result is exactly what
+the live consumer had built.
+
+Either this process replays (no reporting service is consuming), or a running service does:
+its consumer sees its stored position vanish and starts over from the first offset, and this
+process waits until the position stops moving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import asyncpg
+
+from contracts.reference import ReferenceData
+from reporting.adapters import projection_store as store
+from reporting.service.consumer import ConsumerConfig, StreamConsumer
+from runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    replayed_by: str  # "this process" or "the running service"
+    seconds: float
+    status: store.ProjectionStatus
+
+
+async def empty_projection(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await store.empty(conn)
+    finally:
+        await conn.close()
+
+
+async def rebuild(
+    config: ConsumerConfig, reference: ReferenceData, *, settle_seconds: float = 3.0
+) -> RebuildResult:
+    started = time.perf_counter()
+    await empty_projection(config.database_url)
+    log.info("projection emptied; replaying the stream from the first offset")
+    if await StreamConsumer(config, reference, until_idle=True).run():
+        replayed_by = "this process"
+    else:
+        replayed_by = "the running service"
+        await _wait_until_settled(config, settle_seconds)
+    conn = await asyncpg.connect(config.database_url)
+    try:
+        status = await store.status(conn, config.stream.name)
+    finally:
+        await conn.close()
+    return RebuildResult(replayed_by, round(time.perf_counter() - started, 3), status)
+
+
+async def _wait_until_settled(config: ConsumerConfig, settle_seconds: float) -> None:
+    """Until the running service's position has not moved for ``settle_seconds`` (at least as
+    long as that consumer takes to notice the emptied position and reconnect)."""
+    settle_seconds = max(settle_seconds, config.reconnect_seconds + config.idle_seconds + 1)
+    conn = await asyncpg.connect(config.database_url)
+    try:
+        last, since = None, time.monotonic()
+        while True:
+            await asyncio.sleep(0.2)
+            current = await store.position(conn, config.stream.name)
+            if current != last:
+                last, since = current, time.monotonic()
+            elif time.monotonic() - since >= settle_seconds:
+                return
+    finally:
+        await conn.close()
