@@ -7,6 +7,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aio_pika
 import asyncpg
@@ -14,7 +15,7 @@ import pytest
 
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue
 from runtime.amqp import AmqpPublisher, declare
-from runtime.outbox import OutboxMessage, OutboxRelay, enqueue, outbox_backlog
+from runtime.outbox import OutboxMessage, OutboxRelay, enqueue, outbox_backlog, purge_published
 from tests.support import drain, eventually, placement_started
 
 pytestmark = pytest.mark.integration
@@ -165,3 +166,21 @@ async def test_unroutable_message_stays_in_the_outbox_with_its_error(
     assert row["published_at"] is None
     assert row["attempts"] == 1
     assert row["last_error"]
+
+
+async def test_published_rows_are_purged_after_the_retention_and_unpublished_ones_kept(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, [placement_started() for _ in range(3)])
+        ids = [r["id"] for r in await conn.fetch("SELECT id FROM outbox ORDER BY id")]
+        await conn.execute(
+            "UPDATE outbox SET published_at = now() - interval '8 days' WHERE id = $1", ids[0]
+        )
+        await conn.execute("UPDATE outbox SET published_at = now() WHERE id = $1", ids[2])
+    async with pool.acquire() as conn:
+        assert await purge_published(conn, timedelta(days=7)) == 1
+        remaining = await conn.fetch("SELECT published_at FROM outbox ORDER BY id")
+    assert len(remaining) == 2
+    assert remaining[0]["published_at"] is None, "an unpublished row is never purged"
+    assert remaining[1]["published_at"] is not None, "a recently published row stays"

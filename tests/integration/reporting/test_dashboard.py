@@ -22,7 +22,7 @@ from tests.support import eventually
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
-ENSURE_CHROMIUM = ROOT / "services" / "reporting" / "scripts" / "ensure-chromium.sh"
+ENSURE_TEST_TOOLS = ROOT / "scripts" / "ensure-test-tools.sh"
 ARTIFACTS = ROOT / "test-artifacts"
 FLAGS = [
     "--headless",
@@ -38,17 +38,12 @@ FLAGS = [
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """The browser; installed by the script CI also calls. Skips only if that fails."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    result = subprocess.run(
-        [str(ENSURE_CHROMIUM)], capture_output=True, text=True, timeout=900, check=False
-    )
-    path = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    if result.returncode != 0 or not Path(path).exists():
-        pytest.skip(f"chromium could not be installed: {result.stderr.strip()[-500:]}")
-    return path
+    """Debian's chromium, which ``make test`` installs (scripts/ensure-test-tools.sh)."""
+    if not shutil.which("chromium"):
+        subprocess.run([str(ENSURE_TEST_TOOLS)], timeout=900, check=False)
+    found = shutil.which("chromium")
+    assert found, "chromium is missing and scripts/ensure-test-tools.sh could not install it"
+    return found
 
 
 @pytest.fixture

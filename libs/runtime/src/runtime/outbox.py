@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
@@ -213,12 +214,26 @@ async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float | None]:
     return int(row["n"]), (float(row["age"]) if row["age"] is not None else None)
 
 
-async def monitor_outbox(pool: asyncpg.Pool, *, interval: float = 5.0) -> None:
-    """Keep the backlog gauges current for ``/metrics`` (alerts fire on old rows)."""
+async def purge_published(conn: asyncpg.Connection, older_than: timedelta) -> int:
+    """Delete rows published longer ago than ``older_than`` (the services keep their own
+    history; the outbox is only a queue). Returns how many went."""
+    result = await conn.execute(
+        "DELETE FROM outbox WHERE published_at < clock_timestamp() - $1::interval",
+        older_than,
+    )
+    return int(result.split()[-1])
+
+
+async def monitor_outbox(
+    pool: asyncpg.Pool, *, interval: float = 5.0, retention: timedelta = timedelta(days=7)
+) -> None:
+    """Keep the backlog gauges current for ``/metrics`` (alerts fire on old rows), and the
+    table small."""
     while True:
         with contextlib.suppress(OSError, asyncpg.PostgresError):
             async with pool.acquire() as conn:
                 backlog, age = await outbox_backlog(conn)
+                await purge_published(conn, retention)
             OUTBOX_BACKLOG.set(backlog)
             OUTBOX_OLDEST_AGE.set(age or 0.0)
         await asyncio.sleep(interval)
