@@ -1,0 +1,80 @@
+"""Each service as the real process (``python -m NAME``) on its own database and vhost: it
+starts, becomes ready (broker, database and consumers), serves ``/metrics`` that Prometheus
+can parse, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import secrets
+import socket
+import sys
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from contracts.topology import CITY_TOPOLOGY
+from runtime.amqp import declare
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def environment(name: str, amqp_url: str, database_url: str, port: int) -> dict[str, str]:
+    prefix = name.upper()
+    extra = {
+        "placements": {"PLACEMENTS_PSEUDONYM_KEY": secrets.token_urlsafe(16)},
+        "certificates": {
+            "CERTIFICATES_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode()
+        },
+        "reporting": {},
+    }[name]
+    return {
+        **os.environ,
+        f"{prefix}_AMQP_URL": amqp_url,
+        f"{prefix}_DATABASE_URL": database_url,
+        f"{prefix}_HTTP_PORT": str(port),
+        f"{prefix}_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("name", ["placements", "certificates", "reporting"])
+async def test_the_service_process_is_ready_has_metrics_and_stops_cleanly(
+    name: str, amqp_url: str, database_url: str
+) -> None:
+    await declare(amqp_url, CITY_TOPOLOGY)  # what setup (or the definitions file) does
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", name, env=environment(name, amqp_url, database_url, port)
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def ready() -> bool:
+                with contextlib.suppress(httpx.TransportError):
+                    return (await client.get("/ready")).status_code == 200
+                return False
+
+            await eventually(ready, within=60)
+            health = await client.get("/health")
+            metrics = await client.get("/metrics")
+        assert health.json() == {"status": "ok"}
+        assert metrics.headers["content-type"].startswith("text/plain")
+        families = {family.name for family in text_string_to_metric_families(metrics.text)}
+        assert "python_info" in families
+        assert families & {"outbox_published", "reporting_consumer_attached"}
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        code = await asyncio.wait_for(process.wait(), 30)
+    assert code == 0, f"{name} did not stop cleanly on SIGTERM"
