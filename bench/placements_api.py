@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import sys
 import time
 from datetime import datetime
@@ -21,6 +20,7 @@ from bench.common import Sandbox, per_second
 from runtime.http_auth import token_hash
 from runtime.outbox import outbox_backlog
 from tools.samples import personnummer
+from tools.sandbox import free_port
 
 PLACEMENTS = int(os.environ.get("BENCH_PLACEMENTS", "500"))
 CLIENTS = 16  # concurrent förvaltning systems
@@ -87,12 +87,6 @@ async def start_service(box: Sandbox, token: str) -> asyncio.subprocess.Process:
             await asyncio.sleep(0.1)
     process.terminate()
     raise RuntimeError("the placements service did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def measure(box: Sandbox) -> dict[str, Any]:

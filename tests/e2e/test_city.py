@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -32,7 +31,7 @@ from tests.integration.test_broker_restart import broker_down
 from tests.support import eventually
 from tools.broker_admin import delete_users, provision_users
 from tools.samples import personnummer
-from tools.sandbox import AMQP_HOST, management, temporary_database, unique
+from tools.sandbox import AMQP_HOST, free_port, management, temporary_database, unique
 
 pytestmark = pytest.mark.integration
 
@@ -60,12 +59,6 @@ class City:
                         continue
                 return False
         return True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import base64
 import contextlib
 import os
 import secrets
-import socket
 import sys
 
 import httpx
@@ -19,14 +18,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from contracts.topology import CITY_TOPOLOGY
 from runtime.amqp import declare
 from tests.support import eventually
+from tools.sandbox import free_port
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def environment(name: str, amqp_url: str, database_url: str, port: int) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
@@ -18,6 +17,7 @@ import uvicorn
 
 from tests.integration.reporting.conftest import Reporting
 from tests.support import eventually
+from tools.sandbox import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -49,9 +49,7 @@ def chromium() -> str:
 @pytest.fixture
 async def served(scenario: Reporting) -> AsyncIterator[str]:
     """The app on a real port, so the browser loads it as a person's browser would."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(scenario.app, host="127.0.0.1", port=port, log_config=None)
     )
