@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from bench.common import Sandbox, per_second
-from runtime.http_auth import token_hash
+from runtime.http.auth import token_hash
 from runtime.outbox import outbox_backlog
 from tools.samples import personnummer
 from tools.sandbox import free_port

@@ -28,7 +28,7 @@ import httpx
 from contracts.organisations import load_register
 from contracts.topology import CITY_TOPOLOGY, broker_users, publisher_user_name
 from runtime.amqp import declare
-from runtime.http_auth import token_hash
+from runtime.http.auth import token_hash
 from tools.broker_admin import provision_users
 from tools.demo_secrets import DemoSecrets, load_or_create
 

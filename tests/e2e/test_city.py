@@ -25,7 +25,7 @@ import pytest
 
 from contracts.topology import CITY_TOPOLOGY, broker_users, publisher_user_name
 from runtime.amqp import declare
-from runtime.http_auth import token_hash
+from runtime.http.auth import token_hash
 from tests.integration.placements.conftest import registration
 from tests.integration.test_broker_restart import broker_down
 from tests.support import eventually

@@ -34,7 +34,7 @@ from contracts.topology import (
     exchange_for,
 )
 from runtime.amqp import AmqpPublisher, declare
-from runtime.http_auth import token_hash
+from runtime.http.auth import token_hash
 from runtime.outbox import OutboxRelay, outbox_backlog
 from runtime.postgres import create_pool, migrate
 from tests.support import drain, eventually

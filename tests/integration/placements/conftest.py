@@ -21,7 +21,7 @@ from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, IDENTITY_EXCHANGE
 from placements.bootstrap import MIGRATIONS, build_api
 from placements.settings import PlacementsSettings
 from runtime.amqp import AmqpPublisher, declare
-from runtime.http_auth import token_hash
+from runtime.http.auth import token_hash
 from runtime.outbox import OutboxRelay, outbox_backlog
 from runtime.postgres import create_pool, migrate
 from tests.support import drain, eventually

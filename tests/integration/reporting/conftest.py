@@ -25,7 +25,7 @@ from reporting.bootstrap import build, consumer_config, reporting_database
 from reporting.service.consumer import ConsumerConfig, StreamConsumer
 from reporting.settings import ReportingSettings
 from runtime.amqp import declare
-from runtime.http_auth import token_hash
+from runtime.http.auth import token_hash
 from tests.integration.reporting.scenario import TARGETS_2026, Message, messages
 from tests.support import eventually
 

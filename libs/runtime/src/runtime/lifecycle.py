@@ -1,5 +1,8 @@
 """Running a service process: SIGTERM and SIGINT cancel the main task, so ``finally`` blocks
-close connections and the process exits 0 (what Docker, systemd and ``make run`` expect)."""
+close connections and the process exits 0 (what Docker, systemd and ``make run`` expect).
+
+A service's ``bootstrap.py`` is an async context manager that builds everything and yields a
+:class:`Service`; its ``__main__`` is ``run(bootstrap)``."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -17,6 +21,34 @@ import uvloop
 from runtime.outbox import OutboxRelay, Publisher
 from runtime.postgres import MigrationSource, create_pool, ensure_database, migrate
 from runtime.settings import ServiceSettings
+
+Background = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A built service: its HTTP app, where it listens, and the tasks that run beside it
+    (relay, consumers, watchdog, monitors) for as long as the server does."""
+
+    app: Any
+    host: str
+    port: int
+    background: Sequence[Background] = ()
+
+
+def run(bootstrap: Callable[[], AbstractAsyncContextManager[Service]]) -> None:
+    """The whole process: build, serve until SIGTERM or a background task fails, tear down."""
+
+    async def main() -> None:
+        async with bootstrap() as service:
+            await serve_http(
+                service.app,
+                service.host,
+                service.port,
+                background=[task() for task in service.background],
+            )
+
+    run_service(main)
 
 
 def run_service(main: Callable[[], Awaitable[None]]) -> None:

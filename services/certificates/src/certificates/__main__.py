@@ -15,7 +15,7 @@ from contracts.topology import CITY_TOPOLOGY
 from runtime.amqp import AmqpPublisher, declare
 from runtime.lifecycle import outbox_relay, run_service, serve_http, service_database
 from runtime.logging import configure_logging
-from runtime.operations import broker_check, database_check
+from runtime.http.operations import broker_check, database_check
 from runtime.outbox import monitor_outbox
 from runtime.watchdog import ConsumerWatchdog
 

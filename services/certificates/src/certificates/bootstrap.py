@@ -18,8 +18,8 @@ from certificates.service.context import Context, Urls
 from certificates.settings import CertificatesSettings
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
-from runtime.http_auth import Clients
-from runtime.operations import Check, database_check
+from runtime.http.auth import Clients
+from runtime.http.operations import Check, database_check
 from runtime.postgres import MigrationSource, runtime_migrations
 
 MIGRATIONS = [

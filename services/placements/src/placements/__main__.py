@@ -8,7 +8,7 @@ from placements.settings import PlacementsSettings
 from runtime.amqp import PublisherPerProducer, declare
 from runtime.lifecycle import outbox_relay, run_service, serve_http, service_database
 from runtime.logging import configure_logging
-from runtime.operations import database_check
+from runtime.http.operations import database_check
 from runtime.outbox import monitor_outbox
 
 

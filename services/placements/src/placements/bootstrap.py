@@ -13,8 +13,8 @@ from placements.adapters.unit_of_work import PlacementsUnitOfWork
 from placements.api.app import Dependencies, create_app
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
-from runtime.http_auth import Clients
-from runtime.operations import Check, database_check
+from runtime.http.auth import Clients
+from runtime.http.operations import Check, database_check
 from runtime.postgres import MigrationSource, runtime_migrations
 
 MIGRATIONS = [

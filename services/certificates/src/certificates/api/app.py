@@ -36,9 +36,9 @@ from certificates.domain.certificate import (
 from certificates.metrics import observe_committed
 from certificates.service import handlers, verification
 from certificates.service.context import Context
-from runtime.http_auth import Clients
-from runtime.http_correlation import correlation_id, install_correlation_id
-from runtime.operations import Check, operations_router
+from runtime.http.auth import Clients
+from runtime.http.correlation import correlation_id, install_correlation_id
+from runtime.http.operations import Check, operations_router
 
 VC_MEDIA_TYPE = "application/vc"  # W3C Verifiable Credentials 2.0, with an embedded proof
 OPERATORS = "operators"

@@ -28,9 +28,9 @@ from placements.api.schemas import PlacementOut, PlacementPage
 from placements.domain.errors import PlacementNotFound, RuleViolation
 from placements.domain.model import Placement
 from placements.service import commands, handlers
-from runtime.http_auth import Clients
-from runtime.http_correlation import install_correlation_id
-from runtime.operations import Check, operations_router
+from runtime.http.auth import Clients
+from runtime.http.correlation import install_correlation_id
+from runtime.http.operations import Check, operations_router
 
 
 @dataclass(frozen=True)

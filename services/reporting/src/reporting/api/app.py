@@ -31,9 +31,9 @@ from reporting.presentation.tables import report_tables
 from reporting.service import reference as reference_service
 from reporting.service.consumer import ConsumerState
 from reporting.service.reports import report as build
-from runtime.http_auth import Clients
-from runtime.http_correlation import install_correlation_id
-from runtime.operations import Check, operations_router
+from runtime.http.auth import Clients
+from runtime.http.correlation import install_correlation_id
+from runtime.http.operations import Check, operations_router
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -44,19 +44,40 @@ async def run_checks(checks: Mapping[str, Check]) -> dict[str, str]:
     return dict(zip(checks, results, strict=True))
 
 
-def operations_router(checks: Mapping[str, Check]) -> APIRouter:
-    router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"])
+"""Reads its checks from ``app.state.readiness``."""
 
-    @router.get("/health", summary="The process is alive")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
 
-    @router.get(
-        "/ready",
-        summary="Broker, database and consumers work",
-        responses={503: {"description": "Something is not working; `checks` says what."}},
+@router.get("/health", summary="The process is alive")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    summary="Broker, database and consumers work",
+    responses={503: {"description": "Something is not working; `checks` says what."}},
+)
+async def ready(request: Request) -> JSONResponse:
+    results = await run_checks(request.app.state.readiness)
+    ok = all(result == "ok" for result in results.values())
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", "checks": results},
+        status_code=200 if ok else 503,
     )
-    async def ready() -> JSONResponse:
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def operations_router(checks: Mapping[str, Check]) -> APIRouter:
+    """Transitional: the services move to :func:`runtime.http.app.service_app`."""
+    own = APIRouter()
+
+    @own.get("/ready", include_in_schema=False)
+    async def ready_with(_: Request) -> JSONResponse:
         results = await run_checks(checks)
         ok = all(result == "ok" for result in results.values())
         return JSONResponse(
@@ -64,8 +85,5 @@ def operations_router(checks: Mapping[str, Check]) -> APIRouter:
             status_code=200 if ok else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    return router
+    own.include_router(router)
+    return own

@@ -1,0 +1,41 @@
+"""One way to build a service's FastAPI app: its routers, the correlation id, the error table,
+the operations endpoints, and what the routes need on ``app.state``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from runtime.http.auth import Clients
+from runtime.http.correlation import install_correlation_id
+from runtime.http.errors import ErrorResponses, install_error_responses
+from runtime.http.operations import Check
+from runtime.http.operations import router as operations
+
+
+def service_app(
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    clients: Mapping[str, Clients],
+    readiness: Mapping[str, Check],
+    errors: ErrorResponses = {},  # noqa: B006 - read only
+    version: str = "1.0.0",
+    **state: Any,
+) -> FastAPI:
+    """``clients`` by role (see :mod:`runtime.http.auth`); ``readiness`` for ``/ready``;
+    ``state`` is what the service's own dependencies read from ``app.state``."""
+    app = FastAPI(title=title, version=version, description=description)
+    install_correlation_id(app)
+    install_error_responses(app, errors)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(operations)
+    app.state.clients = dict(clients)
+    app.state.readiness = dict(readiness)
+    for name, value in state.items():
+        setattr(app.state, name, value)
+    return app
