@@ -28,6 +28,8 @@ from contracts.events import (
 EVENTS_EXCHANGE = "city.events"
 IDENTITY_EXCHANGE = "city.identity"
 DEAD_LETTER_EXCHANGE = "city.dead-letter"
+DEAD_LETTER_SUFFIX = ".dead-letter"
+"""A consumer queue's dead letters are in the queue of its name with this suffix."""
 
 DEFAULT_DELIVERY_LIMIT = 5
 
@@ -67,7 +69,7 @@ class ConsumerQueue:
 
     @property
     def dead_letter_queue(self) -> str:
-        return f"{self.name}.dead-letter"
+        return f"{self.name}{DEAD_LETTER_SUFFIX}"
 
     @property
     def arguments(self) -> dict[str, Any]:

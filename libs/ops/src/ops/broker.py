@@ -15,10 +15,8 @@ import aio_pika
 import httpx
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from contracts.topology import DEAD_LETTER_EXCHANGE, Topology
+from contracts.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_SUFFIX, Topology
 from runtime.consumer import ORIGINAL_ROUTING_KEY
-
-DEAD_LETTER_SUFFIX = ".dead-letter"
 
 
 @dataclass(frozen=True)

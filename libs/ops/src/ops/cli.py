@@ -7,24 +7,18 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
-import asyncpg
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from certificates.adapters.waiting import (
-    WaitingPlacement,
-    WaitingSummary,
-    waiting_placements,
-    waiting_summary,
-)
+from certificates import operations as certificates_operations
 from contracts.topology import CITY_TOPOLOGY, REPORTING_CITY_STREAM
 from ops.broker import Broker
 from ops.settings import OpsSettings
+from placements import operations as placements_operations
 from reporting import operations as reporting_operations
 from reporting.service.rebuild import RebuildResult
 from reporting.settings import ReportingSettings
 from runtime.logging import configure_logging
-from runtime.outbox import outbox_backlog
 
 T = TypeVar("T")
 
@@ -168,29 +162,16 @@ def purge_dead_letters(
 def outbox() -> None:
     """The placements outbox: rows not yet confirmed by the broker, the oldest one's age, and
     rows whose publishing failed, with the error."""
-
-    async def read() -> tuple[int, float | None, list[asyncpg.Record]]:
-        dsn = OpsSettings().placements_database_url.get_secret_value()
-        conn = await asyncpg.connect(dsn)
-        try:
-            backlog, oldest = await outbox_backlog(conn)
-            failing = await conn.fetch(
-                """SELECT event_id, routing_key, attempts, last_error FROM outbox
-                    WHERE published_at IS NULL AND last_error IS NOT NULL
-                    ORDER BY id LIMIT 20"""
-            )
-        finally:
-            await conn.close()
-        return backlog, oldest, failing
-
-    backlog, oldest, failing = run(read())
-    typer.echo(f"unpublished rows   {backlog}")
-    typer.echo(f"oldest             {age(oldest)}")
-    if failing:
+    status = run(
+        placements_operations.outbox(OpsSettings().placements_database_url.get_secret_value())
+    )
+    typer.echo(f"unpublished rows   {status.backlog}")
+    typer.echo(f"oldest             {age(status.oldest_age_seconds)}")
+    if status.failing:
         typer.echo("")
         rows = [
-            [str(r["event_id"]), r["routing_key"], str(r["attempts"]), r["last_error"][:60]]
-            for r in failing
+            [str(r.event_id), r.routing_key, str(r.attempts), r.last_error[:60]]
+            for r in status.failing
         ]
         typer.echo(table(["event id", "routing key", "attempts", "last error"], rows))
 
@@ -204,18 +185,10 @@ def certificates_waiting(
 ) -> None:
     """Ended placements whose certificate waits for missing events, with how long and what
     is missing."""
-
-    async def read() -> tuple[WaitingSummary, list[WaitingPlacement]]:
-        conn = await asyncpg.connect(OpsSettings().certificates_database_url.get_secret_value())
-        try:
-            async with conn.transaction(readonly=True):
-                summary = await waiting_summary(conn, organisation=organisation)
-                items = await waiting_placements(conn, organisation=organisation, limit=limit)
-        finally:
-            await conn.close()
-        return summary, items
-
-    summary, items = run(read())
+    database_url = OpsSettings().certificates_database_url.get_secret_value()
+    summary, items = run(
+        certificates_operations.waiting(database_url, organisation=organisation, limit=limit)
+    )
     typer.echo(f"waiting   {summary.count}")
     typer.echo(f"oldest    {age(summary.oldest_age_seconds)}")
     if items:

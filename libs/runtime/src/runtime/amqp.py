@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import datetime
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 
+from contracts.events import Envelope
 from contracts.topology import DEAD_LETTER_EXCHANGE, Topology
 from runtime.outbox import OutboxMessage
+
+
+def amqp_message(
+    body: bytes,
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    correlation_id: str | None = None,
+    timestamp: datetime | float | None = None,
+) -> aio_pika.Message:
+    """An event as the services put it on the broker: persistent JSON whose message id is the
+    event id (what consumers and the dead-letter tools key on)."""
+    return aio_pika.Message(
+        body,
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=str(event_id),
+        correlation_id=correlation_id,
+        timestamp=timestamp,
+        type=event_type,
+    )
+
+
+def event_message(event: Envelope) -> aio_pika.Message:
+    """``event`` serialised as the outbox relay would publish it."""
+    return amqp_message(
+        event.model_dump_json().encode(),
+        event_id=event.event_id,
+        event_type=event.event_type,
+        correlation_id=event.correlation_id,
+        timestamp=event.occurred_at,
+    )
 
 
 async def declare_topology(channel: AbstractChannel, topology: Topology) -> None:
@@ -103,14 +138,12 @@ class AmqpPublisher:
             exchange = await channel.get_exchange(message.exchange, ensure=False)
             self._exchanges[message.exchange] = exchange
         await exchange.publish(
-            aio_pika.Message(
+            amqp_message(
                 message.body,
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=str(message.event_id),
+                event_id=message.event_id,
+                event_type=message.event_type,
                 correlation_id=message.correlation_id,
                 timestamp=message.created_at,
-                type=message.event_type,
             ),
             routing_key=message.routing_key,
             mandatory=True,

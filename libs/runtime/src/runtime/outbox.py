@@ -35,6 +35,7 @@ from runtime.metrics import (
     OUTBOX_PUBLISHED,
     OUTBOX_RELAY_LAG,
 )
+from runtime.postgres import connection
 
 log = get_logger(__name__)
 
@@ -212,6 +213,36 @@ async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float | None]:
     )
     assert row is not None
     return int(row["n"]), (float(row["age"]) if row["age"] is not None else None)
+
+
+@dataclass(frozen=True)
+class FailingRow:
+    event_id: uuid.UUID
+    routing_key: str
+    attempts: int
+    last_error: str
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """What an operator asks of an outbox."""
+
+    backlog: int
+    oldest_age_seconds: float | None
+    failing: list[FailingRow]
+    """Unpublished rows whose last publish failed, oldest first."""
+
+
+async def outbox_status(dsn: str, *, limit: int = 20) -> OutboxStatus:
+    async with connection(dsn) as conn:
+        backlog, oldest = await outbox_backlog(conn)
+        failing = await conn.fetch(
+            """SELECT event_id, routing_key, attempts, last_error FROM outbox
+                WHERE published_at IS NULL AND last_error IS NOT NULL
+                ORDER BY id LIMIT $1""",
+            limit,
+        )
+    return OutboxStatus(backlog, oldest, [FailingRow(**row) for row in failing])
 
 
 async def purge_published(conn: asyncpg.Connection, older_than: timedelta) -> int:

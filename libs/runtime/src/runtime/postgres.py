@@ -8,7 +8,8 @@ at once without applying anything twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -50,25 +51,30 @@ def database_name(dsn: str) -> str:
     return urlsplit(dsn).path.lstrip("/")
 
 
+@asynccontextmanager
+async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """One connection of its own, closed when the block ends (for commands and checks that
+    need no pool)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def ensure_database(dsn: str, *, maintenance_db: str = "postgres") -> None:
     """Create the DSN's database if it does not exist (needs CREATEDB on the role)."""
     name = database_name(dsn)
-    conn = await asyncpg.connect(_with_database(dsn, maintenance_db))
-    try:
+    async with connection(_with_database(dsn, maintenance_db)) as conn:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
             await conn.execute(f'CREATE DATABASE "{name}"')
             log.info("database created", database=name)
-    finally:
-        await conn.close()
 
 
 async def drop_database(dsn: str, *, maintenance_db: str = "postgres") -> None:
-    conn = await asyncpg.connect(_with_database(dsn, maintenance_db))
-    try:
+    async with connection(_with_database(dsn, maintenance_db)) as conn:
         await conn.execute(f'DROP DATABASE IF EXISTS "{database_name(dsn)}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from certificates.metrics import monitor_waiting
 from certificates.settings import CertificatesSettings
 from contracts.topology import CITY_TOPOLOGY
 from runtime.amqp import AmqpPublisher, declare
+from runtime.http.operations import broker_check, database_check
 from runtime.lifecycle import outbox_relay, run_service, serve_http, service_database
 from runtime.logging import configure_logging
-from runtime.http.operations import broker_check, database_check
 from runtime.outbox import monitor_outbox
 from runtime.watchdog import ConsumerWatchdog
 

@@ -6,9 +6,9 @@ from contracts.topology import CITY_TOPOLOGY
 from placements.bootstrap import MIGRATIONS, build_api
 from placements.settings import PlacementsSettings
 from runtime.amqp import PublisherPerProducer, declare
+from runtime.http.operations import database_check
 from runtime.lifecycle import outbox_relay, run_service, serve_http, service_database
 from runtime.logging import configure_logging
-from runtime.http.operations import database_check
 from runtime.outbox import monitor_outbox
 
 

@@ -16,9 +16,9 @@ from reporting.api.app import Dependencies, create_app
 from reporting.service.consumer import ConsumerConfig, StreamConsumer
 from reporting.settings import ReportingSettings
 from runtime.http.auth import Clients
+from runtime.http.operations import Check, database_check
 from runtime.lifecycle import service_database
 from runtime.logging import get_logger
-from runtime.http.operations import Check, database_check
 from runtime.postgres import MigrationSource
 
 log = get_logger(__name__)
