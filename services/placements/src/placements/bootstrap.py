@@ -43,8 +43,8 @@ class MissingSecret(RuntimeError):
 async def bootstrap(settings: PlacementsSettings | None = None) -> AsyncIterator[Service]:
     """The HTTP API with the outbox relay and monitor beside it; torn down in reverse order."""
     settings = settings or PlacementsSettings()
-    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
     pseudonym_key(settings)  # refuse to start without it, before connecting to anything
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
     amqp_url = settings.amqp_url.get_secret_value()
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(service_database(settings, MIGRATIONS))
