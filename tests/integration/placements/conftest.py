@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, IDENTITY_EXCHANGE, ConsumerQueue
-from placements.bootstrap import MIGRATIONS, build_api
+from placements.bootstrap import MIGRATIONS, build_app
 from placements.settings import PlacementsSettings
 from runtime.amqp import AmqpPublisher, declare
 from runtime.http.auth import token_hash
@@ -82,7 +82,7 @@ async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placemen
         OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url).run()
     )
     try:
-        yield Placements(build_api(settings, pool), tokens, pool, amqp_url, settings)
+        yield Placements(build_app(settings, pool), tokens, pool, amqp_url, settings)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from placements.bootstrap import build_api
+from placements.bootstrap import build_app
 from runtime.postgres import create_pool
 from tests.integration.placements.conftest import Placements, registration
 
@@ -34,7 +34,7 @@ async def test_ready_is_503_and_says_why_when_the_database_is_gone(
     placements: Placements, database_url: str
 ) -> None:
     gone = await create_pool(database_url, min_size=1, max_size=1)
-    app = build_api(placements.settings, gone)
+    app = build_app(placements.settings, gone)
     await gone.close()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
         ready = await c.get("/ready")

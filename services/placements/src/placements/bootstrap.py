@@ -1,20 +1,32 @@
-"""Wire the placements service: database, reference data, credentials, API and relay."""
+"""The placements service's composition root: everything is built, started and stopped here.
+
+:func:`bootstrap` owns the process's resources (database, broker topology, a publisher per
+producer, the outbox relay, the outbox monitor, the app); :func:`build_app` is the pure wiring
+of the HTTP app, which the tests use on a pool of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
 
 import asyncpg
 from fastapi import FastAPI
 
 from contracts.reference import load_reference_data
+from contracts.topology import CITY_TOPOLOGY
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
-from placements.api.app import Dependencies, create_app
+from placements.api import routes
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
-from runtime.http.auth import Clients
+from runtime.amqp import PublisherPerProducer, declare
+from runtime.http.app import service_app
+from runtime.http.auth import FORVALTNING, Clients
 from runtime.http.operations import Check, database_check
+from runtime.lifecycle import Service, outbox_relay, service_database
+from runtime.logging import configure_logging
+from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
 
 MIGRATIONS = [
@@ -27,21 +39,54 @@ class MissingSecret(RuntimeError):
     pass
 
 
-def build_api(
+@asynccontextmanager
+async def bootstrap(settings: PlacementsSettings | None = None) -> AsyncIterator[Service]:
+    """The HTTP API with the outbox relay and monitor beside it; torn down in reverse order."""
+    settings = settings or PlacementsSettings()
+    pseudonym_key(settings)  # refuse to start without it, before connecting to anything
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    amqp_url = settings.amqp_url.get_secret_value()
+    async with AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(service_database(settings, MIGRATIONS))
+        if settings.declare_topology:
+            await declare(amqp_url, CITY_TOPOLOGY)
+        publisher = PublisherPerProducer(
+            amqp_url,
+            {code: url.get_secret_value() for code, url in settings.organisation_amqp_urls.items()},
+        )
+        stack.push_async_callback(publisher.close)
+        await publisher.connect()
+        relay = await stack.enter_async_context(outbox_relay(settings, publisher))
+        app = build_app(
+            settings, pool, {"database": database_check(pool), "broker": publisher.ready}
+        )
+        yield Service(
+            app,
+            settings.http_host,
+            settings.http_port,
+            background=[relay.run, functools.partial(monitor_outbox, pool)],
+        )
+
+
+def build_app(
     settings: PlacementsSettings, pool: asyncpg.Pool, readiness: Mapping[str, Check] | None = None
 ) -> FastAPI:
+    """The HTTP API on ``pool``; ready when the database answers, unless told otherwise."""
+    return service_app(
+        title=routes.TITLE,
+        description=routes.DESCRIPTION,
+        routers=[routes.router],
+        clients={FORVALTNING: Clients(settings.clients)},
+        readiness=readiness or {"database": database_check(pool)},
+        errors=routes.ERRORS,
+        unit_of_work=lambda: PlacementsUnitOfWork(pool),
+        context=Context(reference=load_reference_data(), pseudonym_key=pseudonym_key(settings)),
+    )
+
+
+def pseudonym_key(settings: PlacementsSettings) -> bytes:
     if settings.pseudonym_key is None:
         raise MissingSecret(
             "PLACEMENTS_PSEUDONYM_KEY is not set: the city-wide pseudonym key is required"
         )
-    return create_app(
-        Dependencies(
-            unit_of_work=lambda: PlacementsUnitOfWork(pool),
-            context=Context(
-                reference=load_reference_data(),
-                pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
-            ),
-            clients=Clients(settings.clients),
-            readiness=readiness or {"database": database_check(pool)},
-        )
-    )
+    return settings.pseudonym_key.get_secret_value().encode()

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
-
-@dataclass(frozen=True)
-class StoredResponse:
-    request_hash: str
-    status_code: int
-    body: Any
+from placements.service.ports import KeyAlreadyUsed, StoredResponse
 
 
 class PostgresIdempotencyStore:
@@ -32,13 +25,18 @@ class PostgresIdempotencyStore:
         return StoredResponse(row["request_hash"], row["status_code"], json.loads(row["response"]))
 
     async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
-        """Raises ``asyncpg.UniqueViolationError`` if a concurrent request took the key first."""
-        await self._conn.execute(
-            """INSERT INTO idempotency_keys (organisation, key, request_hash, status_code, response)
-               VALUES ($1, $2, $3, $4, $5::jsonb)""",
-            organisation,
-            key,
-            response.request_hash,
-            response.status_code,
-            json.dumps(response.body),
-        )
+        """The insert waits for a concurrent transaction holding the same key; if that one
+        commits, the key is taken (:class:`KeyAlreadyUsed`)."""
+        try:
+            await self._conn.execute(
+                """INSERT INTO idempotency_keys
+                       (organisation, key, request_hash, status_code, response)
+                   VALUES ($1, $2, $3, $4, $5::jsonb)""",
+                organisation,
+                key,
+                response.request_hash,
+                response.status_code,
+                json.dumps(response.body),
+            )
+        except asyncpg.UniqueViolationError as error:
+            raise KeyAlreadyUsed(key) from error

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -14,6 +11,7 @@ from pydantic import TypeAdapter
 from contracts.events import IDENTITY_EVENTS, Envelope
 from placements.domain.errors import PlacementNotFound
 from placements.domain.model import Placement
+from placements.service.ports import HistoryEntry, PlacementFilter
 
 _PLACEMENT = TypeAdapter(Placement)
 
@@ -26,27 +24,6 @@ def _dump(placement: Placement) -> str:
 
 def _load(data: str) -> Placement:
     return _PLACEMENT.validate_json(data)
-
-
-@dataclass(frozen=True)
-class PlacementFilter:
-    status: str | None = None
-    placement_type: str | None = None
-    workplace: str | None = None
-    active_from: date | None = None  # active at some time within [active_from, active_to]
-    active_to: date | None = None
-    after: int | None = None  # keyset cursor: registration number of the last item seen
-    limit: int = 50
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    sequence: int
-    event_id: uuid.UUID
-    event_type: str
-    occurred_at: Any
-    correlation_id: str
-    payload: dict[str, Any]
 
 
 class PostgresPlacementRepository:

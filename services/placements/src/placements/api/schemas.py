@@ -1,4 +1,4 @@
-"""HTTP response bodies."""
+"""HTTP response bodies. (The request bodies are the commands, in ``service/commands.py``.)"""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from contracts.events import Workplace
-from placements.adapters.repository import HistoryEntry
 from placements.domain.model import Placement
+from placements.service.ports import HistoryEntry
 
 
 class ParticipantOut(BaseModel):

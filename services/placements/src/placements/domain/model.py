@@ -127,14 +127,7 @@ class Placement:
         correlation_id: str,
         placement_id: uuid.UUID | None = None,
     ) -> Placement:
-        _check_placement_type(reference, terms.placement_type)
-        _check_employment_rate(terms.employment_rate)
-        if terms.planned_end_date < terms.start_date:
-            raise RuleViolation(
-                "planned_end_date", "dates_in_order", "planned_end_date is before start_date"
-            )
-        for index, entry in enumerate(planned_value_added):
-            _check_value_added(reference, entry, f"planned_value_added.{index}")
+        _check_registration(reference, terms, planned_value_added)
         placement = cls(
             id=placement_id or uuid.uuid4(),
             organisation=organisation,
@@ -161,21 +154,7 @@ class Placement:
             ),
             correlation_id,
         )
-        placement.events.append(
-            ParticipantIdentified(
-                producer=organisation,
-                placement_id=placement.id,
-                sequence=started.sequence,
-                correlation_id=correlation_id,
-                occurred_at=started.occurred_at,
-                payload=ParticipantIdentifiedPayload(
-                    personnummer=participant.personnummer.digits,
-                    given_name=participant.given_name,
-                    family_name=participant.family_name,
-                    supervisor_name=supervisor.name,
-                ),
-            )
-        )
+        placement.events.append(placement._identified(started))
         return placement
 
     def change_planned_end(self, planned_end_date: date, reason: str, correlation_id: str) -> None:
@@ -245,6 +224,23 @@ class Placement:
 
     # --- internals ------------------------------------------------------------------------
 
+    def _identified(self, started: Envelope) -> ParticipantIdentified:
+        """Who the participant is, for the certificate only: on its own restricted route,
+        with the sequence of the ``PlacementStarted`` it accompanies."""
+        return ParticipantIdentified(
+            producer=self.organisation,
+            placement_id=self.id,
+            sequence=started.sequence,
+            correlation_id=started.correlation_id,
+            occurred_at=started.occurred_at,
+            payload=ParticipantIdentifiedPayload(
+                personnummer=self.participant.personnummer.digits,
+                given_name=self.participant.given_name,
+                family_name=self.participant.family_name,
+                supervisor_name=self.supervisor.name,
+            ),
+        )
+
     def _require_active(self, field_name: str) -> None:
         if self.end_date is not None:
             raise RuleViolation(
@@ -283,6 +279,19 @@ def _as_contract(entry: ValueAddedEntry) -> ValueAdded:
     return ValueAdded(
         beneficiary=entry.beneficiary, category=entry.category, description=entry.description
     )
+
+
+def _check_registration(
+    reference: ReferenceData, terms: Terms, planned_value_added: list[ValueAddedEntry]
+) -> None:
+    _check_placement_type(reference, terms.placement_type)
+    _check_employment_rate(terms.employment_rate)
+    if terms.planned_end_date < terms.start_date:
+        raise RuleViolation(
+            "planned_end_date", "dates_in_order", "planned_end_date is before start_date"
+        )
+    for index, entry in enumerate(planned_value_added):
+        _check_value_added(reference, entry, f"planned_value_added.{index}")
 
 
 def _check_placement_type(reference: ReferenceData, code: str) -> None:

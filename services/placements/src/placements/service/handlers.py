@@ -1,10 +1,11 @@
-"""Use cases: load, ask the aggregate, commit. Events leave with the commit (outbox)."""
+"""Use cases on an open unit of work: load, ask the aggregate, add. The caller commits (with
+the stored response of an ``Idempotency-Key``), and the events leave with the commit (outbox)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import date
 
 from contracts.events import Workplace
 from contracts.personnummer import Personnummer
@@ -20,17 +21,7 @@ from placements.domain.model import (
 )
 from placements.domain.pseudonym import participant_ref
 from placements.service import commands
-
-
-class PlacementRepository(Protocol):
-    def add(self, placement: Placement) -> None: ...
-
-    async def get(self, organisation: str, placement_id: uuid.UUID) -> Placement: ...
-
-
-class UnitOfWork(Protocol):
-    @property
-    def placements(self) -> PlacementRepository: ...
+from placements.service.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -113,14 +104,7 @@ async def assess_module(
     cmd: commands.AssessModule,
 ) -> Placement:
     placement = await uow.placements.get(req.organisation, placement_id)
-    assessment = Assessment(
-        module=cmd.module,
-        level=cmd.level,
-        criteria_met=tuple(cmd.criteria_met),
-        assessed_on=cmd.assessed_on,
-        assessor=cmd.assessor,
-        comment=cmd.comment,
-    )
+    assessment = _assessment(cmd, cmd.assessed_on, cmd.assessor)
     placement.assess_module(assessment, ctx.reference, req.correlation_id)
     return placement
 
@@ -135,14 +119,7 @@ async def assess_modules(
     """Several modules at one occasion: all recorded, or none (one ModuleAssessed each)."""
     placement = await uow.placements.get(req.organisation, placement_id)
     for index, module in enumerate(cmd.modules):
-        assessment = Assessment(
-            module=module.module,
-            level=module.level,
-            criteria_met=tuple(module.criteria_met),
-            assessed_on=cmd.assessed_on,
-            assessor=cmd.assessor,
-            comment=module.comment,
-        )
+        assessment = _assessment(module, cmd.assessed_on, cmd.assessor)
         try:
             placement.assess_module(assessment, ctx.reference, req.correlation_id)
         except RuleViolation as violation:
@@ -160,3 +137,17 @@ async def end_placement(
     placement = await uow.placements.get(req.organisation, placement_id)
     placement.end(cmd.end_date, cmd.outcome, ctx.reference, req.correlation_id)
     return placement
+
+
+def _assessment(
+    module: commands.ModuleLevel | commands.AssessModule, assessed_on: date, assessor: str
+) -> Assessment:
+    """One module's assessment, alone or as part of a round (which gives date and assessor)."""
+    return Assessment(
+        module=module.module,
+        level=module.level,
+        criteria_met=tuple(module.criteria_met),
+        assessed_on=assessed_on,
+        assessor=assessor,
+        comment=module.comment,
+    )

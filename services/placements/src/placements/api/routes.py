@@ -1,0 +1,253 @@
+"""The förvaltningar's HTTP API, top to bottom. Every POST takes an ``Idempotency-Key``; every
+request may carry ``X-Correlation-ID`` (generated otherwise), which follows its events across
+services. Each förvaltning sees and changes only its own placements.
+
+(No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.)
+"""
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from placements.api.cursor import decode_cursor, encode_cursor
+from placements.api.dependencies import Caller, Context, UnitOfWorkFactory
+from placements.api.idempotency import (
+    CONFLICT,
+    IdempotencyConflict,
+    IdempotencyKey,
+    fingerprint,
+    respond_once,
+)
+from placements.api.schemas import PlacementOut, PlacementPage
+from placements.domain.errors import PlacementNotFound, RuleViolation
+from placements.service import commands, handlers, queries
+from placements.service.ports import PlacementFilter
+from runtime.http.errors import ErrorResponses, field_error, fixed
+
+TITLE = "Placements API"
+DESCRIPTION = (
+    "Register and follow labour-market placements (extratjänster and other "
+    "arbetsmarknadsanställningar). Each förvaltning authenticates with its own bearer "
+    "token and sees only its own placements. Every change is published as an event on "
+    "the city-wide stream, with the participant pseudonymised."
+)
+
+router = APIRouter(prefix="/placements", tags=["placements"])
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or unknown bearer token."},
+    404: {"description": "No such placement for this förvaltning."},
+    409: {"description": "Idempotency-Key reused with a different request."},
+    422: {"description": "A field breaks a rule; `detail` names the field and the rule."},
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="Register a placement",
+)
+async def register(
+    request: Request,
+    command: commands.RegisterPlacement,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await respond_once(
+        unit_of_work,
+        caller.organisation,
+        key,
+        fingerprint(request, command),
+        201,
+        lambda uow: handlers.register_placement(uow, ctx, caller, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/planned-end",
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="Change the planned end",
+)
+async def change_planned_end(
+    request: Request,
+    placement_id: uuid.UUID,
+    command: commands.ChangePlannedEnd,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await respond_once(
+        unit_of_work,
+        caller.organisation,
+        key,
+        fingerprint(request, command),
+        200,
+        lambda uow: handlers.change_planned_end(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/value-added",
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="Record mervärde (planned or realised)",
+)
+async def record_value_added(
+    request: Request,
+    placement_id: uuid.UUID,
+    command: commands.RecordValueAdded,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await respond_once(
+        unit_of_work,
+        caller.organisation,
+        key,
+        fingerprint(request, command),
+        200,
+        lambda uow: handlers.record_value_added(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/assessments",
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="Record a module assessment",
+)
+async def assess_module(
+    request: Request,
+    placement_id: uuid.UUID,
+    command: commands.AssessModule,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await respond_once(
+        unit_of_work,
+        caller.organisation,
+        key,
+        fingerprint(request, command),
+        200,
+        lambda uow: handlers.assess_module(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/assessment-rounds",
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="Record several module assessments at one occasion",
+)
+async def assess_modules(
+    request: Request,
+    placement_id: uuid.UUID,
+    command: commands.AssessModules,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await respond_once(
+        unit_of_work,
+        caller.organisation,
+        key,
+        fingerprint(request, command),
+        200,
+        lambda uow: handlers.assess_modules(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/end",
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="End the placement",
+)
+async def end_placement(
+    request: Request,
+    placement_id: uuid.UUID,
+    command: commands.EndPlacement,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await respond_once(
+        unit_of_work,
+        caller.organisation,
+        key,
+        fingerprint(request, command),
+        200,
+        lambda uow: handlers.end_placement(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.get(
+    "",
+    response_model=PlacementPage,
+    responses={401: ANSWERS[401], 422: ANSWERS[422]},
+    summary="List placements",
+)
+async def list_placements(
+    caller: Caller,
+    unit_of_work: UnitOfWorkFactory,
+    status_: Annotated[Literal["active", "ended"] | None, Query(alias="status")] = None,
+    placement_type: str | None = None,
+    workplace: Annotated[str | None, Query(description="Part of the workplace name.")] = None,
+    active_from: Annotated[date | None, Query(description="Active on or after this day.")] = None,
+    active_to: Annotated[date | None, Query(description="Active on or before this day.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> PlacementPage:
+    query = PlacementFilter(
+        status=status_,
+        placement_type=placement_type,
+        workplace=workplace,
+        active_from=active_from,
+        active_to=active_to,
+        after=decode_cursor(cursor),
+        limit=limit,
+    )
+    page = await queries.list_placements(unit_of_work, caller, query)
+    return PlacementPage(
+        items=[PlacementOut.of(p) for p in page.placements],
+        next_cursor=encode_cursor(page.last) if page.last is not None else None,
+    )
+
+
+@router.get(
+    "/{placement_id}",
+    response_model=PlacementOut,
+    responses={401: ANSWERS[401], 404: ANSWERS[404]},
+    summary="Read a placement with its event history",
+)
+async def read_placement(
+    placement_id: uuid.UUID, caller: Caller, unit_of_work: UnitOfWorkFactory
+) -> PlacementOut:
+    placement, history = await queries.read_placement(unit_of_work, caller, placement_id)
+    return PlacementOut.of(placement, history)
+
+
+def rule_violation(error: RuleViolation) -> JSONResponse:
+    """A business rule reads like a type error: ``loc`` names the field, ``type`` the rule."""
+    return field_error(["body", *error.field.split(".")], error.message, error.rule)
+
+
+ERRORS: ErrorResponses = {
+    RuleViolation: rule_violation,
+    PlacementNotFound: fixed(404, "placement not found"),
+    IdempotencyConflict: fixed(409, CONFLICT),
+}

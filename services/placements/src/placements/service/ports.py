@@ -1,0 +1,98 @@
+"""What the use cases need from the outside world, as Protocols. The PostgreSQL adapters
+implement them in production, the fakes of the unit tests in memory."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from placements.domain.model import Placement
+
+
+@dataclass(frozen=True)
+class PlacementFilter:
+    """Which of a förvaltning's placements a list shows, one page at a time."""
+
+    status: str | None = None
+    placement_type: str | None = None
+    workplace: str | None = None  # part of the name, case-insensitive
+    active_from: date | None = None  # active at some time within [active_from, active_to]
+    active_to: date | None = None
+    after: int | None = None  # keyset cursor: registration number of the last item seen
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of a placement's history as the förvaltning reads it (no identity events)."""
+
+    sequence: int
+    event_id: uuid.UUID
+    event_type: str
+    occurred_at: datetime
+    correlation_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The first response to an ``Idempotency-Key``, and the request it answered."""
+
+    request_hash: str
+    status_code: int
+    body: Any
+
+
+class KeyAlreadyUsed(Exception):
+    """A concurrent request stored a response under the same key and committed first."""
+
+
+class PlacementRepository(Protocol):
+    def add(self, placement: Placement) -> None: ...
+
+    async def get(
+        self, organisation: str, placement_id: uuid.UUID, *, lock: bool = True
+    ) -> Placement:
+        """Another förvaltning's placement is not found (``PlacementNotFound``). Locked until
+        the unit of work ends unless ``lock`` is false."""
+        ...
+
+    async def history(self, placement_id: uuid.UUID) -> list[HistoryEntry]: ...
+
+    # Last: within the class, ``list`` names this method, not the builtin.
+    async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
+        """``(registration number, placement)`` in registration order."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    async def get(self, organisation: str, key: str) -> StoredResponse | None: ...
+
+    async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
+        """Raises :class:`KeyAlreadyUsed` when a concurrent request took the key first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: the changed placements, their events (to the outbox) and the stored
+    response commit together, or nothing does."""
+
+    @property
+    def placements(self) -> PlacementRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...

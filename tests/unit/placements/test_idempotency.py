@@ -1,0 +1,75 @@
+"""``Idempotency-Key`` on the in-memory fakes: a retried command never runs twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from placements.api.idempotency import IdempotencyConflict, respond_once
+from placements.domain.model import Placement
+from placements.service import handlers
+from placements.service.ports import UnitOfWork
+from tests.unit.placements.fakes import FakeUnitOfWork
+from tests.unit.placements.support import CONTEXT, SF, registration
+
+
+async def registering(uow: UnitOfWork) -> Placement:
+    return await handlers.register_placement(uow, CONTEXT, SF, registration())
+
+
+def body(response: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(bytes(response.body))
+    return data
+
+
+async def test_a_retry_replays_the_first_response() -> None:
+    uow = FakeUnitOfWork()
+    first = await respond_once(lambda: uow, "sf", "reg-1", "request-1", 201, registering)
+    again = await respond_once(lambda: uow, "sf", "reg-1", "request-1", 201, registering)
+    assert first.status_code == again.status_code == 201
+    assert body(again) == body(first)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert (
+        again.headers["Location"] == first.headers["Location"] == f"/placements/{body(first)['id']}"
+    )
+    assert len(uow.db.placements) == 1
+    assert len(uow.committed) == 2, "the events of one registration"
+
+
+async def test_a_key_used_with_another_request_is_a_conflict() -> None:
+    uow = FakeUnitOfWork()
+    await respond_once(lambda: uow, "sf", "reg-2", "request-1", 201, registering)
+    with pytest.raises(IdempotencyConflict):
+        await respond_once(lambda: uow, "sf", "reg-2", "request-2", 201, registering)
+    assert len(uow.db.placements) == 1
+
+
+async def test_keys_belong_to_one_forvaltning_and_no_key_means_no_replay() -> None:
+    uow = FakeUnitOfWork()
+    await respond_once(lambda: uow, "sf", "shared", "request-1", 201, registering)
+    await respond_once(lambda: uow, "kf", "shared", "request-1", 201, registering)
+    await respond_once(lambda: uow, "sf", None, "request-1", 201, registering)
+    await respond_once(lambda: uow, "sf", None, "request-1", 201, registering)
+    assert len(uow.db.placements) == 4
+
+
+async def test_a_concurrent_request_that_committed_first_is_answered_as_it_was() -> None:
+    uow = FakeUnitOfWork()
+    winner: list[Any] = []
+
+    async def racing(mine: UnitOfWork) -> Placement:
+        """While this request runs, another with the same key commits."""
+        if not winner:
+            other = FakeUnitOfWork(uow.db)
+            winner.append(
+                await respond_once(lambda: other, "sf", "reg-3", "request-1", 201, registering)
+            )
+        return await registering(mine)
+
+    late = await respond_once(lambda: uow, "sf", "reg-3", "request-1", 201, racing)
+    assert late.headers["Idempotent-Replayed"] == "true"
+    assert body(late) == body(winner[0])
+    assert len(uow.db.placements) == 1, "the late request's placement was rolled back"
