@@ -32,9 +32,9 @@ import aio_pika
 
 from bench.common import SINK, Sandbox, per_second, sandbox
 from certificates.bootstrap import MIGRATIONS, build_consumers, build_context
-from certificates.domain.credential import SigningKey
 from certificates.messaging import create_broker
 from certificates.settings import CertificatesSettings
+from certificates.signing.multikey import SigningKey
 from contracts.events import (
     Envelope,
     ModuleAssessed,

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from faststream.rabbit import RabbitBroker
 
-from certificates.bootstrap import MIGRATIONS, build_api, build_consumers, build_context
-from certificates.domain.credential import SigningKey
+from certificates.bootstrap import MIGRATIONS, build_app, build_consumers, build_context
 from certificates.messaging import create_broker
 from certificates.service.context import Context
 from certificates.settings import CertificatesSettings
+from certificates.signing.multikey import SigningKey
 from contracts.events import CERTIFICATE_EVENTS, Envelope
 from contracts.topology import (
     CERTIFICATES_IDENTITY,
@@ -184,7 +184,7 @@ async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
         relay=OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url),
         tokens=tokens,
         operator_token=operator_token,
-        app=build_api(settings, pool, context),
+        app=build_app(settings, pool, context),
     )
     await service.start()
     try:

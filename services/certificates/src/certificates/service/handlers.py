@@ -1,8 +1,10 @@
-"""Use cases: apply an event and issue when the record is complete; revoke; re-issue.
+"""Use cases: apply an event and issue when the record is complete; revoke; re-issue; and the
+reads the förvaltningar and operators make.
 
 Each runs inside one unit of work (one transaction) that the caller commits: the stored event,
 the certificate and the ``CertificateIssued`` for the outbox commit together or not at all.
 Every use case locks the placement first, so two events of one placement never interleave.
+Signing and rendering go through the context's ports.
 """
 
 from __future__ import annotations
@@ -10,17 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from certificates.domain.certificate import (
     CannotIssue,
     Certificate,
+    CertificateInfo,
     CertificateNotFound,
     InvalidEvent,
-    Language,
+    PlacementNotFound,
+    RenderError,
+    StatusEntry,
     certificate_number,
 )
-from certificates.domain.credential import build_credential, sign_credential
-from certificates.domain.pdf import CertificateInfo, PdfRenderError, render_certificate_pdf
+from certificates.domain.credential import build_credential
+from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import (
     CompetenceRecord,
     RecordError,
@@ -28,7 +36,7 @@ from certificates.domain.record import (
     build_record,
 )
 from certificates.service.context import Context
-from certificates.service.ports import PlacementState, StoredCertificate, UnitOfWork
+from certificates.service.ports import StoredCertificate, UnitOfWork
 from contracts.events import (
     Envelope,
     ModuleAssessed,
@@ -36,7 +44,7 @@ from contracts.events import (
     PlacementEnded,
     PlacementStarted,
 )
-from contracts.reference import ReferenceData
+from contracts.reference import Language, ReferenceData
 
 # --------------------------------------------------------------------------- events
 
@@ -117,7 +125,7 @@ async def _settle(uow: UnitOfWork, ctx: Context, placement: PlacementState) -> N
             correlation_id=_end_of(events).correlation_id,
             language=ctx.language,
         )
-    except PdfRenderError as error:
+    except RenderError as error:
         placement.wait(f"the PDF cannot be made: {error}")
 
 
@@ -146,30 +154,10 @@ async def issue(
     now = ctx.clock()
     certificate_id = certificate_id or uuid.uuid4()
     number = certificate_number(ctx.local_date(now).year, await repo.next_certificate_serial())
-    info = CertificateInfo(
-        certificate_number=number,
-        issued_on=ctx.local_date(now),
-        verification_url=ctx.urls.verify(certificate_id),
-        organisation_name=ctx.organisation_name(record.producer),
-        issuer_name=ctx.issuer_name,
-        supersedes=supersedes.number if supersedes else None,
-    )
-    # Typst takes milliseconds of CPU: off the event loop, so other messages keep flowing.
-    pdf = await asyncio.to_thread(render_certificate_pdf, record, info, ctx.reference, language)
+    info = _paper(ctx, record.producer, certificate_id, number, now, supersedes)
+    pdf = await _render(ctx, record, info, language)
     entry = await repo.allocate_status_entry()
-    credential = build_credential(
-        record,
-        ctx.reference,
-        certificate_id=certificate_id,
-        issuer=ctx.issuer,
-        organisation_name=info.organisation_name,
-        valid_from=now,
-        achievement_id=ctx.urls.achievement,
-        status_list_url=ctx.urls.status_list(entry.list_id),
-        status_list_index=entry.index,
-        language=language,
-    )
-    signed = sign_credential(credential, ctx.key, ctx.urls.verification_method, now)
+    signed = _signed_credential(ctx, record, info, certificate_id, entry, now, language)
     certificate = Certificate(
         id=certificate_id,
         number=number,
@@ -185,6 +173,55 @@ async def issue(
     uow.emit(certificate.issued_event(placement.next_certificate_sequence(), correlation_id))
     placement.issued()
     return certificate
+
+
+def _paper(
+    ctx: Context,
+    organisation: str,
+    certificate_id: uuid.UUID,
+    number: str,
+    issued_at: datetime,
+    supersedes: Certificate | None,
+) -> CertificateInfo:
+    return CertificateInfo(
+        certificate_number=number,
+        issued_on=ctx.local_date(issued_at),
+        verification_url=ctx.urls.verify(certificate_id),
+        organisation_name=ctx.organisation_name(organisation),
+        issuer_name=ctx.issuer_name,
+        supersedes=supersedes.number if supersedes else None,
+    )
+
+
+async def _render(
+    ctx: Context, record: CompetenceRecord, info: CertificateInfo, language: Language
+) -> bytes:
+    # Typst takes milliseconds of CPU: off the event loop, so other messages keep flowing.
+    return await asyncio.to_thread(ctx.renderer.render, record, info, language)
+
+
+def _signed_credential(
+    ctx: Context,
+    record: CompetenceRecord,
+    info: CertificateInfo,
+    certificate_id: uuid.UUID,
+    entry: StatusEntry,
+    now: datetime,
+    language: Language,
+) -> dict[str, Any]:
+    credential = build_credential(
+        record,
+        ctx.reference,
+        certificate_id=certificate_id,
+        issuer=ctx.issuer,
+        organisation_name=info.organisation_name,
+        valid_from=now,
+        achievement_id=ctx.urls.achievement,
+        status_list_url=ctx.urls.status_list(entry.list_id),
+        status_list_index=entry.index,
+        language=language,
+    )
+    return ctx.signer.sign(credential, now)
 
 
 # --------------------------------------------------------------------------- förvaltning
@@ -257,7 +294,7 @@ async def reissue(
             supersedes=old,
             certificate_id=new_id,
         )
-    except PdfRenderError as error:
+    except RenderError as error:
         raise CannotIssue(f"the PDF cannot be made: {error}") from None
     await uow.repository.save_placement(placement)
     return new
@@ -298,6 +335,44 @@ async def certificate_pdf(
         issuer_name=ctx.issuer_name,
         supersedes=stored.supersedes_number,
     )
-    return await asyncio.to_thread(
-        render_certificate_pdf, stored.record, info, ctx.reference, language
-    )
+    return await _render(ctx, stored.record, info, language)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate and the placement's latest event: later ones make it outdated."""
+
+    certificate: Certificate
+    latest_sequence: int
+
+    @property
+    def outdated(self) -> bool:
+        """The placement has events the certificate does not include (a correction after the
+        issue): a re-issue would include them."""
+        return self.latest_sequence > self.certificate.record_sequence
+
+
+async def view(uow: UnitOfWork, certificate: Certificate) -> CertificateView:
+    latest = await uow.repository.latest_sequence(certificate.placement_id)
+    return CertificateView(certificate, latest)
+
+
+async def placement_certificates(
+    uow: UnitOfWork, organisation: str, placement_id: uuid.UUID
+) -> tuple[PlacementState, list[CertificateView]]:
+    """Where the placement's certificate stands, and its certificates, oldest first."""
+    placement = await uow.repository.placement(placement_id)
+    if placement is None or placement.organisation != organisation:
+        raise PlacementNotFound(placement_id)
+    certificates = await uow.repository.certificates_of(placement_id)
+    return placement, [await view(uow, c) for c in certificates]
+
+
+async def waiting(
+    uow: UnitOfWork, organisation: str | None, limit: int
+) -> tuple[WaitingSummary, list[WaitingPlacement]]:
+    """Ended placements still waiting for their certificate: ``organisation``'s, or all."""
+    return await uow.repository.waiting(organisation, limit)
