@@ -33,7 +33,7 @@ from contracts.topology import (
     binding_keys,
     exchange_for,
 )
-from runtime.amqp import AmqpPublisher, declare
+from runtime.amqp import AmqpPublisher, declare, event_message
 from runtime.http.auth import token_hash
 from runtime.outbox import OutboxRelay, outbox_backlog
 from runtime.postgres import create_pool, migrate
@@ -101,14 +101,7 @@ class Service:
             for event in events:
                 exchange = await channel.get_exchange(exchange_for(type(event)), ensure=False)
                 await exchange.publish(
-                    aio_pika.Message(
-                        event.model_dump_json().encode(),
-                        content_type="application/json",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=str(event.event_id),
-                    ),
-                    routing_key=event.routing_key,
-                    mandatory=True,
+                    event_message(event), routing_key=event.routing_key, mandatory=True
                 )
 
     async def publish_placement(self, placement: Placement) -> None:
