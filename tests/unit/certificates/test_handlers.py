@@ -21,7 +21,7 @@ from certificates.domain.certificate import (
     PlacementNotFound,
 )
 from certificates.messaging import Consumers
-from certificates.service import handlers, verification
+from certificates.service import handlers, queries, verification
 from certificates.service.context import Context, Urls
 from contracts.events import CertificateIssued, CertificateRevoked, Envelope, ParticipantIdentified
 from contracts.organisations import load_register
@@ -163,7 +163,7 @@ async def test_a_gap_keeps_it_waiting_with_the_missing_sequences_until_it_fills(
         (3, 5),
     )
     async with service.uow as uow:
-        summary, items = await handlers.waiting(uow, ORG, 100)
+        summary, items = await queries.waiting(uow, ORG, 100)
     assert summary.count == 1
     assert [(i.placement_id, i.missing_sequences) for i in items] == [
         (placement.placement_id, (3, 5))
@@ -184,7 +184,7 @@ async def test_without_the_identity_it_waits_then_issues_when_it_arrives() -> No
 
     assert await service.status(placement.placement_id) == ("waiting", "no identity", ())
     async with service.uow as uow:
-        summary, _ = await handlers.waiting(uow, None, 100)
+        summary, _ = await queries.waiting(uow, None, 100)
     assert summary.count == 1
 
     await service.deliver(placement.identities)
@@ -239,13 +239,13 @@ async def test_a_correction_after_the_issue_marks_the_certificate_outdated() -> 
     placement = complete_placement()
     service, certificate = await issued_service(placement)
     async with service.uow as uow:
-        assert not (await handlers.view(uow, certificate)).outdated
+        assert not (await queries.view(uow, certificate)).outdated
 
     await service.deliver([placement.assess("sprak", "B2", date(2026, 10, 29))])
 
     assert await service.certificates(placement.placement_id) == [certificate]  # no new one
     async with service.uow as uow:
-        view = await handlers.view(uow, certificate)
+        view = await queries.view(uow, certificate)
     assert view.outdated
     assert view.latest_sequence == certificate.record_sequence + 1
 
@@ -309,7 +309,7 @@ async def test_reissue_supersedes_and_revokes_the_old_one_and_includes_the_corre
     assert revoked.payload.superseded_by == new.id
     assert issued.payload.supersedes == old.id
     async with service.uow as uow:
-        assert not (await handlers.view(uow, new)).outdated
+        assert not (await queries.view(uow, new)).outdated
         stored = await uow.repository.certificate(new.id)
     assert stored is not None
     assert stored.supersedes_number == old.number
@@ -364,12 +364,12 @@ async def test_another_forvaltnings_certificate_is_not_found() -> None:
         await service.reissue(certificate, org=OTHER_ORG)
     async with service.uow as uow:
         with pytest.raises(CertificateNotFound):
-            await handlers.credential(uow, OTHER_ORG, certificate.id)
+            await queries.credential(uow, OTHER_ORG, certificate.id)
         with pytest.raises(CertificateNotFound):
-            await handlers.certificate_pdf(uow, service.ctx, OTHER_ORG, certificate.id)
+            await queries.certificate_pdf(uow, service.ctx, OTHER_ORG, certificate.id)
         with pytest.raises(PlacementNotFound):
-            await handlers.placement_certificates(uow, OTHER_ORG, certificate.placement_id)
-        placement, views = await handlers.placement_certificates(uow, ORG, certificate.placement_id)
+            await queries.placement_certificates(uow, OTHER_ORG, certificate.placement_id)
+        placement, views = await queries.placement_certificates(uow, ORG, certificate.placement_id)
     assert placement.status == "issued"
     assert [v.certificate.id for v in views] == [certificate.id]
     assert service.uow.published[1:] == []
@@ -378,8 +378,8 @@ async def test_another_forvaltnings_certificate_is_not_found() -> None:
 async def test_the_pdf_is_served_as_issued_or_rendered_in_the_other_language() -> None:
     service, certificate = await issued_service()
     async with service.uow as uow:
-        as_issued = await handlers.certificate_pdf(uow, service.ctx, ORG, certificate.id)
-        english = await handlers.certificate_pdf(uow, service.ctx, ORG, certificate.id, "en")
+        as_issued = await queries.certificate_pdf(uow, service.ctx, ORG, certificate.id)
+        english = await queries.certificate_pdf(uow, service.ctx, ORG, certificate.id, "en")
 
     assert as_issued.startswith(f"PDF {certificate.number} sv".encode())
     assert english.startswith(f"PDF {certificate.number} en".encode())

@@ -20,7 +20,7 @@ from certificates.api.schemas import (
     WaitingOut,
 )
 from certificates.metrics import observe_committed
-from certificates.service import handlers
+from certificates.service import handlers, queries
 from contracts.reference import Language
 from runtime.http.auth import FORVALTNING, OPERATOR, Caller, Organisation, bearer
 
@@ -42,7 +42,7 @@ async def placement_certificates(
     ctx: ServiceContext,
 ) -> PlacementCertificatesOut:
     async with unit_of_work() as uow:
-        placement, views = await handlers.placement_certificates(uow, org, placement_id)
+        placement, views = await queries.placement_certificates(uow, org, placement_id)
     return PlacementCertificatesOut.of(placement, [CertificateOut.of(v, ctx.urls) for v in views])
 
 
@@ -59,8 +59,7 @@ async def read_certificate(
     ctx: ServiceContext,
 ) -> CertificateOut:
     async with unit_of_work() as uow:
-        certificate = await handlers.owned(uow, org, certificate_id)
-        view = await handlers.view(uow, certificate)
+        view = await queries.certificate(uow, org, certificate_id)
     return CertificateOut.of(view, ctx.urls)
 
 
@@ -89,7 +88,7 @@ async def download_pdf(
     ] = None,
 ) -> Response:
     async with unit_of_work() as uow:
-        pdf = await handlers.certificate_pdf(uow, ctx, org, certificate_id, language)
+        pdf = await queries.certificate_pdf(uow, ctx, org, certificate_id, language)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -114,7 +113,7 @@ async def download_credential(
     certificate_id: uuid.UUID, org: Organisation, unit_of_work: UnitOfWorkFactory
 ) -> Response:
     async with unit_of_work() as uow:
-        signed = await handlers.credential(uow, org, certificate_id)
+        signed = await queries.credential(uow, org, certificate_id)
     return Response(signed.encode(), media_type=VC_MEDIA_TYPE)
 
 
@@ -136,7 +135,7 @@ async def revoke(
 ) -> CertificateOut:
     async with unit_of_work() as uow:
         revoked = await handlers.revoke(uow, ctx, org, certificate_id, command.reason, correlation)
-        view = await handlers.view(uow, revoked)
+        view = await queries.view(uow, revoked)
         await uow.commit()
     observe_committed(uow.committed)
     return CertificateOut.of(view, ctx.urls)
@@ -165,7 +164,7 @@ async def reissue(
         new = await handlers.reissue(
             uow, ctx, org, certificate_id, command.reason, correlation, command.language
         )
-        view = await handlers.view(uow, new)
+        view = await queries.view(uow, new)
         await uow.commit()
     observe_committed(uow.committed)
     response.headers["Location"] = f"/certificates/{new.id}"
@@ -198,5 +197,5 @@ async def waiting(
 ) -> WaitingOut:
     scope = caller.subject if caller.role == FORVALTNING else None
     async with unit_of_work() as uow:
-        summary, items = await handlers.waiting(uow, scope, limit)
+        summary, items = await queries.waiting(uow, scope, limit)
     return WaitingOut.of(summary, items)

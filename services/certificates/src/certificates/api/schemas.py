@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.service.context import Urls
-from certificates.service.handlers import CertificateView
+from certificates.service.queries import CertificateView
 from contracts.reference import Language
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -1,5 +1,5 @@
-"""Use cases: apply an event and issue when the record is complete; revoke; re-issue; and the
-reads the förvaltningar and operators make.
+"""Use cases: apply an event and issue when the record is complete; revoke; re-issue.
+(What the förvaltningar and operators read is in :mod:`certificates.service.queries`.)
 
 Each runs inside one unit of work (one transaction) that the caller commits: the stored event,
 the certificate and the ``CertificateIssued`` for the outbox commit together or not at all.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,13 +21,12 @@ from certificates.domain.certificate import (
     CertificateInfo,
     CertificateNotFound,
     InvalidEvent,
-    PlacementNotFound,
     RenderError,
     StatusEntry,
     certificate_number,
 )
 from certificates.domain.credential import build_credential
-from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
+from certificates.domain.placement import PlacementState
 from certificates.domain.record import (
     CompetenceRecord,
     RecordError,
@@ -155,7 +153,7 @@ async def issue(
     certificate_id = certificate_id or uuid.uuid4()
     number = certificate_number(ctx.local_date(now).year, await repo.next_certificate_serial())
     info = _paper(ctx, record.producer, certificate_id, number, now, supersedes)
-    pdf = await _render(ctx, record, info, language)
+    pdf = await render(ctx, record, info, language)
     entry = await repo.allocate_status_entry()
     signed = _signed_credential(ctx, record, info, certificate_id, entry, now, language)
     certificate = Certificate(
@@ -193,7 +191,7 @@ def _paper(
     )
 
 
-async def _render(
+async def render(
     ctx: Context, record: CompetenceRecord, info: CertificateInfo, language: Language
 ) -> bytes:
     # Typst takes milliseconds of CPU: off the event loop, so other messages keep flowing.
@@ -229,10 +227,10 @@ def _signed_credential(
 
 async def owned(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> Certificate:
     """The certificate, if it belongs to ``organisation``; another's is simply not found."""
-    return (await _owned_stored(uow, organisation, certificate_id)).certificate
+    return (await owned_stored(uow, organisation, certificate_id)).certificate
 
 
-async def _owned_stored(
+async def owned_stored(
     uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID
 ) -> StoredCertificate:
     stored = await uow.repository.certificate(certificate_id)
@@ -307,72 +305,3 @@ async def _lock_certificate(
     certificate = await owned(uow, organisation, certificate_id)
     placement = await uow.repository.lock_placement(certificate.placement_id, organisation)
     return placement, await owned(uow, organisation, certificate_id)
-
-
-async def credential(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> str:
-    """The signed credential (JSON) exactly as issued."""
-    return (await _owned_stored(uow, organisation, certificate_id)).credential
-
-
-async def certificate_pdf(
-    uow: UnitOfWork,
-    ctx: Context,
-    organisation: str,
-    certificate_id: uuid.UUID,
-    language: Language | None = None,
-) -> bytes:
-    """The PDF as issued, or the same certificate rendered in the other language."""
-    certificate = await owned(uow, organisation, certificate_id)
-    if language is None or language == certificate.language:
-        return await uow.repository.pdf(certificate_id)
-    stored = await uow.repository.certificate(certificate_id)
-    assert stored is not None  # owned() found it in this transaction
-    info = CertificateInfo(
-        certificate_number=certificate.number,
-        issued_on=ctx.local_date(certificate.issued_at),
-        verification_url=ctx.urls.verify(certificate.id),
-        organisation_name=ctx.organisation_name(certificate.organisation),
-        issuer_name=ctx.issuer_name,
-        supersedes=stored.supersedes_number,
-    )
-    return await _render(ctx, stored.record, info, language)
-
-
-# --------------------------------------------------------------------------- reads
-
-
-@dataclass(frozen=True)
-class CertificateView:
-    """A certificate and the placement's latest event: later ones make it outdated."""
-
-    certificate: Certificate
-    latest_sequence: int
-
-    @property
-    def outdated(self) -> bool:
-        """The placement has events the certificate does not include (a correction after the
-        issue): a re-issue would include them."""
-        return self.latest_sequence > self.certificate.record_sequence
-
-
-async def view(uow: UnitOfWork, certificate: Certificate) -> CertificateView:
-    latest = await uow.repository.latest_sequence(certificate.placement_id)
-    return CertificateView(certificate, latest)
-
-
-async def placement_certificates(
-    uow: UnitOfWork, organisation: str, placement_id: uuid.UUID
-) -> tuple[PlacementState, list[CertificateView]]:
-    """Where the placement's certificate stands, and its certificates, oldest first."""
-    placement = await uow.repository.placement(placement_id)
-    if placement is None or placement.organisation != organisation:
-        raise PlacementNotFound(placement_id)
-    certificates = await uow.repository.certificates_of(placement_id)
-    return placement, [await view(uow, c) for c in certificates]
-
-
-async def waiting(
-    uow: UnitOfWork, organisation: str | None, limit: int
-) -> tuple[WaitingSummary, list[WaitingPlacement]]:
-    """Ended placements still waiting for their certificate: ``organisation``'s, or all."""
-    return await uow.repository.waiting(organisation, limit)
