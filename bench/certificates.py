@@ -32,9 +32,9 @@ import aio_pika
 
 from bench.common import SINK, Sandbox, per_second, sandbox
 from certificates.bootstrap import MIGRATIONS, build_consumers, build_context
-from certificates.domain.credential import SigningKey
 from certificates.messaging import create_broker
 from certificates.settings import CertificatesSettings
+from certificates.signing.multikey import SigningKey
 from contracts.events import (
     Envelope,
     ModuleAssessed,
@@ -45,7 +45,7 @@ from contracts.events import (
     PlacementEndedPayload,
 )
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue, exchange_for
-from runtime.amqp import AmqpPublisher, declare
+from runtime.amqp import AmqpPublisher, declare, event_message
 from runtime.logging import configure_logging
 from runtime.outbox import OutboxRelay
 from runtime.postgres import migrate
@@ -104,14 +104,7 @@ async def publish(channel: aio_pika.abc.AbstractChannel, events: Sequence[Envelo
         await asyncio.gather(
             *(
                 exchanges[exchange_for(type(e))].publish(
-                    aio_pika.Message(
-                        e.model_dump_json().encode(),
-                        content_type="application/json",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=str(e.event_id),
-                    ),
-                    routing_key=e.routing_key,
-                    mandatory=True,
+                    event_message(e), routing_key=e.routing_key, mandatory=True
                 )
                 for e in events[start : start + IN_FLIGHT]
             )

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.reference import Language
+
 OrgCode = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$"),
@@ -152,7 +154,7 @@ class CertificateIssuedPayload(Payload):
     certificate_number: ShortText
     organisation: OrgCode = Field(description="The förvaltning the placement belonged to.")
     issued_at: UtcDatetime
-    language: Literal["sv", "en"] = "sv"
+    language: Language = "sv"
     supersedes: uuid.UUID | None = None
 
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from faststream.rabbit import RabbitBroker
 
-from certificates.bootstrap import MIGRATIONS, build_api, build_consumers, build_context
-from certificates.domain.credential import SigningKey
+from certificates.bootstrap import MIGRATIONS, build_app, build_consumers, build_context
 from certificates.messaging import create_broker
 from certificates.service.context import Context
 from certificates.settings import CertificatesSettings
+from certificates.signing.multikey import SigningKey
 from contracts.events import CERTIFICATE_EVENTS, Envelope
 from contracts.topology import (
     CERTIFICATES_IDENTITY,
@@ -33,7 +33,7 @@ from contracts.topology import (
     binding_keys,
     exchange_for,
 )
-from runtime.amqp import AmqpPublisher, declare
+from runtime.amqp import AmqpPublisher, declare, event_message
 from runtime.http.auth import token_hash
 from runtime.outbox import OutboxRelay, outbox_backlog
 from runtime.postgres import create_pool, migrate
@@ -101,14 +101,7 @@ class Service:
             for event in events:
                 exchange = await channel.get_exchange(exchange_for(type(event)), ensure=False)
                 await exchange.publish(
-                    aio_pika.Message(
-                        event.model_dump_json().encode(),
-                        content_type="application/json",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=str(event.event_id),
-                    ),
-                    routing_key=event.routing_key,
-                    mandatory=True,
+                    event_message(event), routing_key=event.routing_key, mandatory=True
                 )
 
     async def publish_placement(self, placement: Placement) -> None:
@@ -184,7 +177,7 @@ async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
         relay=OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url),
         tokens=tokens,
         operator_token=operator_token,
-        app=build_api(settings, pool, context),
+        app=build_app(settings, pool, context),
     )
     await service.start()
     try:

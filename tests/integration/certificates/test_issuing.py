@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from certificates.domain.credential import verify_credential
+from certificates.signing.proof import verify_credential
 from contracts.events import CertificateIssued, PlacementEnded
 from contracts.reference import load_reference_data
 from tests.integration.certificates.conftest import BASE_URL, Service, placement

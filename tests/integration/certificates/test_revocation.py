@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from certificates.domain import status_list
-from certificates.domain.credential import verify_credential
+from certificates.signing.proof import verify_credential
 from contracts.events import CertificateIssued, CertificateRevoked
 from tests.integration.certificates.conftest import BASE_URL, Service, placement
 from tests.support import eventually

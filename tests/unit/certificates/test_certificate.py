@@ -20,9 +20,9 @@ from certificates.domain.certificate import (
     StatusEntry,
     certificate_number,
 )
-from certificates.domain.credential import SigningKey
-from certificates.keys import SigningKeyError, ensure_key_file, load_signing_key
 from certificates.settings import CertificatesSettings
+from certificates.signing.keys import SigningKeyError, ensure_key_file, load_signing_key
+from certificates.signing.multikey import SigningKey
 
 ISSUED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

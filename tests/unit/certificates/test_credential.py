@@ -14,19 +14,16 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from certificates.domain.credential import (
-    Issuer,
+from certificates.domain.credential import Issuer, build_credential, identity_hash
+from certificates.domain.record import CompetenceRecord, Ready, build_record
+from certificates.signing.multikey import (
     SigningKey,
     base58btc_decode,
     base58btc_encode,
-    build_credential,
     controller_document,
-    identity_hash,
     public_key_from_multikey,
-    sign_credential,
-    verify_credential,
 )
-from certificates.domain.record import CompetenceRecord, Ready, build_record
+from certificates.signing.proof import sign_credential, verify_credential
 from contracts.reference import load_reference_data
 from tests.unit.certificates.factory import PARTICIPANT_REF, PERSONNUMMER, complete_placement
 

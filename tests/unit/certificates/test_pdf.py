@@ -12,8 +12,8 @@ import pypdfium2  # type: ignore[import-untyped]
 import pytest
 import zxingcpp
 
-from certificates.domain.pdf import CertificateInfo, PdfRenderError, render_certificate_pdf
 from certificates.domain.record import CompetenceRecord, Ready, build_record
+from certificates.presentation.pdf import CertificateInfo, PdfRenderError, render_certificate_pdf
 from contracts.reference import load_reference_data
 from tests.unit.certificates.factory import PERSONNUMMER, complete_placement
 

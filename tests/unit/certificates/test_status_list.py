@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from certificates.domain import status_list
-from certificates.domain.credential import SigningKey, sign_credential, verify_credential
+from certificates.signing.multikey import SigningKey
+from certificates.signing.proof import sign_credential, verify_credential
 
 LIST_URL = "https://intyg.malmo.se/status/1"
 

@@ -1,16 +1,56 @@
-"""Idempotent consumption: an event's effect and the record that it was applied commit together."""
+"""Idempotent consumption: an event's effect and the record that it was applied commit together.
+
+:func:`consume_once` is the one way to do it, on any unit of work that can record a first
+delivery and commit (a service's own, or :class:`InboxUnitOfWork`); :func:`apply_once` is the
+same on a bare connection, for consumers without a unit of work of their own.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, TypeVar
 
 import asyncpg
 
 from contracts.events import Envelope
-from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE
+from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, HANDLER_DURATION
+from runtime.unit_of_work import PostgresUnitOfWork
 
 Effect = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+class Inbox(Protocol):
+    """A unit of work that remembers which events it has applied."""
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        """Record the event as applied by ``consumer``; False if it already was."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+_U = TypeVar("_U", bound=Inbox)
+
+
+async def consume_once(
+    unit_of_work: Callable[[], AbstractAsyncContextManager[_U]],
+    consumer: str,
+    event: Envelope,
+    effect: Callable[[_U], Awaitable[None]],
+) -> bool:
+    """Apply ``effect`` and record ``event`` as applied by ``consumer``, in one unit of work.
+    Returns False, changing nothing, for a duplicate; an error rolls both back."""
+    with HANDLER_DURATION.labels(consumer).time():
+        async with unit_of_work() as uow:
+            if not await uow.first_delivery(consumer, event.event_id):
+                EVENTS_DUPLICATE.labels(consumer).inc()
+                return False
+            await effect(uow)
+            await uow.commit()
+    EVENTS_CONSUMED.labels(consumer, event.event_type).inc()
+    return True
 
 
 async def record_first_delivery(
@@ -30,12 +70,36 @@ async def record_first_delivery(
     return inserted is not None
 
 
+class InboxUnitOfWork(PostgresUnitOfWork):
+    """A PostgreSQL unit of work with the inbox: subclass it for a consumer's unit of work."""
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        return await record_first_delivery(self.connection, consumer, event_id)
+
+
+class _ConnectionInbox:
+    """One connection in a transaction that commits when its block ends without an error."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.connection = conn
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        return await record_first_delivery(self.connection, consumer, event_id)
+
+    async def commit(self) -> None:
+        """The transaction commits as the block ends."""
+
+
+@asynccontextmanager
+async def _transaction(pool: asyncpg.Pool) -> AsyncIterator[_ConnectionInbox]:
+    async with pool.acquire() as conn, conn.transaction():
+        yield _ConnectionInbox(conn)
+
+
 async def apply_once(pool: asyncpg.Pool, consumer: str, event: Envelope, effect: Effect) -> bool:
     """Run ``effect`` in one transaction with the inbox record. Returns False for a duplicate."""
-    async with pool.acquire() as conn, conn.transaction():
-        if not await record_first_delivery(conn, consumer, event.event_id):
-            EVENTS_DUPLICATE.labels(consumer).inc()
-            return False
-        await effect(conn)
-    EVENTS_CONSUMED.labels(consumer, event.event_type).inc()
-    return True
+
+    async def on_connection(inbox: _ConnectionInbox) -> None:
+        await effect(inbox.connection)
+
+    return await consume_once(lambda: _transaction(pool), consumer, event, on_connection)

@@ -1,26 +1,45 @@
-"""Wire the certificates service: signing key, reference data, database, consumers and API."""
+"""The certificates service's composition root: signing key, reference data, database, outbox
+relay, broker and consumers, watchdog, monitors and the HTTP API, built and torn down here.
+
+:func:`bootstrap` owns start and stop on one exit stack; the small ``build_*`` functions are
+the pure wiring that the tests and the benchmark use to run parts of the service in-process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import FastAPI
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.subscriber import RabbitSubscriber
 
 from certificates.adapters.unit_of_work import CertificatesUnitOfWork
-from certificates.api.app import OPERATORS, Dependencies, create_app
-from certificates.domain.credential import SigningKey
-from certificates.keys import load_signing_key
-from certificates.messaging import Consumers
-from certificates.service.context import Context, Urls
+from certificates.api import forvaltning, public
+from certificates.api.errors import ERRORS
+from certificates.messaging import Consumers, create_broker
+from certificates.metrics import monitor_waiting
+from certificates.presentation.pdf import TypstRenderer
+from certificates.service.context import KEY_ID, Context, Urls
 from certificates.settings import CertificatesSettings
+from certificates.signing.keys import load_signing_key
+from certificates.signing.multikey import SigningKey
+from certificates.signing.signer import DataIntegritySigner
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
-from runtime.http.auth import Clients
-from runtime.http.operations import Check, database_check
+from contracts.topology import CITY_TOPOLOGY
+from runtime.amqp import AmqpPublisher, declare
+from runtime.http.app import service_app
+from runtime.http.auth import FORVALTNING, OPERATOR, Clients
+from runtime.http.operations import Check, broker_check, database_check
+from runtime.lifecycle import Service, outbox_relay, service_database
+from runtime.logging import configure_logging
+from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
+from runtime.watchdog import ConsumerWatchdog
 
 MIGRATIONS = [
     runtime_migrations("outbox"),
@@ -28,37 +47,109 @@ MIGRATIONS = [
     MigrationSource("certificates", files("certificates") / "migrations"),
 ]
 
+DESCRIPTION = (
+    "Kompetensintyg: the uniform, verifiable certificate a participant gets when a "
+    "labour-market placement ends. The förvaltning that ran the placement downloads "
+    "it (PDF/A and an Open Badges 3.0 credential), revokes it, or re-issues it after a "
+    "correction, with its own bearer token. Anyone can verify a certificate at the "
+    "address printed on it, read the revocation status list and the issuer's key."
+)
+
 
 def build_context(settings: CertificatesSettings, key: SigningKey | None = None) -> Context:
     """Everything the use cases need; refuses to build without a signing key."""
+    key = key or load_signing_key(settings)
+    reference = load_reference_data()
+    urls = Urls(settings.public_base_url)
     return Context(
-        reference=load_reference_data(),
+        reference=reference,
         register=load_register(settings.organisations_file),
-        key=key or load_signing_key(settings),
+        signer=DataIntegritySigner(key, urls.issuer_id, KEY_ID),
+        renderer=TypstRenderer(reference),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
-        urls=Urls(settings.public_base_url),
+        urls=urls,
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
     )
 
 
+def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:
+    return lambda: CertificatesUnitOfWork(pool)
+
+
 def build_consumers(pool: asyncpg.Pool, context: Context) -> Consumers:
-    return Consumers(lambda: CertificatesUnitOfWork(pool), context)
+    return Consumers(unit_of_work(pool), context)
 
 
-def build_api(
+def build_app(
     settings: CertificatesSettings,
     pool: asyncpg.Pool,
     context: Context,
     readiness: Mapping[str, Check] | None = None,
 ) -> FastAPI:
-    return create_app(
-        Dependencies(
-            unit_of_work=lambda: CertificatesUnitOfWork(pool),
-            context=context,
-            clients=Clients(settings.clients),
-            operators=Clients({OPERATORS: settings.operators}),
-            readiness=readiness or {"database": database_check(pool)},
-        )
+    return service_app(
+        title="Certificates API",
+        description=DESCRIPTION,
+        routers=[forvaltning.router, forvaltning.operations, public.router],
+        clients={
+            FORVALTNING: Clients(settings.clients),
+            OPERATOR: Clients.role(OPERATOR, settings.operators),
+        },
+        readiness=readiness or {"database": database_check(pool)},
+        errors=ERRORS,
+        unit_of_work=unit_of_work(pool),
+        context=context,
     )
+
+
+def build_broker(settings: CertificatesSettings, consumers: Consumers) -> RabbitBroker:
+    return create_broker(
+        settings.amqp_url.get_secret_value(),
+        consumers,
+        prefetch_count=settings.prefetch_count,
+        backoff=settings.retry_backoff_seconds,
+        backoff_max=settings.retry_backoff_max_seconds,
+    )
+
+
+@asynccontextmanager
+async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterator[Service]:
+    """The running service; leaving the block stops the consumers and closes everything."""
+    settings = settings or CertificatesSettings()
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    context = build_context(settings)  # first: no signing key, no start
+    amqp_url = settings.amqp_url.get_secret_value()
+    async with AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(service_database(settings, MIGRATIONS))
+        if settings.declare_topology:
+            await declare(amqp_url, CITY_TOPOLOGY)
+        publisher = AmqpPublisher(amqp_url)
+        await publisher.connect()
+        stack.push_async_callback(publisher.close)
+        relay = await stack.enter_async_context(outbox_relay(settings, publisher))
+        broker = build_broker(settings, build_consumers(pool, context))
+        stack.push_async_callback(broker.stop)  # unfinished messages are redelivered
+        await broker.start()
+        watchdog = ConsumerWatchdog(
+            amqp_url,
+            [s for s in broker.subscribers if isinstance(s, RabbitSubscriber)],
+            connected=lambda: broker.ping(timeout=1.0),
+        )
+        readiness = {
+            "database": database_check(pool),
+            "broker": broker_check(broker),
+            "outbox publisher": publisher.ready,
+            "consumers": watchdog.ready,
+        }
+        yield Service(
+            app=build_app(settings, pool, context, readiness),
+            host=settings.http_host,
+            port=settings.http_port,
+            background=[
+                relay.run,
+                watchdog.run,
+                lambda: monitor_outbox(pool),
+                lambda: monitor_waiting(pool),
+            ],
+        )

@@ -6,8 +6,9 @@ and the certificate it completes is issued in that same transaction. ``Certifica
 ``CertificateRevoked`` leave through the outbox relay; the publishers declared here describe
 them for the AsyncAPI document.
 
-``create_broker(url)`` alone is enough for the document; the running service also passes the
-:class:`Consumers` that the handlers reach through FastStream's context.
+``create_broker(url)`` alone is enough for the document; the running service
+(:mod:`certificates.bootstrap`) also passes the :class:`Consumers` that the handlers reach
+through FastStream's context.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from faststream import Context, ContextRepo
 from faststream.rabbit import Channel, RabbitBroker
 from pydantic import Field
 
-from certificates.adapters.unit_of_work import CertificatesUnitOfWork
 from certificates.domain.certificate import InvalidEvent
 from certificates.metrics import observe_committed
 from certificates.service import handlers
 from certificates.service.context import Context as ServiceContext
+from certificates.service.ports import UnitOfWork
 from contracts.events import (
     CERTIFICATE_EVENTS,
     Envelope,
@@ -43,7 +44,7 @@ from contracts.topology import (
 )
 from runtime.asyncapi import document_publishers
 from runtime.consumer import DeliveryPolicy, MalformedEvent, subscribe
-from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, HANDLER_DURATION
+from runtime.inbox import consume_once
 
 PlacementEvent = Annotated[
     PlacementStarted | PlacementUpdated | ValueAddedRecorded | ModuleAssessed | PlacementEnded,
@@ -54,15 +55,13 @@ PlacementEvent = Annotated[
 CONSUMERS = "certificates_consumers"  # the key in the broker context (a dot would be a path)
 
 _E = TypeVar("_E", bound=Envelope)
-UseCase = Callable[[CertificatesUnitOfWork, ServiceContext, _E], Awaitable[None]]
+UseCase = Callable[[UnitOfWork, ServiceContext, _E], Awaitable[None]]
 
 
 class Consumers:
-    """Applies consumed events: inbox, use case and commit in one transaction."""
+    """Applies consumed events: inbox, use case and commit in one unit of work."""
 
-    def __init__(
-        self, unit_of_work: Callable[[], CertificatesUnitOfWork], context: ServiceContext
-    ) -> None:
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork], context: ServiceContext) -> None:
         self._unit_of_work = unit_of_work
         self._context = context
 
@@ -73,18 +72,15 @@ class Consumers:
         await self._apply(CERTIFICATES_IDENTITY.name, event, handlers.apply_identity)
 
     async def _apply(self, queue: str, event: _E, use_case: UseCase[_E]) -> None:
-        with HANDLER_DURATION.labels(queue).time():
-            async with self._unit_of_work() as uow:
-                if not await uow.first_delivery(queue, event.event_id):
-                    EVENTS_DUPLICATE.labels(queue).inc()
-                    return
-                try:
-                    await use_case(uow, self._context, event)
-                except InvalidEvent as error:
-                    raise MalformedEvent(str(error)) from error  # dead-lettered with the reason
-                await uow.commit()
-        EVENTS_CONSUMED.labels(queue, event.event_type).inc()
-        observe_committed(uow.committed)
+        async def effect(uow: UnitOfWork) -> None:
+            try:
+                await use_case(uow, self._context, event)
+            except InvalidEvent as error:
+                raise MalformedEvent(str(error)) from error  # dead-lettered with the reason
+
+        uow = self._unit_of_work()
+        if await consume_once(lambda: uow, queue, event, effect):
+            observe_committed(uow.committed)
 
 
 # A default, so that a broker built without consumers fails loudly in the handler (and is

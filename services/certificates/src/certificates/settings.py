@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from contracts.reference import Language
 from runtime.settings import ServiceSettings
 
 
@@ -29,9 +29,7 @@ class CertificatesSettings(ServiceSettings):
     signing_key_file: Path | None = Field(
         default=None, description="A file holding the signing key, instead of signing_key."
     )
-    language: Literal["sv", "en"] = Field(
-        default="sv", description="The language certificates are issued in."
-    )
+    language: Language = Field(default="sv", description="The language certificates are issued in.")
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")
     organisations_file: Path | None = Field(
         default=None, description="The organisation register (YAML); the shipped one otherwise."

@@ -10,10 +10,12 @@ from typing import Any
 import asyncpg
 from pydantic import TypeAdapter
 
+from certificates.adapters.waiting import waiting_placements, waiting_summary
 from certificates.domain.certificate import Certificate, StatusEntry
+from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
 from certificates.domain.status_list import MIN_SIZE
-from certificates.service.ports import PlacementState, StoredCertificate
+from certificates.service.ports import StoredCertificate
 from contracts.events import Envelope, ParticipantIdentified, parse_event
 
 _RECORD = TypeAdapter(CompetenceRecord)
@@ -212,6 +214,15 @@ class PostgresRepository:
         if row is None or row["used"] == 0:
             return None
         return list(row["revoked"] or [])
+
+    # waiting ---------------------------------------------------------------------------
+
+    async def waiting(
+        self, organisation: str | None = None, limit: int = 100
+    ) -> tuple[WaitingSummary, list[WaitingPlacement]]:
+        summary = await waiting_summary(self._conn, organisation=organisation)
+        items = await waiting_placements(self._conn, organisation=organisation, limit=limit)
+        return summary, items
 
 
 def _placement(row: Any) -> PlacementState:

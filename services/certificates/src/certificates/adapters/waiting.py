@@ -6,28 +6,11 @@ agree with each other."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
-
 import asyncpg
 
+from certificates.domain.placement import WaitingPlacement, WaitingSummary
 
-@dataclass(frozen=True)
-class WaitingPlacement:
-    placement_id: uuid.UUID
-    organisation: str
-    reason: str
-    missing_sequences: tuple[int, ...]
-    waiting_since: datetime
-    """When this service learned that the placement had ended."""
-    age_seconds: float
-
-
-@dataclass(frozen=True)
-class WaitingSummary:
-    count: int
-    oldest_age_seconds: float | None
+__all__ = ["WaitingPlacement", "WaitingSummary", "waiting_placements", "waiting_summary"]
 
 
 async def waiting_placements(

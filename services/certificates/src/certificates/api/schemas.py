@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from certificates.adapters.waiting import WaitingPlacement, WaitingSummary
-from certificates.domain.certificate import Certificate, Language
+from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.service.context import Urls
-from certificates.service.ports import PlacementState
+from certificates.service.queries import CertificateView
+from contracts.reference import Language
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -68,7 +68,8 @@ class CertificateOut(BaseModel):
     links: Links
 
     @classmethod
-    def of(cls, certificate: Certificate, urls: Urls, latest_sequence: int) -> CertificateOut:
+    def of(cls, view: CertificateView, urls: Urls) -> CertificateOut:
+        certificate = view.certificate
         path = f"/certificates/{certificate.id}"
         return cls(
             id=certificate.id,
@@ -83,7 +84,7 @@ class CertificateOut(BaseModel):
             supersedes=certificate.supersedes,
             superseded_by=certificate.superseded_by,
             includes_sequence=certificate.record_sequence,
-            outdated=latest_sequence > certificate.record_sequence,
+            outdated=view.outdated,
             links=Links(
                 verification=urls.verify(certificate.id),
                 pdf=f"{path}/pdf",

@@ -1,13 +1,9 @@
-"""The public verification answer, as JSON for machines and as an HTML page for people.
-
-Both are made from one :class:`VerificationOut`, so they always say the same."""
+"""The public verification answer for machines; the HTML page for people is made from the same
+:class:`VerificationOut` (:mod:`certificates.presentation.verification_page`), so they always
+say the same."""
 
 from __future__ import annotations
 
-from datetime import date
-from functools import cache
-
-import jinja2
 from fastapi import Request
 
 from certificates.api.schemas import (
@@ -23,9 +19,6 @@ from certificates.service.verification import Verification
 
 def verification_out(verification: Verification, ctx: Context) -> VerificationOut:
     certificate, record = verification.certificate, verification.record
-    workplace = record.workplace_name + (
-        f", {record.workplace_unit}" if record.workplace_unit else ""
-    )
     replacement = None
     if certificate.superseded_by is not None:
         replacement = ReplacementOut(
@@ -45,7 +38,7 @@ def verification_out(verification: Verification, ctx: Context) -> VerificationOu
         issued_on=ctx.local_date(certificate.issued_at),
         name=record.participant_name,
         role=record.role,
-        workplace=workplace,
+        workplace=record.workplace,
         period=PeriodOut(start=record.start_date, end=record.end_date),
         employment_rate=record.employment_rate,
         modules=[
@@ -71,24 +64,3 @@ def wants_json(request: Request, format: str | None) -> bool:
     accept = request.headers.get("accept", "").lower()
     json_at, html_at = accept.find("application/json"), accept.find("text/html")
     return json_at >= 0 and (html_at < 0 or json_at < html_at)
-
-
-def render_page(answer: VerificationOut, ctx: Context) -> str:
-    # Dates as the Swedish paper prints them (ISO 8601), so the two compare at a glance.
-    return _template().render(answer=answer, issuer_name=ctx.issuer_name, day=_iso_date)
-
-
-def _iso_date(value: date | None) -> str:
-    return "" if value is None else value.isoformat()
-
-
-@cache
-def _template() -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("certificates.api", "templates"),
-        autoescape=True,  # names and workplaces are printed, never interpreted
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return environment.get_template("verify.html")

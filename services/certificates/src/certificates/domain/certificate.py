@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
 
 from contracts.events import (
     CertificateIssued,
@@ -20,6 +19,7 @@ from contracts.events import (
     CertificateRevoked,
     CertificateRevokedPayload,
 )
+from contracts.reference import Language
 
 __all__ = [
     "AlreadyRevoked",
@@ -27,14 +27,15 @@ __all__ = [
     "CannotIssue",
     "Certificate",
     "CertificateError",
+    "CertificateInfo",
     "CertificateNotFound",
     "InvalidEvent",
     "Language",
+    "PlacementNotFound",
+    "RenderError",
     "StatusEntry",
     "certificate_number",
 ]
-
-Language = Literal["sv", "en"]
 
 NUMBER_PREFIX = "KI"  # kompetensintyg
 
@@ -45,6 +46,14 @@ class CertificateError(Exception):
 
 class CertificateNotFound(CertificateError):
     """No such certificate, or it belongs to another förvaltning (which must not learn more)."""
+
+
+class PlacementNotFound(CertificateError):
+    """No events of the placement have arrived, or it belongs to another förvaltning."""
+
+    def __init__(self, placement_id: uuid.UUID) -> None:
+        super().__init__("no events of this placement have arrived here")
+        self.placement_id = placement_id
 
 
 class AlreadyRevoked(CertificateError):
@@ -66,6 +75,11 @@ class CannotIssue(CertificateError):
 
 class InvalidEvent(ValueError):
     """An event that can never be applied (a producer bug): it goes to the dead-letter queue."""
+
+
+class RenderError(RuntimeError):
+    """The paper cannot be rendered (a template or font problem, not bad input): the
+    certificate waits, or a re-issue is refused, with the reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +157,21 @@ class Certificate:
                 superseded_by=superseded_by,
             ),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateInfo:
+    """What the certificate says about itself, beyond the competence record."""
+
+    certificate_number: str
+    issued_on: date
+    verification_url: str
+    """Printed and encoded in the QR code."""
+    organisation_name: str
+    """The förvaltning's display name, e.g. ``Serviceförvaltningen``."""
+    issuer_name: str = "Malmö stad"
+    supersedes: str | None = None
+    """Number of the certificate this one corrects and replaces, if any."""
 
 
 def certificate_number(year: int, serial: int) -> str:

@@ -129,6 +129,11 @@ class CompetenceRecord:
     def participant_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    @property
+    def workplace(self) -> str:
+        """As the paper, the credential and the verification page print it: name, unit."""
+        return self.workplace_name + (f", {self.workplace_unit}" if self.workplace_unit else "")
+
     def module(self, code: str) -> ModuleResult | None:
         """The result of module ``code``, or None when it was never assessed."""
         return next((m for m in self.modules if m.module == code), None)
@@ -180,60 +185,81 @@ def build_record(
     own and are ignored. Raises :class:`RecordError` for events that cannot belong together
     (other placements, conflicting sequences, unknown modules or levels).
     """
-    by_sequence: dict[int, Envelope] = {}
-    seen: dict[uuid.UUID, Envelope] = {}
-    identity_events: dict[uuid.UUID, ParticipantIdentified] = {}
-    placement_id: uuid.UUID | None = None
-
-    def same_placement(event: Envelope) -> None:
-        nonlocal placement_id
-        if placement_id is None:
-            placement_id = event.placement_id
-        elif event.placement_id != placement_id:
-            raise RecordError(
-                f"events of two placements given together: {placement_id} and "
-                f"{event.placement_id} ({event.event_type} {event.event_id})"
-            )
-
+    collected = _Collected()
     for event in _chain(events, identities):
+        collected.add(event)
+    ended, identity = collected.ended(), collected.identity()
+    if collected.missing() or ended is None or identity is None:
+        return collected.waiting()
+    return Ready(_fold(collected.by_sequence, ended, identity, collected.highest(), reference))
+
+
+# --------------------------------------------------------------------------- internals
+
+
+class _Collected:
+    """The events of one placement so far: by sequence, deduplicated, and its identities."""
+
+    def __init__(self) -> None:
+        self.by_sequence: dict[int, Envelope] = {}
+        self._seen: dict[uuid.UUID, Envelope] = {}
+        self._identities: dict[uuid.UUID, ParticipantIdentified] = {}
+        self._placement_id: uuid.UUID | None = None
+
+    def add(self, event: Envelope) -> None:
         if isinstance(event, ParticipantIdentified):
-            same_placement(event)
-            _dedupe(identity_events, event)
-            continue
+            self._same_placement(event)
+            _dedupe(self._identities, event)
+            return
         if isinstance(event, CERTIFICATE_EVENTS):
-            continue
+            return
         if not isinstance(event, _PLACEMENT_EVENT_TYPES):
             raise RecordError(f"not a placement event: {event.event_type} {event.event_id}")
-        same_placement(event)
-        if not _dedupe(seen, event):
-            continue
-        other = by_sequence.setdefault(event.sequence, event)
+        self._same_placement(event)
+        if not _dedupe(self._seen, event):
+            return
+        other = self.by_sequence.setdefault(event.sequence, event)
         if other is not event:
             raise ConflictingEvents(
                 f"placement {event.placement_id}: sequence {event.sequence} is claimed by "
                 f"{other.event_type} {other.event_id} and {event.event_type} {event.event_id}"
             )
 
-    ends = [e for e in by_sequence.values() if isinstance(e, PlacementEnded)]
-    ended = max(ends, key=lambda e: e.sequence) if ends else None
-    highest = max(by_sequence, default=0)
-    missing_count = highest - len(by_sequence)
-    missing = tuple(
-        itertools.islice(
-            (s for s in range(1, highest + 1) if s not in by_sequence), _MAX_LISTED_MISSING
-        )
-    )
-    identity = max(
-        identity_events.values(),
-        key=lambda e: (e.sequence, e.occurred_at, str(e.event_id)),
-        default=None,
-    )
+    def _same_placement(self, event: Envelope) -> None:
+        if self._placement_id is None:
+            self._placement_id = event.placement_id
+        elif event.placement_id != self._placement_id:
+            raise RecordError(
+                f"events of two placements given together: {self._placement_id} and "
+                f"{event.placement_id} ({event.event_type} {event.event_id})"
+            )
 
-    if missing or ended is None or identity is None:
+    def highest(self) -> int:
+        return max(self.by_sequence, default=0)
+
+    def ended(self) -> PlacementEnded | None:
+        """The latest ``PlacementEnded`` by sequence, like every other "latest"."""
+        ends = [e for e in self.by_sequence.values() if isinstance(e, PlacementEnded)]
+        return max(ends, key=lambda e: e.sequence) if ends else None
+
+    def identity(self) -> ParticipantIdentified | None:
+        return max(
+            self._identities.values(),
+            key=lambda e: (e.sequence, e.occurred_at, str(e.event_id)),
+            default=None,
+        )
+
+    def missing(self) -> tuple[int, ...]:
+        """Sequences below the highest that have not arrived (the first 1000)."""
+        gaps = (s for s in range(1, self.highest() + 1) if s not in self.by_sequence)
+        return tuple(itertools.islice(gaps, _MAX_LISTED_MISSING))
+
+    def waiting(self) -> Waiting:
+        missing, ended, identity = self.missing(), self.ended(), self.identity()
         problems: list[str] = []
         if missing:
             label = "missing sequences" if len(missing) > 1 else "missing sequence"
-            more = missing_count - len(missing)
+            more = self.highest() - len(self.by_sequence) - len(missing)
             problems.append(f"{label} {_ranges(missing)}" + (f" and {more} more" if more else ""))
         if ended is None:
             problems.append("not ended")
@@ -245,11 +271,6 @@ def build_record(
             ended=ended is not None,
             has_identity=identity is not None,
         )
-
-    return Ready(_fold(by_sequence, ended, identity, highest, reference))
-
-
-# --------------------------------------------------------------------------- internals
 
 
 def _chain(
@@ -296,44 +317,8 @@ def _fold(
     reference: ReferenceData,
 ) -> CompetenceRecord:
     ordered = [by_sequence[s] for s in range(1, highest + 1)]
-    starts = [e for e in ordered if isinstance(e, PlacementStarted)]
-    if len(starts) != 1:
-        raise RecordError(
-            f"placement {ended.placement_id} has {len(starts)} PlacementStarted events, "
-            "expected exactly one"
-        )
-    started = starts[0]
-    producers = {e.producer for e in ordered}
-    if len(producers) != 1:
-        raise RecordError(
-            f"placement {ended.placement_id} has events from several producers: "
-            + ", ".join(sorted(producers))
-        )
-
-    planned_end = started.payload.planned_end_date
-    value_added: list[ValueAddedItem] = []
-    assessments: dict[str, list[ModuleAssessed]] = {}
-    for event in ordered:
-        if isinstance(event, PlacementUpdated):
-            planned_end = event.payload.planned_end_date
-        elif isinstance(event, ValueAddedRecorded) and event.payload.stage == "realised":
-            item = event.payload.value_added
-            value_added.append(ValueAddedItem(item.beneficiary, item.category, item.description))
-        elif isinstance(event, ModuleAssessed):
-            assessments.setdefault(event.payload.module, []).append(event)
-
-    unknown = sorted(set(assessments) - {m.code for m in reference.modules})
-    if unknown:
-        raise RecordError(
-            f"placement {ended.placement_id} assesses module(s) not in the catalogue: "
-            + ", ".join(unknown)
-        )
-    modules = tuple(
-        _module_result(module.code, assessments[module.code], reference)
-        for module in reference.modules
-        if module.code in assessments
-    )
-
+    started = _single_start(ordered, ended.placement_id)
+    planned_end, value_added, assessments = _progress(ordered, started)
     payload = started.payload
     person = identity.payload
     return CompetenceRecord(
@@ -355,8 +340,62 @@ def _fold(
         end_date=ended.payload.end_date,
         outcome=ended.payload.outcome,
         value_added=tuple(value_added),
-        modules=modules,
+        modules=_modules(assessments, reference, ended.placement_id),
         last_sequence=highest,
+    )
+
+
+def _single_start(ordered: list[Envelope], placement_id: uuid.UUID) -> PlacementStarted:
+    """The one ``PlacementStarted``, checking that one förvaltning produced every event."""
+    starts = [e for e in ordered if isinstance(e, PlacementStarted)]
+    if len(starts) != 1:
+        raise RecordError(
+            f"placement {placement_id} has {len(starts)} PlacementStarted events, "
+            "expected exactly one"
+        )
+    producers = {e.producer for e in ordered}
+    if len(producers) != 1:
+        raise RecordError(
+            f"placement {placement_id} has events from several producers: "
+            + ", ".join(sorted(producers))
+        )
+    return starts[0]
+
+
+def _progress(
+    ordered: list[Envelope], started: PlacementStarted
+) -> tuple[date, list[ValueAddedItem], dict[str, list[ModuleAssessed]]]:
+    """The latest planned end, the realised mervärde and the assessments per module."""
+    planned_end = started.payload.planned_end_date
+    value_added: list[ValueAddedItem] = []
+    assessments: dict[str, list[ModuleAssessed]] = {}
+    for event in ordered:
+        if isinstance(event, PlacementUpdated):
+            planned_end = event.payload.planned_end_date
+        elif isinstance(event, ValueAddedRecorded) and event.payload.stage == "realised":
+            item = event.payload.value_added
+            value_added.append(ValueAddedItem(item.beneficiary, item.category, item.description))
+        elif isinstance(event, ModuleAssessed):
+            assessments.setdefault(event.payload.module, []).append(event)
+    return planned_end, value_added, assessments
+
+
+def _modules(
+    assessments: Mapping[str, list[ModuleAssessed]],
+    reference: ReferenceData,
+    placement_id: uuid.UUID,
+) -> tuple[ModuleResult, ...]:
+    """The assessed modules' results, in catalogue order."""
+    unknown = sorted(set(assessments) - {m.code for m in reference.modules})
+    if unknown:
+        raise RecordError(
+            f"placement {placement_id} assesses module(s) not in the catalogue: "
+            + ", ".join(unknown)
+        )
+    return tuple(
+        _module_result(module.code, assessments[module.code], reference)
+        for module in reference.modules
+        if module.code in assessments
     )
 
 

@@ -5,7 +5,7 @@ list is a bitstring of at least 131,072 bits (16 KiB, so one certificate hides a
 index 0 being the most significant bit of the first byte; a set bit means revoked. It is
 published GZIP-compressed and multibase-encoded as base64url without padding (prefix ``u``)
 inside a ``BitstringStatusListCredential``, signed with the same proof as the certificates
-(:func:`certificates.domain.credential.sign_credential`).
+(:func:`certificates.signing.proof.sign_credential`).
 """
 
 from __future__ import annotations

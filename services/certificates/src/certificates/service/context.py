@@ -1,5 +1,6 @@
-"""What every use case needs besides the unit of work: reference data, the issuer and its key,
-and the public addresses that certificates print and credentials point at."""
+"""What every use case needs besides the unit of work: reference data, the issuer, its signer
+and the renderer of the paper (both ports), and the public addresses that certificates print
+and credentials point at."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from certificates.domain.certificate import Language
-from certificates.domain.credential import Issuer, SigningKey, verification_method_id
+from certificates.domain.credential import Issuer, verification_method_id
+from certificates.service.ports import Renderer, Signer
 from contracts.organisations import OrganisationRegister
-from contracts.reference import ReferenceData
+from contracts.reference import Language, ReferenceData
 
 KEY_ID = "key-1"
 
@@ -55,7 +56,8 @@ def _now() -> datetime:
 class Context:
     reference: ReferenceData
     register: OrganisationRegister
-    key: SigningKey
+    signer: Signer
+    renderer: Renderer
     issuer_name: str
     urls: Urls
     issuer_url: str | None = None

@@ -1,8 +1,10 @@
 """Use cases: apply an event and issue when the record is complete; revoke; re-issue.
+(What the förvaltningar and operators read is in :mod:`certificates.service.queries`.)
 
 Each runs inside one unit of work (one transaction) that the caller commits: the stored event,
 the certificate and the ``CertificateIssued`` for the outbox commit together or not at all.
 Every use case locks the placement first, so two events of one placement never interleave.
+Signing and rendering go through the context's ports.
 """
 
 from __future__ import annotations
@@ -10,17 +12,21 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime
+from typing import Any
 
 from certificates.domain.certificate import (
     CannotIssue,
     Certificate,
+    CertificateInfo,
     CertificateNotFound,
     InvalidEvent,
-    Language,
+    RenderError,
+    StatusEntry,
     certificate_number,
 )
-from certificates.domain.credential import build_credential, sign_credential
-from certificates.domain.pdf import CertificateInfo, PdfRenderError, render_certificate_pdf
+from certificates.domain.credential import build_credential
+from certificates.domain.placement import PlacementState
 from certificates.domain.record import (
     CompetenceRecord,
     RecordError,
@@ -28,7 +34,7 @@ from certificates.domain.record import (
     build_record,
 )
 from certificates.service.context import Context
-from certificates.service.ports import PlacementState, StoredCertificate, UnitOfWork
+from certificates.service.ports import StoredCertificate, UnitOfWork
 from contracts.events import (
     Envelope,
     ModuleAssessed,
@@ -36,7 +42,7 @@ from contracts.events import (
     PlacementEnded,
     PlacementStarted,
 )
-from contracts.reference import ReferenceData
+from contracts.reference import Language, ReferenceData
 
 # --------------------------------------------------------------------------- events
 
@@ -117,7 +123,7 @@ async def _settle(uow: UnitOfWork, ctx: Context, placement: PlacementState) -> N
             correlation_id=_end_of(events).correlation_id,
             language=ctx.language,
         )
-    except PdfRenderError as error:
+    except RenderError as error:
         placement.wait(f"the PDF cannot be made: {error}")
 
 
@@ -146,30 +152,10 @@ async def issue(
     now = ctx.clock()
     certificate_id = certificate_id or uuid.uuid4()
     number = certificate_number(ctx.local_date(now).year, await repo.next_certificate_serial())
-    info = CertificateInfo(
-        certificate_number=number,
-        issued_on=ctx.local_date(now),
-        verification_url=ctx.urls.verify(certificate_id),
-        organisation_name=ctx.organisation_name(record.producer),
-        issuer_name=ctx.issuer_name,
-        supersedes=supersedes.number if supersedes else None,
-    )
-    # Typst takes milliseconds of CPU: off the event loop, so other messages keep flowing.
-    pdf = await asyncio.to_thread(render_certificate_pdf, record, info, ctx.reference, language)
+    info = _paper(ctx, record.producer, certificate_id, number, now, supersedes)
+    pdf = await render(ctx, record, info, language)
     entry = await repo.allocate_status_entry()
-    credential = build_credential(
-        record,
-        ctx.reference,
-        certificate_id=certificate_id,
-        issuer=ctx.issuer,
-        organisation_name=info.organisation_name,
-        valid_from=now,
-        achievement_id=ctx.urls.achievement,
-        status_list_url=ctx.urls.status_list(entry.list_id),
-        status_list_index=entry.index,
-        language=language,
-    )
-    signed = sign_credential(credential, ctx.key, ctx.urls.verification_method, now)
+    signed = _signed_credential(ctx, record, info, certificate_id, entry, now, language)
     certificate = Certificate(
         id=certificate_id,
         number=number,
@@ -187,15 +173,64 @@ async def issue(
     return certificate
 
 
+def _paper(
+    ctx: Context,
+    organisation: str,
+    certificate_id: uuid.UUID,
+    number: str,
+    issued_at: datetime,
+    supersedes: Certificate | None,
+) -> CertificateInfo:
+    return CertificateInfo(
+        certificate_number=number,
+        issued_on=ctx.local_date(issued_at),
+        verification_url=ctx.urls.verify(certificate_id),
+        organisation_name=ctx.organisation_name(organisation),
+        issuer_name=ctx.issuer_name,
+        supersedes=supersedes.number if supersedes else None,
+    )
+
+
+async def render(
+    ctx: Context, record: CompetenceRecord, info: CertificateInfo, language: Language
+) -> bytes:
+    # Typst takes milliseconds of CPU: off the event loop, so other messages keep flowing.
+    return await asyncio.to_thread(ctx.renderer.render, record, info, language)
+
+
+def _signed_credential(
+    ctx: Context,
+    record: CompetenceRecord,
+    info: CertificateInfo,
+    certificate_id: uuid.UUID,
+    entry: StatusEntry,
+    now: datetime,
+    language: Language,
+) -> dict[str, Any]:
+    credential = build_credential(
+        record,
+        ctx.reference,
+        certificate_id=certificate_id,
+        issuer=ctx.issuer,
+        organisation_name=info.organisation_name,
+        valid_from=now,
+        achievement_id=ctx.urls.achievement,
+        status_list_url=ctx.urls.status_list(entry.list_id),
+        status_list_index=entry.index,
+        language=language,
+    )
+    return ctx.signer.sign(credential, now)
+
+
 # --------------------------------------------------------------------------- förvaltning
 
 
 async def owned(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> Certificate:
     """The certificate, if it belongs to ``organisation``; another's is simply not found."""
-    return (await _owned_stored(uow, organisation, certificate_id)).certificate
+    return (await owned_stored(uow, organisation, certificate_id)).certificate
 
 
-async def _owned_stored(
+async def owned_stored(
     uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID
 ) -> StoredCertificate:
     stored = await uow.repository.certificate(certificate_id)
@@ -257,7 +292,7 @@ async def reissue(
             supersedes=old,
             certificate_id=new_id,
         )
-    except PdfRenderError as error:
+    except RenderError as error:
         raise CannotIssue(f"the PDF cannot be made: {error}") from None
     await uow.repository.save_placement(placement)
     return new
@@ -270,34 +305,3 @@ async def _lock_certificate(
     certificate = await owned(uow, organisation, certificate_id)
     placement = await uow.repository.lock_placement(certificate.placement_id, organisation)
     return placement, await owned(uow, organisation, certificate_id)
-
-
-async def credential(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> str:
-    """The signed credential (JSON) exactly as issued."""
-    return (await _owned_stored(uow, organisation, certificate_id)).credential
-
-
-async def certificate_pdf(
-    uow: UnitOfWork,
-    ctx: Context,
-    organisation: str,
-    certificate_id: uuid.UUID,
-    language: Language | None = None,
-) -> bytes:
-    """The PDF as issued, or the same certificate rendered in the other language."""
-    certificate = await owned(uow, organisation, certificate_id)
-    if language is None or language == certificate.language:
-        return await uow.repository.pdf(certificate_id)
-    stored = await uow.repository.certificate(certificate_id)
-    assert stored is not None  # owned() found it in this transaction
-    info = CertificateInfo(
-        certificate_number=certificate.number,
-        issued_on=ctx.local_date(certificate.issued_at),
-        verification_url=ctx.urls.verify(certificate.id),
-        organisation_name=ctx.organisation_name(certificate.organisation),
-        issuer_name=ctx.issuer_name,
-        supersedes=stored.supersedes_number,
-    )
-    return await asyncio.to_thread(
-        render_certificate_pdf, stored.record, info, ctx.reference, language
-    )

@@ -1,40 +1,29 @@
-"""What the use cases need from storage, as protocols (PostgreSQL implements them)."""
+"""What the use cases need from the world outside, as protocols: storage (PostgreSQL implements
+it), the signer (:mod:`certificates.signing`) and the renderer (:mod:`certificates.presentation`).
+The handler tests give them fakes."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
-from certificates.domain.certificate import Certificate, StatusEntry
+from certificates.domain.certificate import Certificate, CertificateInfo, StatusEntry
+from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
 from contracts.events import Envelope, ParticipantIdentified
+from contracts.reference import Language
 
-PlacementStatus = Literal["open", "waiting", "issued"]
-
-
-@dataclass
-class PlacementState:
-    """Where one placement's certificate stands. Loaded locked: one writer at a time."""
-
-    placement_id: uuid.UUID
-    organisation: str
-    status: PlacementStatus = "open"
-    ended_at: datetime | None = None
-    waiting_reason: str | None = None
-    missing_sequences: tuple[int, ...] = field(default_factory=tuple)
-    certificate_events: int = 0
-
-    def next_certificate_sequence(self) -> int:
-        self.certificate_events += 1
-        return self.certificate_events
-
-    def wait(self, reason: str, missing: tuple[int, ...] = ()) -> None:
-        self.status, self.waiting_reason, self.missing_sequences = "waiting", reason, missing
-
-    def issued(self) -> None:
-        self.status, self.waiting_reason, self.missing_sequences = "issued", None, ()
+__all__ = [
+    "Renderer",
+    "Repository",
+    "Signer",
+    "StoredCertificate",
+    "UnitOfWork",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +41,8 @@ class Repository(Protocol):
     async def lock_placement(
         self, placement_id: uuid.UUID, organisation: str
     ) -> PlacementState: ...
+
+    async def placement(self, placement_id: uuid.UUID) -> PlacementState | None: ...
 
     async def save_placement(self, placement: PlacementState) -> None: ...
 
@@ -89,11 +80,66 @@ class Repository(Protocol):
         """Revoked bits of a status list; None when the list was never used."""
         ...
 
+    async def waiting(
+        self, organisation: str | None, limit: int
+    ) -> tuple[WaitingSummary, list[WaitingPlacement]]:
+        """Ended placements without a certificate (``organisation``'s, or all), longest first."""
+        ...
+
 
 class UnitOfWork(Protocol):
+    """One transaction: the repository, the inbox of consumed events, and the events to
+    publish, which go to the outbox on commit. Leaving it without commit rolls back."""
+
+    committed: list[Envelope]
+    """The events of the last commit, for logging and metrics once they are certain."""
+
     @property
     def repository(self) -> Repository: ...
 
     def emit(self, event: Envelope) -> None:
         """Publish ``event`` (through the outbox) if and when the unit of work commits."""
         ...
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        """Record the event as applied by ``consumer``; False if it already was."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class Signer(Protocol):
+    """The issuer's key: signs credentials with a Data Integrity proof and checks them."""
+
+    @property
+    def verification_method(self) -> str: ...
+
+    def sign(self, document: Mapping[str, Any], created: datetime) -> dict[str, Any]:
+        """A copy of ``document`` with the proof added."""
+        ...
+
+    def verify(self, document: Mapping[str, Any]) -> bool:
+        """True only when this issuer's key signed exactly ``document``; never raises."""
+        ...
+
+    def controller_document(self) -> dict[str, Any]:
+        """The issuer's public key, published for verifiers."""
+        ...
+
+
+class Renderer(Protocol):
+    """Makes the paper (the PDF/A). Slow and CPU-bound: the service runs it off the loop.
+    Raises :class:`~certificates.domain.certificate.RenderError` when it cannot."""
+
+    def render(
+        self, record: CompetenceRecord, info: CertificateInfo, language: Language
+    ) -> bytes: ...

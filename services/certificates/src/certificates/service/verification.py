@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from certificates.domain.certificate import Certificate
-from certificates.domain.credential import sign_credential, verify_credential
 from certificates.domain.record import CompetenceRecord
 from certificates.domain.status_list import status_list_credential
-from certificates.service.context import KEY_ID, Context
+from certificates.service.context import Context
 from certificates.service.ports import UnitOfWork
 
 
@@ -32,7 +31,7 @@ async def verify_certificate(
     stored = await uow.repository.certificate(certificate_id)
     if stored is None:
         return None
-    genuine = verify_credential(json.loads(stored.credential), ctx.key.public_multikey())
+    genuine = ctx.signer.verify(json.loads(stored.credential))
     return Verification(
         certificate=stored.certificate,
         record=stored.record,
@@ -46,7 +45,7 @@ async def verify_presented(uow: UnitOfWork, ctx: Context, document: Any) -> Veri
     we issued it. None otherwise (nothing about why, beyond "not genuine")."""
     if not isinstance(document, Mapping):
         return None
-    if not verify_credential(document, ctx.key.public_multikey()):
+    if not ctx.signer.verify(document):
         return None
     certificate_id = _urn_uuid(document.get("id"))
     if certificate_id is None:
@@ -71,9 +70,9 @@ async def signed_status_list(uow: UnitOfWork, ctx: Context, list_id: int) -> dic
     now = ctx.clock()
     url = ctx.urls.status_list(list_id)
     credential = status_list_credential(url, ctx.urls.issuer_id, revoked, valid_from=now)
-    return sign_credential(credential, ctx.key, ctx.urls.verification_method, now)
+    return ctx.signer.sign(credential, now)
 
 
 def issuer_document(ctx: Context) -> dict[str, Any]:
     """The issuer's controller document: its Multikey, allowed to sign credentials."""
-    return ctx.key.controller_document(ctx.urls.issuer_id, KEY_ID)
+    return ctx.signer.controller_document()

@@ -1,7 +1,7 @@
 """The issuer's signing key: loaded from the environment or a file, never from the repository.
 
-``python -m certificates.keys PATH`` creates a key file for a demo (once; an existing file is
-kept, so certificates issued earlier still verify) and prints its public Multikey.
+``python -m certificates.signing.keys PATH`` creates a key file for a demo (once; an existing
+file is kept, so certificates issued earlier still verify) and prints its public Multikey.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from certificates.domain.credential import SigningKey
 from certificates.settings import CertificatesSettings
+from certificates.signing.multikey import SigningKey
 
 
 class SigningKeyError(RuntimeError):
@@ -34,7 +34,7 @@ def load_signing_key(settings: CertificatesSettings) -> SigningKey:
     else:
         raise SigningKeyError(
             "no signing key: set CERTIFICATES_SIGNING_KEY (PEM or base64 seed) or "
-            "CERTIFICATES_SIGNING_KEY_FILE; `python -m certificates.keys PATH` makes one"
+            "CERTIFICATES_SIGNING_KEY_FILE; `python -m certificates.signing.keys PATH` makes one"
         )
     try:
         return SigningKey.load(text)
@@ -57,7 +57,7 @@ def ensure_key_file(path: Path) -> SigningKey:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m certificates.keys PATH", file=sys.stderr)
+        print("usage: python -m certificates.signing.keys PATH", file=sys.stderr)
         return 2
     print(ensure_key_file(Path(argv[0])).public_multikey())
     return 0

@@ -15,42 +15,26 @@ import io
 import json
 import re
 import threading
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import segno
 import typst
+from babel.dates import format_date
 
+from certificates.domain.certificate import CertificateInfo, RenderError
 from certificates.domain.record import CompetenceRecord, ModuleResult
-from contracts.reference import ReferenceData
+from contracts.reference import Language, ReferenceData
 
-__all__ = ["CertificateInfo", "PdfRenderError", "render_certificate_pdf"]
-
-Language = Literal["sv", "en"]
+__all__ = ["CertificateInfo", "PdfRenderError", "TypstRenderer", "render_certificate_pdf"]
 
 TEMPLATE_PATH = Path(__file__).parent / "templates" / "certificate.typ"
 PDF_STANDARD: typst.PDFStandard = "a-2a"
 """Tagged PDF/A-2 level A: archivable and accessible (DESIGN.md section 5)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateInfo:
-    """What the certificate says about itself, beyond the competence record."""
-
-    certificate_number: str
-    issued_on: date
-    verification_url: str
-    """Printed and encoded in the QR code."""
-    organisation_name: str
-    """The förvaltning's display name, e.g. ``Serviceförvaltningen``."""
-    issuer_name: str = "Malmö stad"
-    supersedes: str | None = None
-    """Number of the certificate this one corrects and replaces, if any."""
-
-
-class PdfRenderError(RuntimeError):
+class PdfRenderError(RenderError):
     """Typst could not render the certificate (a template bug, not bad input)."""
 
 
@@ -112,9 +96,6 @@ def certificate_data(
     """The JSON document the template renders: labels and content in ``language``."""
     labels = _LABELS[language]
     fmt = _format_date_sv if language == "sv" else _format_date_en
-    workplace = record.workplace_name
-    if record.workplace_unit:
-        workplace += f", {record.workplace_unit}"
     try:
         placement_type = reference.placement_type(record.placement_type).name.localized(language)
     except KeyError:
@@ -147,7 +128,7 @@ def certificate_data(
             "birth_date": fmt(record.birth_date),
         },
         "placement": {
-            "workplace": workplace,
+            "workplace": record.workplace,
             "type": placement_type,
             "role": record.role,
             "period": f"{fmt(record.start_date)} – {fmt(record.end_date)}",
@@ -235,24 +216,9 @@ def _format_date_sv(value: date) -> str:
     return value.isoformat()
 
 
-_MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
 def _format_date_en(value: date) -> str:
-    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+    """``2 November 2026``."""
+    return format_date(value, "d MMMM y", locale="en")
 
 
 _MAX_GLYPH_RETRIES = 20
@@ -470,3 +436,13 @@ def _compiler() -> typst.Compiler:
         compiler = typst.Compiler(ignore_system_fonts=True)
         _local.compiler = compiler
     return compiler
+
+
+class TypstRenderer:
+    """The service's :class:`~certificates.service.ports.Renderer`: the paper, with Typst."""
+
+    def __init__(self, reference: ReferenceData) -> None:
+        self._reference = reference
+
+    def render(self, record: CompetenceRecord, info: CertificateInfo, language: Language) -> bytes:
+        return render_certificate_pdf(record, info, self._reference, language)

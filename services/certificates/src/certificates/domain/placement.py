@@ -1,0 +1,54 @@
+"""Where one placement's certificate stands: open, waiting (and why), or issued."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = ["PlacementState", "PlacementStatus", "WaitingPlacement", "WaitingSummary"]
+
+PlacementStatus = Literal["open", "waiting", "issued"]
+
+
+@dataclass
+class PlacementState:
+    """Where one placement's certificate stands. Loaded locked: one writer at a time."""
+
+    placement_id: uuid.UUID
+    organisation: str
+    status: PlacementStatus = "open"
+    ended_at: datetime | None = None
+    waiting_reason: str | None = None
+    missing_sequences: tuple[int, ...] = field(default_factory=tuple)
+    certificate_events: int = 0
+
+    def next_certificate_sequence(self) -> int:
+        self.certificate_events += 1
+        return self.certificate_events
+
+    def wait(self, reason: str, missing: tuple[int, ...] = ()) -> None:
+        self.status, self.waiting_reason, self.missing_sequences = "waiting", reason, missing
+
+    def issued(self) -> None:
+        self.status, self.waiting_reason, self.missing_sequences = "issued", None, ()
+
+
+@dataclass(frozen=True)
+class WaitingPlacement:
+    """An ended placement still without its certificate, and for how long."""
+
+    placement_id: uuid.UUID
+    organisation: str
+    reason: str
+    missing_sequences: tuple[int, ...]
+    waiting_since: datetime
+    """When this service learned that the placement had ended."""
+    age_seconds: float
+
+
+@dataclass(frozen=True)
+class WaitingSummary:
+    count: int
+    oldest_age_seconds: float | None

@@ -1,0 +1,88 @@
+"""What the förvaltningar and operators read: a placement's certificates, one certificate,
+its PDF and credential as issued, and the placements still waiting. Each runs in a unit of work
+the caller opens; another förvaltning's certificate is simply not found."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from certificates.domain.certificate import Certificate, CertificateInfo, PlacementNotFound
+from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
+from certificates.service.context import Context
+from certificates.service.handlers import owned, owned_stored, render
+from certificates.service.ports import UnitOfWork
+from contracts.reference import Language
+
+
+async def credential(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> str:
+    """The signed credential (JSON) exactly as issued."""
+    return (await owned_stored(uow, organisation, certificate_id)).credential
+
+
+async def certificate_pdf(
+    uow: UnitOfWork,
+    ctx: Context,
+    organisation: str,
+    certificate_id: uuid.UUID,
+    language: Language | None = None,
+) -> bytes:
+    """The PDF as issued, or the same certificate rendered in the other language."""
+    certificate = await owned(uow, organisation, certificate_id)
+    if language is None or language == certificate.language:
+        return await uow.repository.pdf(certificate_id)
+    stored = await uow.repository.certificate(certificate_id)
+    assert stored is not None  # owned() found it in this transaction
+    info = CertificateInfo(
+        certificate_number=certificate.number,
+        issued_on=ctx.local_date(certificate.issued_at),
+        verification_url=ctx.urls.verify(certificate.id),
+        organisation_name=ctx.organisation_name(certificate.organisation),
+        issuer_name=ctx.issuer_name,
+        supersedes=stored.supersedes_number,
+    )
+    return await render(ctx, stored.record, info, language)
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate and the placement's latest event: later ones make it outdated."""
+
+    certificate: Certificate
+    latest_sequence: int
+
+    @property
+    def outdated(self) -> bool:
+        """The placement has events the certificate does not include (a correction after the
+        issue): a re-issue would include them."""
+        return self.latest_sequence > self.certificate.record_sequence
+
+
+async def view(uow: UnitOfWork, certificate: Certificate) -> CertificateView:
+    latest = await uow.repository.latest_sequence(certificate.placement_id)
+    return CertificateView(certificate, latest)
+
+
+async def certificate(
+    uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID
+) -> CertificateView:
+    """One of ``organisation``'s certificates, as it stands."""
+    return await view(uow, await owned(uow, organisation, certificate_id))
+
+
+async def placement_certificates(
+    uow: UnitOfWork, organisation: str, placement_id: uuid.UUID
+) -> tuple[PlacementState, list[CertificateView]]:
+    """Where the placement's certificate stands, and its certificates, oldest first."""
+    placement = await uow.repository.placement(placement_id)
+    if placement is None or placement.organisation != organisation:
+        raise PlacementNotFound(placement_id)
+    certificates = await uow.repository.certificates_of(placement_id)
+    return placement, [await view(uow, c) for c in certificates]
+
+
+async def waiting(
+    uow: UnitOfWork, organisation: str | None, limit: int
+) -> tuple[WaitingSummary, list[WaitingPlacement]]:
+    """Ended placements still waiting for their certificate: ``organisation``'s, or all."""
+    return await uow.repository.waiting(organisation, limit)
