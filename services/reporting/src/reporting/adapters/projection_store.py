@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import fields
 from typing import Any
 
 import asyncpg
@@ -18,8 +17,10 @@ from reporting.domain.projection import (
     ModuleRow,
     PlacementRow,
     Projection,
+    ProjectionRows,
     ValueAddedRow,
 )
+from reporting.service.ports import ProjectionStatus, UnusableEvent
 
 PROJECTION_TABLES = (
     "placements",
@@ -91,9 +92,7 @@ async def _upsert(
     )
 
 
-async def load(
-    conn: asyncpg.Connection, placement_ids: Collection[uuid.UUID]
-) -> tuple[list[PlacementRow], list[CertificateRow], list[ModuleRow]]:
+async def load(conn: asyncpg.Connection, placement_ids: Collection[uuid.UUID]) -> ProjectionRows:
     ids = list(placement_ids)
     placements = await conn.fetch(
         f"SELECT {', '.join(_columns(PlacementRow))} FROM placements"
@@ -110,7 +109,7 @@ async def load(
         " WHERE placement_id = ANY($1::uuid[])",
         ids,
     )
-    return (
+    return ProjectionRows(
         [PlacementRow(**row) for row in placements],
         [CertificateRow(**row) for row in certificates],
         [ModuleRow(**row) for row in modules],
@@ -193,35 +192,18 @@ async def store_position(conn: asyncpg.Connection, stream: str, offset: int) -> 
     )
 
 
+async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:
+    """Hold the advisory lock ``lock`` for as long as the connection lives, if no other
+    connection holds it."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock))
+
+
 async def empty(conn: asyncpg.Connection) -> None:
     """Empty the projection (a rebuild fills it again); reference data stays."""
     await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
 
 
 # --- for operators ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnusableEvent:
-    stream_offset: int
-    routing_key: str
-    reason: str
-    detail: str
-    event_id: uuid.UUID | None
-    event_type: str | None
-    producer: str | None
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class ProjectionStatus:
-    stream: str
-    last_offset: int | None
-    updated_at: datetime | None
-    applied_events: int
-    placements: int
-    unusable_events: int
-    unusable_by_reason: dict[str, int]
 
 
 async def unusable_events(

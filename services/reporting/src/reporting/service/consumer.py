@@ -23,6 +23,7 @@ from contracts.topology import StreamQueue
 from reporting import metrics
 from reporting.adapters import projection_store as store
 from reporting.adapters.stream import ConsumerLost, Offset, consume
+from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import PositionMoved, apply_batch
 from runtime.logging import get_logger
@@ -112,7 +113,7 @@ class StreamConsumer:
                 await conn.close(timeout=5)  # releases the lead (so does a dead connection)
 
     async def _lead(self, conn: asyncpg.Connection) -> bool:
-        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", CONSUMER_LOCK):
+        while not await store.take_lead(conn, CONSUMER_LOCK):
             if self.until_idle:
                 return False
             if self.state.role != "standby":
@@ -136,10 +137,12 @@ class StreamConsumer:
     async def _handle(self, conn: asyncpg.Connection, records: list[StreamRecord]) -> None:
         started = time.perf_counter()
         stream = self.config.stream.name
-        async with conn.transaction():
-            result = await apply_batch(
-                conn, stream, records, self.reference, expected_position=self.state.position
-            )
+        result = await apply_batch(
+            PostgresProjectionUnitOfWork(conn, stream),
+            records,
+            self.reference,
+            expected_position=self.state.position,
+        )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
         if result.last_offset is not None:
