@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from reporting.domain.report import Delivery, Outcomes, TrendMonth
+from reporting.schemas import Delivery, Outcomes, TrendMonth
 
 MONTH_ABBREVIATIONS = (
     "jan",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from reporting.domain.report import Group, OutcomeSplit, Report
 from reporting.domain.suppression import Cell, Column, Table
+from reporting.schemas import Group, OutcomeSplit, Report
 
 PERCENT = "(%)"
 
