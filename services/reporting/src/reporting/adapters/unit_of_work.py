@@ -60,18 +60,25 @@ class _Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        transaction, self._transaction, self._conn = self._transaction, None, None
         try:
-            if self._transaction is not None:
-                await self._transaction.rollback()
+            if transaction is not None:
+                await transaction.rollback()
+        except (asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+            if exc is None:
+                raise
+            # The error that ended the block (a cancellation, a lost connection) is the one to
+            # report; the connection is released or closed with the transaction undone.
         finally:
-            self._conn = self._transaction = None
             await self._stack.aclose()
 
     async def commit(self) -> None:
         if self._transaction is None:
             raise RuntimeError("the unit of work is not open")
-        await self._transaction.commit()
-        self._transaction = None
+        # Forgotten before it is tried: a commit that fails or is cancelled leaves nothing to
+        # roll back on the way out.
+        transaction, self._transaction = self._transaction, None
+        await transaction.commit()
 
 
 class PostgresProjectionUnitOfWork(_Transaction):
