@@ -4,8 +4,10 @@ transaction. Rows are written with one statement per table (``unnest`` of arrays
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from typing import Any
 
@@ -190,6 +192,19 @@ async def store_position(conn: asyncpg.Connection, stream: str, offset: int) -> 
         stream,
         offset,
     )
+
+
+@asynccontextmanager
+async def leader_connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """The stream consumer's own connection: its lead (see ``take_lead``) and its batches live
+    and die with it. Closing it releases the lead; as it may be dead already, closing is
+    bounded and its errors are not the ones to report."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await conn.close(timeout=5)
 
 
 async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:

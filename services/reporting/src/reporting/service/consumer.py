@@ -10,7 +10,6 @@ position. The others serve HTTP and wait as standby.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -85,32 +84,33 @@ class StreamConsumer:
                 await asyncio.sleep(self.config.reconnect_seconds)
 
     async def _session(self) -> bool:
-        conn = await asyncpg.connect(self.config.database_url)
-        try:
-            if not await self._lead(conn):
-                return False
-            self.state.role = "active"
-            position = await store.position(conn, self.config.stream.name)
-            self.state.position = position
-            offset: Offset = position + 1 if position is not None else "first"
-            log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
-            await consume(
-                self.config.amqp_url,
-                self.config.stream.name,
-                offset=offset,
-                prefetch=self.config.prefetch,
-                batch_size=self.config.batch_size,
-                handle=lambda records: self._handle(conn, records),
-                on_idle=lambda: self._idle(conn),
-                idle_seconds=self.config.idle_seconds,
-                on_attached=self._attached,
-            )
-            return True
-        finally:
-            self.state.attached = False
-            metrics.CONSUMER_ATTACHED.set(0)
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await conn.close(timeout=5)  # releases the lead (so does a dead connection)
+        async with store.leader_connection(self.config.database_url) as conn:
+            try:
+                return await self._consume(conn)
+            finally:
+                self.state.attached = False
+                metrics.CONSUMER_ATTACHED.set(0)
+
+    async def _consume(self, conn: asyncpg.Connection) -> bool:
+        if not await self._lead(conn):
+            return False
+        self.state.role = "active"
+        position = await store.position(conn, self.config.stream.name)
+        self.state.position = position
+        offset: Offset = position + 1 if position is not None else "first"
+        log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
+        await consume(
+            self.config.amqp_url,
+            self.config.stream.name,
+            offset=offset,
+            prefetch=self.config.prefetch,
+            batch_size=self.config.batch_size,
+            handle=lambda records: self._handle(conn, records),
+            on_idle=lambda: self._idle(conn),
+            idle_seconds=self.config.idle_seconds,
+            on_attached=self._attached,
+        )
+        return True
 
     async def _lead(self, conn: asyncpg.Connection) -> bool:
         while not await store.take_lead(conn, CONSUMER_LOCK):
