@@ -16,6 +16,7 @@ from contracts.events import ParticipantIdentified, ParticipantIdentifiedPayload
 from contracts.reference import load_reference_data
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import BatchResult, PositionMoved, apply_batch
+from reporting.service.rebuild import empty_projection
 from tests.integration.reporting.scenario import (
     UNIQUE_VALID_EVENTS,
     Message,
@@ -175,3 +176,16 @@ async def test_an_emptied_projection_is_refused_too() -> None:
     with pytest.raises(PositionMoved):
         await apply(uow, records(event_messages()), expected=99)
     assert uow.state == ProjectionState()
+
+
+async def test_a_rebuild_empties_the_projection_and_replays_to_the_same_rows() -> None:
+    uow = FakeProjectionUnitOfWork()
+    batch = records(event_messages() + [m for m, _ in unusable_messages()])
+    await apply(uow, batch)
+    live = uow.state
+
+    await empty_projection(uow)
+    assert uow.state == ProjectionState()
+    await apply(uow, batch)
+
+    assert uow.state == live
