@@ -46,9 +46,13 @@ class _Transaction:
 
     async def __aenter__(self) -> Self:
         self._conn = await self._stack.enter_async_context(self._connect())
-        self._transaction = self.conn.transaction(**self._options)
-        await self._transaction.start()
-        await self._started()
+        try:
+            self._transaction = self.conn.transaction(**self._options)
+            await self._transaction.start()
+            await self._started()
+        except BaseException as error:  # the block never runs: give the connection back
+            await self.__aexit__(type(error), error, error.__traceback__)
+            raise
         return self
 
     async def _started(self) -> None:
