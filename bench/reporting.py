@@ -50,6 +50,7 @@ from contracts.organisations import load_register
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, REPORTING_CITY_STREAM
 from reporting.adapters import projection_store
+from reporting.adapters.unit_of_work import PostgresSnapshot
 from reporting.bootstrap import build, consumer_config, reporting_database
 from reporting.domain import definitions
 from reporting.domain.periods import Period
@@ -375,7 +376,7 @@ async def measure_dashboard(count: int = DASHBOARD_PLACEMENTS, rounds: int = 40)
             ) as client:
                 for index in range(rounds + 3):  # three warm-up rounds
                     started = time.perf_counter()
-                    await report(pool, year, REFERENCE)
+                    await report(PostgresSnapshot(pool.acquire), year, REFERENCE)
                     middle = time.perf_counter()
                     response = await client.get("/dashboard", params={"kind": "year", "year": 2026})
                     response.raise_for_status()

@@ -89,6 +89,17 @@ class Envelope(BaseModel):
         return str(cls.model_fields["event_type"].default)
 
 
+def producer_mismatch(producer: object, routing_key: str) -> str | None:
+    """Why a message may not carry this ``producer`` under this routing key, or None: the
+    routing key's prefix (see ``Envelope.routing_key``) is the producer's organisation code,
+    which the broker lets only that förvaltning publish, so a body claiming another producer
+    is not to be believed."""
+    prefix = routing_key.split(".", 1)[0]
+    if producer == prefix:
+        return None
+    return f"producer {producer!r} does not match routing key prefix {prefix!r}"
+
+
 # --- payloads -------------------------------------------------------------------------------
 
 

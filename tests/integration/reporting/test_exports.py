@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.events import PlacementStarted
-from reporting.domain.report import Report
 from reporting.domain.suppression import SECONDARY
 from reporting.presentation.tables import report_tables
+from reporting.schemas import Report
 from tests.integration.reporting.conftest import Reporting
 from tests.integration.reporting.scenario import Message
 from tools.samples import placement_started

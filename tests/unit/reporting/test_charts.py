@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from reporting.domain.report import Delivery, TrendMonth
 from reporting.presentation import charts
+from reporting.schemas import Delivery, TrendMonth
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -31,7 +31,7 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 from faststream.rabbit.subscriber import RabbitSubscriber
 
-from contracts.events import UnknownEventType
+from contracts.events import UnknownEventType, producer_mismatch
 from contracts.topology import DEAD_LETTER_EXCHANGE, ConsumerQueue, Topology
 from runtime.logging import get_logger
 from runtime.metrics import EVENTS_DEAD_LETTERED, EVENTS_FAILED
@@ -112,11 +112,9 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
             )
         if self.queue is not None and isinstance(self.msg, IncomingMessage):
             producer = body.get("producer") if isinstance(body, dict) else None
-            prefix = routing_key_of(self.msg).split(".", 1)[0]
-            if producer is not None and producer != prefix:
-                raise MalformedEvent(
-                    f"producer {producer!r} does not match routing key prefix {prefix!r}"
-                )
+            mismatch = producer_mismatch(producer, routing_key_of(self.msg))
+            if producer is not None and mismatch is not None:
+                raise MalformedEvent(mismatch)
         return await call_next(msg)
 
     async def after_processed(

@@ -1,40 +1,64 @@
-"""Wire the reporting service: database, reference data, consumer and HTTP API."""
+"""The composition root: the database (migrated, reference files loaded once), the stream
+(declared when the topology is ours to declare), the stream consumer and the HTTP app, started
+and stopped together. ``python -m reporting`` runs :func:`bootstrap`; the tests, the benchmark
+and the operations use the small wiring functions below it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date, datetime
 from importlib.resources import files
 
+import aiormq
 import asyncpg
 from fastapi import FastAPI
 
-from contracts.reference import load_reference_data
+from contracts.reference import ReferenceData, load_reference_data
 from contracts.topology import REPORTING_CITY_STREAM
-from reporting.adapters.reference_store import load_files_once
-from reporting.api.app import Dependencies, create_app
+from reporting.adapters.reference_store import RegisterMissing, load_files_once
+from reporting.adapters.stream import declare_stream
+from reporting.adapters.unit_of_work import PostgresReferenceUnitOfWork, PostgresSnapshot
+from reporting.api import operators, reference, report
+from reporting.domain.projection import CITY_TIME
 from reporting.service.consumer import ConsumerConfig, StreamConsumer
+from reporting.service.reference import ReferenceConflict
 from reporting.settings import ReportingSettings
-from runtime.http.auth import Clients
+from runtime.http.app import service_app
+from runtime.http.auth import ADMIN, Clients
 from runtime.http.operations import Check, database_check
-from runtime.lifecycle import service_database
-from runtime.logging import get_logger
+from runtime.lifecycle import Service, service_database
+from runtime.logging import configure_logging, get_logger
 from runtime.postgres import MigrationSource
 
 log = get_logger(__name__)
 
 MIGRATIONS = [MigrationSource("reporting", files("reporting") / "migrations")]
 
+DESCRIPTION = (
+    "City-wide follow-up of labour-market placements against the fördelningsmodell, "
+    "from the city-wide event stream. Any period: a year, the delår (January–August), "
+    "a tertial, a month or custom dates. The JSON report carries exact figures; the "
+    "CSV and XLSX exports suppress small cells. No personal data is kept."
+)
 
-def consumer_config(settings: ReportingSettings) -> ConsumerConfig:
-    return ConsumerConfig(
-        database_url=settings.database_url.get_secret_value(),
-        amqp_url=settings.amqp_url.get_secret_value(),
-        stream=REPORTING_CITY_STREAM,
-        prefetch=max(settings.prefetch_count, settings.batch_size),
-        batch_size=settings.batch_size,
-        reconnect_seconds=settings.reconnect_seconds,
-    )
+
+@asynccontextmanager
+async def bootstrap(settings: ReportingSettings | None = None) -> AsyncIterator[Service]:
+    """The whole service; the stream consumer runs beside the HTTP server."""
+    settings = settings or ReportingSettings()
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    async with AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(reporting_database(settings))
+        if settings.declare_topology:
+            await declare_when_possible(settings)
+        app, consumer = build(settings, pool)
+
+        async def consume() -> None:
+            await consumer.run()
+
+        yield Service(app, settings.http_host, settings.http_port, background=[consume])
 
 
 @asynccontextmanager
@@ -49,6 +73,28 @@ async def reporting_database(settings: ReportingSettings) -> AsyncIterator[async
         yield pool
 
 
+async def declare_when_possible(settings: ReportingSettings) -> None:
+    """The stream binds to ``city.events``, which the publishers declare: wait for it."""
+    while True:
+        try:
+            await declare_stream(settings.amqp_url.get_secret_value(), REPORTING_CITY_STREAM)
+            return
+        except aiormq.exceptions.ChannelNotFoundEntity as error:
+            log.warning("exchange not there yet; retrying", error=str(error))
+            await asyncio.sleep(settings.reconnect_seconds)
+
+
+def consumer_config(settings: ReportingSettings) -> ConsumerConfig:
+    return ConsumerConfig(
+        database_url=settings.database_url.get_secret_value(),
+        amqp_url=settings.amqp_url.get_secret_value(),
+        stream=REPORTING_CITY_STREAM,
+        prefetch=max(settings.prefetch_count, settings.batch_size),
+        batch_size=settings.batch_size,
+        reconnect_seconds=settings.reconnect_seconds,
+    )
+
+
 def build(
     settings: ReportingSettings,
     pool: asyncpg.Pool,
@@ -56,18 +102,35 @@ def build(
 ) -> tuple[FastAPI, StreamConsumer]:
     """The HTTP app and the stream consumer (not started); ``/ready`` checks the database and
     the consumer unless other checks are given."""
-    reference = load_reference_data()
-    consumer = StreamConsumer(consumer_config(settings), reference)
-    app = create_app(
-        Dependencies(
-            pool=pool,
-            reference=reference,
-            stream=REPORTING_CITY_STREAM.name,
-            admins=Clients({"admin": settings.admin_token_hashes}),
-            suppression_threshold=settings.suppression_threshold,
-            consumer=consumer.state,
-            readiness=readiness
-            or {"database": database_check(pool), "stream consumer": consumer.ready},
-        )
+    reference_data = load_reference_data()
+    consumer = StreamConsumer(consumer_config(settings), reference_data)
+    checks = readiness or {"database": database_check(pool), "stream consumer": consumer.ready}
+    return build_app(settings, pool, reference_data, consumer, checks), consumer
+
+
+def build_app(
+    settings: ReportingSettings,
+    pool: asyncpg.Pool,
+    reference_data: ReferenceData,
+    consumer: StreamConsumer,
+    readiness: Mapping[str, Check],
+) -> FastAPI:
+    return service_app(
+        title="Reporting API (ASF)",
+        description=DESCRIPTION,
+        routers=[report.router, reference.router, operators.router],
+        clients={ADMIN: Clients.role(ADMIN, settings.admin_token_hashes)},
+        readiness=readiness,
+        errors={ReferenceConflict: 409, RegisterMissing: 503},
+        snapshot=lambda: PostgresSnapshot(pool.acquire),
+        reference_change=lambda: PostgresReferenceUnitOfWork(pool.acquire),
+        reference=reference_data,
+        stream=REPORTING_CITY_STREAM.name,
+        consumer=consumer.state,
+        suppression_threshold=settings.suppression_threshold,
+        today=_today,
     )
-    return app, consumer
+
+
+def _today() -> date:
+    return datetime.now(CITY_TIME).date()

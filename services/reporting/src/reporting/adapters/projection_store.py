@@ -4,10 +4,11 @@ transaction. Rows are written with one statement per table (``unnest`` of arrays
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import fields
 from typing import Any
 
 import asyncpg
@@ -18,8 +19,10 @@ from reporting.domain.projection import (
     ModuleRow,
     PlacementRow,
     Projection,
+    ProjectionRows,
     ValueAddedRow,
 )
+from reporting.service.ports import ProjectionStatus, UnusableEvent
 
 PROJECTION_TABLES = (
     "placements",
@@ -91,9 +94,7 @@ async def _upsert(
     )
 
 
-async def load(
-    conn: asyncpg.Connection, placement_ids: Collection[uuid.UUID]
-) -> tuple[list[PlacementRow], list[CertificateRow], list[ModuleRow]]:
+async def load(conn: asyncpg.Connection, placement_ids: Collection[uuid.UUID]) -> ProjectionRows:
     ids = list(placement_ids)
     placements = await conn.fetch(
         f"SELECT {', '.join(_columns(PlacementRow))} FROM placements"
@@ -110,7 +111,7 @@ async def load(
         " WHERE placement_id = ANY($1::uuid[])",
         ids,
     )
-    return (
+    return ProjectionRows(
         [PlacementRow(**row) for row in placements],
         [CertificateRow(**row) for row in certificates],
         [ModuleRow(**row) for row in modules],
@@ -193,35 +194,31 @@ async def store_position(conn: asyncpg.Connection, stream: str, offset: int) -> 
     )
 
 
+@asynccontextmanager
+async def leader_connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """The stream consumer's own connection: its lead (see ``take_lead``) and its batches live
+    and die with it. Closing it releases the lead; as it may be dead already, closing is
+    bounded and its errors are not the ones to report."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await conn.close(timeout=5)
+
+
+async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:
+    """Hold the advisory lock ``lock`` for as long as the connection lives, if no other
+    connection holds it."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock))
+
+
 async def empty(conn: asyncpg.Connection) -> None:
     """Empty the projection (a rebuild fills it again); reference data stays."""
     await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
 
 
 # --- for operators ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnusableEvent:
-    stream_offset: int
-    routing_key: str
-    reason: str
-    detail: str
-    event_id: uuid.UUID | None
-    event_type: str | None
-    producer: str | None
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class ProjectionStatus:
-    stream: str
-    last_offset: int | None
-    updated_at: datetime | None
-    applied_events: int
-    placements: int
-    unusable_events: int
-    unusable_by_reason: dict[str, int]
 
 
 async def unusable_events(

@@ -15,7 +15,13 @@ from typing import Any, Literal
 
 import pydantic
 
-from contracts.events import CITY_WIDE_EVENTS, EVENTS_BY_TYPE, IDENTITY_EVENTS, Envelope
+from contracts.events import (
+    CITY_WIDE_EVENTS,
+    IDENTITY_EVENTS,
+    Envelope,
+    parse_event,
+    producer_mismatch,
+)
 
 RejectReason = Literal[
     "malformed",  # not a JSON object
@@ -28,7 +34,10 @@ RejectReason = Literal[
     "unknown_level",  # a module or level the reference data does not have
 ]
 
-_CITY_WIDE = {event.type_name(): event for event in CITY_WIDE_EVENTS}
+# the schema version this service reads, by city-wide event type
+_SCHEMA_VERSIONS: dict[str, object] = {
+    event.type_name(): event.model_fields["schema_version"].default for event in CITY_WIDE_EVENTS
+}
 _IDENTITY = {event.type_name() for event in IDENTITY_EVENTS}
 _SAFE_TYPE = re.compile(r"^[A-Za-z]{1,64}$")
 _SAFE_CODE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
@@ -56,19 +65,15 @@ class Rejection:
 
 
 def read(record: StreamRecord) -> Envelope | Rejection:
-    try:
-        document = json.loads(record.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return _reject(record, None, "malformed", f"not JSON: {type(error).__name__}")
-    if not isinstance(document, dict):
-        return _reject(record, None, "malformed", "not a JSON object")
+    document = _document(record)
+    if isinstance(document, Rejection):
+        return document
     event_type = document.get("event_type")
-    cls = _CITY_WIDE.get(event_type) if isinstance(event_type, str) else None
-    if cls is None:
-        if event_type in _IDENTITY:
-            return _reject(record, document, "identity_event", "identity event; never stored")
+    if isinstance(event_type, str) and event_type in _IDENTITY:
+        return _reject(record, document, "identity_event", "identity event; never stored")
+    expected = _SCHEMA_VERSIONS.get(event_type) if isinstance(event_type, str) else None
+    if expected is None:
         return _reject(record, document, "unknown_event_type", "no such city-wide event type")
-    expected = cls.model_fields["schema_version"].default
     if document.get("schema_version", expected) != expected:
         return _reject(
             record,
@@ -77,18 +82,23 @@ def read(record: StreamRecord) -> Envelope | Rejection:
             f"schema_version {document.get('schema_version')!r}; this service reads {expected}",
         )
     try:
-        event = EVENTS_BY_TYPE[cls.type_name()].model_validate(document)
+        event = parse_event(document)
     except pydantic.ValidationError as error:
         return _reject(record, document, "invalid", _describe(error))
-    prefix = record.routing_key.split(".", 1)[0]
-    if event.producer != prefix:
-        return _reject(
-            record,
-            document,
-            "producer_mismatch",
-            f"producer {event.producer!r} does not match routing key prefix {prefix!r}",
-        )
+    mismatch = producer_mismatch(event.producer, record.routing_key)
+    if mismatch is not None:
+        return _reject(record, document, "producer_mismatch", mismatch)
     return event
+
+
+def _document(record: StreamRecord) -> dict[str, Any] | Rejection:
+    try:
+        document = json.loads(record.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return _reject(record, None, "malformed", f"not JSON: {type(error).__name__}")
+    if not isinstance(document, dict):
+        return _reject(record, None, "malformed", "not a JSON object")
+    return document
 
 
 def reject_event(

@@ -10,20 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-MONTHS_SV = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+from babel.dates import get_month_names
+
+MONTHS_SV = tuple(get_month_names("wide", locale="sv")[m] for m in range(1, 13))  # januari …
 MAX_CUSTOM_DAYS = 366 * 25  # a quarter of a century: enough for any follow-up, bounded work
 
 

@@ -96,6 +96,14 @@ class ValueAddedRow(NamedTuple):
     category: str
 
 
+class ProjectionRows(NamedTuple):
+    """The stored rows of some placements, as a batch loads them."""
+
+    placements: list[PlacementRow]
+    certificates: list[CertificateRow]
+    modules: list[ModuleRow]
+
+
 class Refusal(NamedTuple):
     reason: RejectReason
     detail: str

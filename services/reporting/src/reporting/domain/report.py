@@ -1,4 +1,5 @@
-"""The follow-up report of one period, assembled from grouped counts.
+"""The follow-up report of one period, assembled from grouped counts (the report's published
+shape is ``reporting.schemas``).
 
 The database does the counting over many placements (``Aggregates`` are small: one row per
 combination of organisation, type, gender and age band, and so on); this module turns those
@@ -10,16 +11,30 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from fractions import Fraction
-
-from pydantic import BaseModel, Field
 
 from contracts.organisations import OrganisationRegister
 from contracts.reference import ReferenceData
 from reporting.domain import definitions
 from reporting.domain.periods import Period
 from reporting.domain.reference import UNKNOWN_COMMITTEE, CommitteeIndex, administration_name
+from reporting.schemas import (
+    AdministrationGroup,
+    Certificates,
+    Delivery,
+    DeliverySummary,
+    DurationRow,
+    Figures,
+    Group,
+    ModuleProgression,
+    OutcomeRow,
+    Outcomes,
+    OutcomeSplit,
+    PeriodOut,
+    Report,
+    TrendMonth,
+    ValueAddedRow,
+)
 
 GENDERS = {"female": "Kvinnor", "male": "Män"}
 AGE_BANDS = {"up_to_24": "Upp till 24 år", "25_plus": "25 år och äldre"}
@@ -98,145 +113,6 @@ class Aggregates:
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-class PeriodOut(BaseModel):
-    kind: str
-    start: date
-    end: date
-    label: str
-    days: int
-
-
-class Figures(BaseModel):
-    started: int = Field(description="Placements that started in the period.")
-    active: int = Field(description="Placements active at some time in the period.")
-    ended: int = Field(description="Placements that ended in the period.")
-    fte: float = Field(description="Full-time equivalents over the period (2 decimals).")
-
-
-class Group(Figures):
-    code: str
-    name: str
-
-
-class AdministrationGroup(Group):
-    committee: str
-
-
-class Delivery(BaseModel):
-    committee: str
-    name: str
-    delivered: int = Field(description="Placements active at some time in the period.")
-    target: int | None = Field(description="The committee's target for the period's year.")
-    difference: int | None = Field(description="delivered − target")
-    attainment: float | None = Field(description="delivered / target")
-    met: bool | None
-
-
-class DeliverySummary(BaseModel):
-    target_year: int | None = Field(
-        description="Targets are per calendar year; none for a period spanning several years."
-    )
-    delivered: int
-    target: int | None
-    attainment: float | None
-    committees: list[Delivery]
-
-
-class OutcomeRow(BaseModel):
-    code: str
-    name: str
-    category: str
-    count: int
-    share: float | None
-
-
-class OutcomeSplit(BaseModel):
-    code: str
-    name: str
-    ended: int
-    work_or_studies: int
-    share: float | None
-
-
-class Outcomes(BaseModel):
-    ended: int
-    by_code: list[OutcomeRow]
-    work: int
-    studies: int
-    work_or_studies: int
-    work_share: float | None
-    studies_share: float | None
-    work_or_studies_share: float | None
-    by_committee: list[OutcomeSplit]
-    by_gender: list[OutcomeSplit]
-    by_age_band: list[OutcomeSplit]
-
-
-class DurationRow(BaseModel):
-    bucket: str
-    label: str
-    count: int
-    share: float | None
-
-
-class Certificates(BaseModel):
-    ended: int = Field(description="Placements that ended in the period.")
-    certified: int = Field(description="… of which have a valid certificate.")
-    coverage: float | None
-    median_days: int | None = Field(description="Days from end to first certificate, median.")
-    p90_days: int | None = Field(description="… 90th percentile (nearest rank).")
-
-
-class ValueAddedRow(BaseModel):
-    category: str
-    name: str
-    beneficiary: str
-    planned: int = Field(description="Active placements with the category planned.")
-    realised: int = Field(description="Active placements with the category realised.")
-
-
-class ModuleProgression(BaseModel):
-    module: str
-    name: str
-    compared: int = Field(description="Ended placements assessed at least twice in the module.")
-    improved: int
-    same: int
-    declined: int
-    single: int = Field(description="Ended placements assessed once only (not compared).")
-    improved_share: float | None
-    same_share: float | None
-    declined_share: float | None
-
-
-class TrendMonth(BaseModel):
-    month: str = Field(examples=["2026-03"])
-    label: str
-    started: int
-    active: int
-    ended: int
-    delivered_to_date: int = Field(
-        description="Placements active at some time from the period's start to the month's end."
-    )
-
-
-class Report(BaseModel):
-    period: PeriodOut
-    totals: Figures
-    by_committee: list[Group]
-    by_administration: list[AdministrationGroup]
-    by_type: list[Group]
-    by_gender: list[Group]
-    by_age_band: list[Group]
-    delivery: DeliverySummary
-    outcomes: Outcomes
-    time_in_placement: list[DurationRow]
-    certificates: Certificates
-    value_added: list[ValueAddedRow]
-    progression: list[ModuleProgression]
-    trend: list[TrendMonth]
-    definitions: dict[str, str]
 
 
 DEFINITIONS = {

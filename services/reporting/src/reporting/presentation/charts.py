@@ -6,25 +6,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from reporting.domain.report import Delivery, Outcomes, TrendMonth
+from reporting.domain.periods import MONTHS_SV
+from reporting.schemas import Delivery, Outcomes, TrendMonth
 
-MONTH_ABBREVIATIONS = (
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "maj",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "okt",
-    "nov",
-    "dec",
-)
+# The axis shows three letters, without the dots and the longer forms ("mars", "juni") of the
+# Swedish abbreviations in CLDR: short and even under narrow bars.
+MONTH_ABBREVIATIONS = tuple(name[:3] for name in MONTHS_SV)
 CATEGORY_CLASS = {"work": "work", "studies": "studies", "other": "other"}
 
 
@@ -107,23 +98,75 @@ def delivery_chart(rows: Sequence[Delivery]) -> Markup:
     )
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The trend chart's frame: margins, size and the value at the top of the axis."""
+
+    scale: float
+    left: int = 44
+    right: int = 12
+    top: int = 30
+    bottom: int = 30
+    width: int = 560
+    height: int = 280
+
+    @property
+    def inner_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def inner_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def y_of(self, value: float) -> float:
+        return self.top + self.inner_height - self.inner_height * value / self.scale
+
+    def across(self, y: float, css: str, extra: str = "") -> str:
+        """A horizontal line over the whole plot."""
+        return (
+            f'<line x1="{self.left}" y1="{y:.1f}" x2="{self.width - self.right}" y2="{y:.1f}" '
+            f'class="{css}"{extra}/>'
+        )
+
+
 def trend_chart(months: Sequence[TrendMonth], target: int | None) -> Markup:
     """Active placements per month as bars; placements delivered so far as a line; the year's
     target as a dashed line."""
-    left, right, top, bottom = 44, 12, 30, 30
-    width, height = 560, 280
-    plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(
         [1, *(m.active for m in months), *(m.delivered_to_date for m in months), target or 0]
     )
-    scale = nice_ceiling(peak)
-    slot = plot_w / max(1, len(months))
+    plot = _Plot(scale=nice_ceiling(peak))
+    parts = [_trend_legend(plot.left, target), *_grid(plot)]
+    points = []
+    slot = plot.inner_width / max(1, len(months))
     every = max(1, math.ceil(len(months) / 24))
+    for i, month in enumerate(months):
+        x = plot.left + slot * i
+        parts.append(_month_bar(plot, month, x, slot))
+        points.append(f"{x + slot / 2:.1f},{plot.y_of(month.delivered_to_date):.1f}")
+        if i % every == 0:
+            parts.append(_month_label(plot, month, x + slot / 2, long=len(months) > 12))
+    if target:
+        parts.append(plot.across(plot.y_of(target), "target-line", f' data-value="{target}"'))
+    if points:
+        parts.append(f'<polyline points="{" ".join(points)}" class="line delivered"/>')
+    axis = plot.top + plot.inner_height
+    parts.append(
+        f'<line x1="{plot.left}" y1="{axis}" x2="{plot.width - plot.right}" y2="{axis}" '
+        'class="axis"/>'
+    )
+    return _svg(
+        "chart-trend",
+        "Utveckling per månad",
+        "Staplar: platser aktiva under månaden. Linje: platser levererade från periodens början.",
+        plot.width,
+        plot.height,
+        "".join(parts),
+    )
 
-    def y_of(value: float) -> float:
-        return top + plot_h - plot_h * value / scale
 
-    parts = [
+def _trend_legend(left: int, target: int | None) -> str:
+    return (
         '<g class="legend" font-size="12">'
         f'<rect x="{left}" y="4" width="12" height="12" class="active"/>'
         f'<text x="{left + 18}" y="14">Aktiva under månaden</text>'
@@ -136,52 +179,40 @@ def trend_chart(months: Sequence[TrendMonth], target: int | None) -> Markup:
             else ""
         )
         + "</g>"
-    ]
+    )
+
+
+def _grid(plot: _Plot) -> list[str]:
+    """Five grid lines from zero to the top of the axis, with their values."""
+    lines = []
     for step in range(5):
-        value = scale * step / 4
-        y = y_of(value)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="grid"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
+        value = plot.scale * step / 4
+        y = plot.y_of(value)
+        lines.append(
+            plot.across(y, "grid")
+            + f'<text x="{plot.left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
             f"{number(value)}</text>"
         )
-    points = []
-    for i, month in enumerate(months):
-        x = left + slot * i
-        bar_h = plot_h * month.active / scale
-        parts.append(
-            f'<rect x="{x + slot * 0.18:.1f}" y="{y_of(month.active):.1f}" '
-            f'width="{slot * 0.64:.1f}" height="{bar_h:.1f}" class="bar active" '
-            f'data-value="{month.active}"><title>{escape(month.label)}: '
-            f"{number(month.active)} aktiva</title></rect>"
-        )
-        points.append(f"{x + slot / 2:.1f},{y_of(month.delivered_to_date):.1f}")
-        if i % every == 0:
-            abbreviation = MONTH_ABBREVIATIONS[int(month.month[5:7]) - 1]
-            label = abbreviation if len(months) <= 12 else f"{abbreviation} {month.month[2:4]}"
-            parts.append(
-                f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
-                f'class="tick">{label}</text>'
-            )
-    if target:
-        y = y_of(target)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-            f'class="target-line" data-value="{target}"/>'
-        )
-    if points:
-        parts.append(f'<polyline points="{" ".join(points)}" class="line delivered"/>')
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
-        'class="axis"/>'
+    return lines
+
+
+def _month_bar(plot: _Plot, month: TrendMonth, x: float, slot: float) -> str:
+    bar_h = plot.inner_height * month.active / plot.scale
+    return (
+        f'<rect x="{x + slot * 0.18:.1f}" y="{plot.y_of(month.active):.1f}" '
+        f'width="{slot * 0.64:.1f}" height="{bar_h:.1f}" class="bar active" '
+        f'data-value="{month.active}"><title>{escape(month.label)}: '
+        f"{number(month.active)} aktiva</title></rect>"
     )
-    return _svg(
-        "chart-trend",
-        "Utveckling per månad",
-        "Staplar: platser aktiva under månaden. Linje: platser levererade från periodens början.",
-        width,
-        height,
-        "".join(parts),
+
+
+def _month_label(plot: _Plot, month: TrendMonth, x: float, *, long: bool) -> str:
+    """The month under its bar; with the year when the period spans more than twelve."""
+    abbreviation = MONTH_ABBREVIATIONS[int(month.month[5:7]) - 1]
+    label = f"{abbreviation} {month.month[2:4]}" if long else abbreviation
+    return (
+        f'<text x="{x:.1f}" y="{plot.height - plot.bottom + 18}" text-anchor="middle" '
+        f'class="tick">{label}</text>'
     )
 
 

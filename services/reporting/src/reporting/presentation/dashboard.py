@@ -9,8 +9,8 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reporting.domain.periods import MONTHS_SV, PeriodKind
-from reporting.domain.report import Report
 from reporting.presentation import charts
+from reporting.schemas import Report
 
 PERIOD_KINDS = (
     (PeriodKind.YEAR.value, "År"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from reporting.domain.report import Group, OutcomeSplit, Report
 from reporting.domain.suppression import Cell, Column, Table
+from reporting.schemas import Group, OutcomeSplit, Report
 
 PERCENT = "(%)"
 
@@ -53,7 +53,73 @@ def _split_table(
 
 
 def report_tables(report: Report, threshold: int, generated_at: datetime) -> list[Table]:
+    """The exports' tables, in the order of the workbook's sheets."""
     totals = Group(code="", name="Hela staden", **report.totals.model_dump())
+    outcomes = report.outcomes
+    return [
+        _about(report, threshold, generated_at),
+        _committees(report, totals),
+        _administrations(report, totals),
+        _figures(
+            "Anställningsform",
+            "Platser per anställningsform",
+            "Anställningsform",
+            report.by_type,
+            totals,
+        ),
+        _figures("Kön", "Platser per kön", "Kön", report.by_gender, totals),
+        _figures("Ålder", "Platser per åldersgrupp", "Åldersgrupp", report.by_age_band, totals),
+        _outcome_codes(report),
+        _split_table(
+            "Arbete-studier nämnd",
+            "Till arbete eller studier per nämnd",
+            "Nämnd",
+            outcomes.by_committee,
+            report,
+        ),
+        _split_table(
+            "Arbete-studier kön",
+            "Till arbete eller studier per kön",
+            "Kön",
+            outcomes.by_gender,
+            report,
+        ),
+        _split_table(
+            "Arbete-studier ålder",
+            "Till arbete eller studier per åldersgrupp",
+            "Åldersgrupp",
+            outcomes.by_age_band,
+            report,
+        ),
+        _time_in_placement(report),
+        _certificates(report),
+        _value_added(report),
+        _progression(report),
+        _months(report),
+    ]
+
+
+def _about(report: Report, threshold: int, generated_at: datetime) -> Table:
+    return Table(
+        "Om rapporten",
+        "Om rapporten",
+        (Column("what", "Uppgift", "label"), Column("value", "Värde", "fixed")),
+        (
+            ("Period", report.period.label),
+            ("Från och med", report.period.start.isoformat()),
+            ("Till och med", report.period.end.isoformat()),
+            ("Skapad", generated_at.isoformat(timespec="seconds")),
+            (
+                "Små tal",
+                f"<{threshold}: 1–{threshold - 1}, dolt. '..': dolt för att en dold cell "
+                "inte ska kunna räknas fram ur summor, eller beräknat ur en dold cell.",
+            ),
+            *((key, text) for key, text in report.definitions.items()),
+        ),
+    )
+
+
+def _committees(report: Report, totals: Group) -> Table:
     by_committee = {d.committee: d for d in report.delivery.committees}
     committee_rows = (
         *(
@@ -78,209 +144,185 @@ def report_tables(report: Report, threshold: int, generated_at: datetime) -> lis
             percent(report.delivery.attainment),
         ),
     )
+    return Table(
+        "Nämnd",
+        "Platser och mål per nämnd",
+        (
+            *_figure_columns(Column("label", "Nämnd", "label")),
+            Column("target", "Mål", "fixed"),
+            Column("attainment", f"Levererat av mål {PERCENT}", "derived", ("active",)),
+        ),
+        committee_rows,
+        has_total_row=True,
+    )
+
+
+def _administrations(report: Report, totals: Group) -> Table:
     committee_names = {g.code: g.name for g in report.by_committee}
-
-    def figures(name: str, title: str, label: str, groups: Sequence[Group]) -> Table:
-        return Table(
-            name,
-            title,
-            _figure_columns(Column("label", label, "label")),
-            _figure_rows(groups, totals),
-            has_total_row=True,
-        )
-
-    months = report.trend
-    cert = report.certificates
-    return [
-        Table(
-            "Om rapporten",
-            "Om rapporten",
-            (Column("what", "Uppgift", "label"), Column("value", "Värde", "fixed")),
-            (
-                ("Period", report.period.label),
-                ("Från och med", report.period.start.isoformat()),
-                ("Till och med", report.period.end.isoformat()),
-                ("Skapad", generated_at.isoformat(timespec="seconds")),
+    return Table(
+        "Förvaltning",
+        "Platser per förvaltning",
+        (
+            Column("committee", "Nämnd", "label"),
+            *_figure_columns(Column("label", "Förvaltning", "label")),
+        ),
+        (
+            *(
                 (
-                    "Små tal",
-                    f"<{threshold}: 1–{threshold - 1}, dolt. '..': dolt för att en dold cell "
-                    "inte ska kunna räknas fram ur summor, eller beräknat ur en dold cell.",
-                ),
-                *((key, text) for key, text in report.definitions.items()),
-            ),
-        ),
-        Table(
-            "Nämnd",
-            "Platser och mål per nämnd",
-            (
-                *_figure_columns(Column("label", "Nämnd", "label")),
-                Column("target", "Mål", "fixed"),
-                Column("attainment", f"Levererat av mål {PERCENT}", "derived", ("active",)),
-            ),
-            committee_rows,
-            has_total_row=True,
-        ),
-        Table(
-            "Förvaltning",
-            "Platser per förvaltning",
-            (
-                Column("committee", "Nämnd", "label"),
-                *_figure_columns(Column("label", "Förvaltning", "label")),
-            ),
-            (
-                *(
-                    (
-                        committee_names.get(a.committee, a.committee),
-                        a.name,
-                        a.started,
-                        a.active,
-                        a.ended,
-                        a.fte,
-                    )
-                    for a in report.by_administration
-                ),
-                ("", *_figure_rows((), totals)[0]),
-            ),
-            has_total_row=True,
-        ),
-        figures(
-            "Anställningsform", "Platser per anställningsform", "Anställningsform", report.by_type
-        ),
-        figures("Kön", "Platser per kön", "Kön", report.by_gender),
-        figures("Ålder", "Platser per åldersgrupp", "Åldersgrupp", report.by_age_band),
-        Table(
-            "Avslutsorsak",
-            "Avslutade platser per avslutsorsak",
-            (
-                Column("code", "Kod", "label"),
-                Column("name", "Avslutsorsak", "label"),
-                Column("category", "Kategori", "label"),
-                Column("count", "Antal"),
-                Column("share", f"Andel {PERCENT}", "derived", ("count",)),
-            ),
-            (
-                *(
-                    (o.code, o.name, o.category, o.count, percent(o.share))
-                    for o in report.outcomes.by_code
-                ),
-                ("", "Totalt", "", report.outcomes.ended, 100.0 if report.outcomes.ended else None),
-            ),
-            has_total_row=True,
-        ),
-        _split_table(
-            "Arbete-studier nämnd",
-            "Till arbete eller studier per nämnd",
-            "Nämnd",
-            report.outcomes.by_committee,
-            report,
-        ),
-        _split_table(
-            "Arbete-studier kön",
-            "Till arbete eller studier per kön",
-            "Kön",
-            report.outcomes.by_gender,
-            report,
-        ),
-        _split_table(
-            "Arbete-studier ålder",
-            "Till arbete eller studier per åldersgrupp",
-            "Åldersgrupp",
-            report.outcomes.by_age_band,
-            report,
-        ),
-        Table(
-            "Tid på plats",
-            "Tid på plats för avslutade platser",
-            (
-                Column("bucket", "Tid", "label"),
-                Column("count", "Antal"),
-                Column("share", f"Andel {PERCENT}", "derived", ("count",)),
-            ),
-            (
-                *((d.label, d.count, percent(d.share)) for d in report.time_in_placement),
-                ("Totalt", cert.ended, 100.0 if cert.ended else None),
-            ),
-            has_total_row=True,
-        ),
-        Table(
-            "Intyg",
-            "Intyg för avslutade platser",
-            (
-                Column("ended", "Avslutade"),
-                Column("certified", "Med intyg"),
-                Column("coverage", f"Intygstäckning {PERCENT}", "derived", ("ended", "certified")),
-                Column("median", "Dagar till intyg, median", "derived", ("certified",)),
-                Column("p90", "Dagar till intyg, 90:e percentil", "derived", ("certified",)),
-            ),
-            (
-                (
-                    cert.ended,
-                    cert.certified,
-                    percent(cert.coverage),
-                    cert.median_days,
-                    cert.p90_days,
-                ),
-            ),
-        ),
-        Table(
-            "Mervärde",
-            "Mervärde för aktiva platser (antal platser)",
-            (
-                Column("category", "Kategori", "label"),
-                Column("beneficiary", "För", "label"),
-                Column("planned", "Planerat"),
-                Column("realised", "Realiserat"),
-            ),
-            tuple(
-                (
-                    v.name,
-                    "arbetsplatsen" if v.beneficiary == "workplace" else "individen",
-                    v.planned,
-                    v.realised,
+                    committee_names.get(a.committee, a.committee),
+                    a.name,
+                    a.started,
+                    a.active,
+                    a.ended,
+                    a.fte,
                 )
-                for v in report.value_added
+                for a in report.by_administration
+            ),
+            ("", *_figure_rows((), totals)[0]),
+        ),
+        has_total_row=True,
+    )
+
+
+def _figures(name: str, title: str, label: str, groups: Sequence[Group], totals: Group) -> Table:
+    return Table(
+        name,
+        title,
+        _figure_columns(Column("label", label, "label")),
+        _figure_rows(groups, totals),
+        has_total_row=True,
+    )
+
+
+def _outcome_codes(report: Report) -> Table:
+    return Table(
+        "Avslutsorsak",
+        "Avslutade platser per avslutsorsak",
+        (
+            Column("code", "Kod", "label"),
+            Column("name", "Avslutsorsak", "label"),
+            Column("category", "Kategori", "label"),
+            Column("count", "Antal"),
+            Column("share", f"Andel {PERCENT}", "derived", ("count",)),
+        ),
+        (
+            *(
+                (o.code, o.name, o.category, o.count, percent(o.share))
+                for o in report.outcomes.by_code
+            ),
+            ("", "Totalt", "", report.outcomes.ended, 100.0 if report.outcomes.ended else None),
+        ),
+        has_total_row=True,
+    )
+
+
+def _time_in_placement(report: Report) -> Table:
+    ended = report.certificates.ended
+    return Table(
+        "Tid på plats",
+        "Tid på plats för avslutade platser",
+        (
+            Column("bucket", "Tid", "label"),
+            Column("count", "Antal"),
+            Column("share", f"Andel {PERCENT}", "derived", ("count",)),
+        ),
+        (
+            *((d.label, d.count, percent(d.share)) for d in report.time_in_placement),
+            ("Totalt", ended, 100.0 if ended else None),
+        ),
+        has_total_row=True,
+    )
+
+
+def _certificates(report: Report) -> Table:
+    cert = report.certificates
+    return Table(
+        "Intyg",
+        "Intyg för avslutade platser",
+        (
+            Column("ended", "Avslutade"),
+            Column("certified", "Med intyg"),
+            Column("coverage", f"Intygstäckning {PERCENT}", "derived", ("ended", "certified")),
+            Column("median", "Dagar till intyg, median", "derived", ("certified",)),
+            Column("p90", "Dagar till intyg, 90:e percentil", "derived", ("certified",)),
+        ),
+        (
+            (
+                cert.ended,
+                cert.certified,
+                percent(cert.coverage),
+                cert.median_days,
+                cert.p90_days,
             ),
         ),
-        Table(
-            "Progression",
-            "Progression per modul för avslutade platser (första mot senaste bedömning)",
-            (
-                Column("module", "Modul", "label"),
-                Column("compared", "Jämförda"),
-                Column("improved", "Högre nivå"),
-                Column("same", "Samma nivå"),
-                Column("declined", "Lägre nivå"),
-                Column("single", "En bedömning"),
-            ),
-            tuple(
-                (p.name, p.compared, p.improved, p.same, p.declined, p.single)
-                for p in report.progression
-            ),
-            row_sums=((("improved", "same", "declined"), "compared"),),
+    )
+
+
+def _value_added(report: Report) -> Table:
+    return Table(
+        "Mervärde",
+        "Mervärde för aktiva platser (antal platser)",
+        (
+            Column("category", "Kategori", "label"),
+            Column("beneficiary", "För", "label"),
+            Column("planned", "Planerat"),
+            Column("realised", "Realiserat"),
         ),
-        Table(
-            "Månad",
-            "Utveckling per månad",
+        tuple(
             (
-                Column("month", "Månad", "label"),
-                Column("started", "Startade"),
-                Column("active", "Aktiva", additive=False),
-                Column("ended", "Avslutade"),
-                Column("delivered", "Levererade hittills", additive=False),
-            ),
-            (
-                *((m.label, m.started, m.active, m.ended, m.delivered_to_date) for m in months),
-                (
-                    "Hela perioden",
-                    report.totals.started,
-                    report.totals.active,
-                    report.totals.ended,
-                    report.totals.active,
-                ),
-            ),
-            has_total_row=True,
+                v.name,
+                "arbetsplatsen" if v.beneficiary == "workplace" else "individen",
+                v.planned,
+                v.realised,
+            )
+            for v in report.value_added
         ),
-    ]
+    )
+
+
+def _progression(report: Report) -> Table:
+    return Table(
+        "Progression",
+        "Progression per modul för avslutade platser (första mot senaste bedömning)",
+        (
+            Column("module", "Modul", "label"),
+            Column("compared", "Jämförda"),
+            Column("improved", "Högre nivå"),
+            Column("same", "Samma nivå"),
+            Column("declined", "Lägre nivå"),
+            Column("single", "En bedömning"),
+        ),
+        tuple(
+            (p.name, p.compared, p.improved, p.same, p.declined, p.single)
+            for p in report.progression
+        ),
+        row_sums=((("improved", "same", "declined"), "compared"),),
+    )
+
+
+def _months(report: Report) -> Table:
+    return Table(
+        "Månad",
+        "Utveckling per månad",
+        (
+            Column("month", "Månad", "label"),
+            Column("started", "Startade"),
+            Column("active", "Aktiva", additive=False),
+            Column("ended", "Avslutade"),
+            Column("delivered", "Levererade hittills", additive=False),
+        ),
+        (
+            *((m.label, m.started, m.active, m.ended, m.delivered_to_date) for m in report.trend),
+            (
+                "Hela perioden",
+                report.totals.started,
+                report.totals.active,
+                report.totals.ended,
+                report.totals.active,
+            ),
+        ),
+        has_total_row=True,
+    )
 
 
 def row_label(table: Table, row: Sequence[Cell]) -> str:

@@ -10,7 +10,6 @@ position. The others serve HTTP and wait as standby.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +22,7 @@ from contracts.topology import StreamQueue
 from reporting import metrics
 from reporting.adapters import projection_store as store
 from reporting.adapters.stream import ConsumerLost, Offset, consume
+from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import PositionMoved, apply_batch
 from runtime.logging import get_logger
@@ -84,35 +84,36 @@ class StreamConsumer:
                 await asyncio.sleep(self.config.reconnect_seconds)
 
     async def _session(self) -> bool:
-        conn = await asyncpg.connect(self.config.database_url)
-        try:
-            if not await self._lead(conn):
-                return False
-            self.state.role = "active"
-            position = await store.position(conn, self.config.stream.name)
-            self.state.position = position
-            offset: Offset = position + 1 if position is not None else "first"
-            log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
-            await consume(
-                self.config.amqp_url,
-                self.config.stream.name,
-                offset=offset,
-                prefetch=self.config.prefetch,
-                batch_size=self.config.batch_size,
-                handle=lambda records: self._handle(conn, records),
-                on_idle=lambda: self._idle(conn),
-                idle_seconds=self.config.idle_seconds,
-                on_attached=self._attached,
-            )
-            return True
-        finally:
-            self.state.attached = False
-            metrics.CONSUMER_ATTACHED.set(0)
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await conn.close(timeout=5)  # releases the lead (so does a dead connection)
+        async with store.leader_connection(self.config.database_url) as conn:
+            try:
+                return await self._consume(conn)
+            finally:
+                self.state.attached = False
+                metrics.CONSUMER_ATTACHED.set(0)
+
+    async def _consume(self, conn: asyncpg.Connection) -> bool:
+        if not await self._lead(conn):
+            return False
+        self.state.role = "active"
+        position = await store.position(conn, self.config.stream.name)
+        self.state.position = position
+        offset: Offset = position + 1 if position is not None else "first"
+        log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
+        await consume(
+            self.config.amqp_url,
+            self.config.stream.name,
+            offset=offset,
+            prefetch=self.config.prefetch,
+            batch_size=self.config.batch_size,
+            handle=lambda records: self._handle(conn, records),
+            on_idle=lambda: self._idle(conn),
+            idle_seconds=self.config.idle_seconds,
+            on_attached=self._attached,
+        )
+        return True
 
     async def _lead(self, conn: asyncpg.Connection) -> bool:
-        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", CONSUMER_LOCK):
+        while not await store.take_lead(conn, CONSUMER_LOCK):
             if self.until_idle:
                 return False
             if self.state.role != "standby":
@@ -136,10 +137,12 @@ class StreamConsumer:
     async def _handle(self, conn: asyncpg.Connection, records: list[StreamRecord]) -> None:
         started = time.perf_counter()
         stream = self.config.stream.name
-        async with conn.transaction():
-            result = await apply_batch(
-                conn, stream, records, self.reference, expected_position=self.state.position
-            )
+        result = await apply_batch(
+            PostgresProjectionUnitOfWork(conn, stream),
+            records,
+            self.reference,
+            expected_position=self.state.position,
+        )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
         if result.last_offset is not None:

@@ -1,19 +1,21 @@
-"""Apply one batch of stream messages: the projection rows, the applied event ids, the unusable
-messages and the new stream position, all in the caller's transaction."""
+"""Apply one batch of stream messages in one unit of work: load the rows the batch touches,
+fold the events into them, save what changed with the applied event ids, the unusable
+messages and the new stream position."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import asyncpg
 
 from contracts.events import Envelope
 from contracts.reference import ReferenceData
-from reporting.adapters import projection_store as store
 from reporting.domain.intake import Rejection, StreamRecord, read, reject_event
 from reporting.domain.projection import Projection
+from reporting.service.ports import ProjectionUnitOfWork
+
+Delivery = tuple[StreamRecord, Envelope]
 
 
 class PositionMoved(RuntimeError):
@@ -30,8 +32,7 @@ class BatchResult:
 
 
 async def apply_batch(
-    conn: asyncpg.Connection,
-    stream: str,
+    uow: ProjectionUnitOfWork,
     records: list[StreamRecord],
     reference: ReferenceData,
     *,
@@ -40,14 +41,30 @@ async def apply_batch(
     """``expected_position`` is the last offset this consumer committed (None before the
     first); the batch is refused with ``PositionMoved`` if the stored one differs."""
     result = BatchResult(last_offset=expected_position)
-    stored = await store.position(conn, stream, lock=True)
-    if stored != expected_position:
-        raise PositionMoved(f"stored position {stored}, expected {expected_position}")
-    # A consumer may be handed messages from before its start offset: skip what is applied.
-    records = [r for r in records if stored is None or r.offset > stored]
-    if not records:
-        return result
-    events: list[tuple[StreamRecord, Envelope]] = []
+    async with uow:
+        stored = await uow.position()
+        if stored != expected_position:
+            raise PositionMoved(f"stored position {stored}, expected {expected_position}")
+        # A consumer may be handed messages from before its start offset: skip what is applied.
+        records = [r for r in records if stored is None or r.offset > stored]
+        if not records:
+            return result
+        events, rejections = _read(records)
+        fresh = await _first_deliveries(uow, events)
+        result.duplicates = len(events) - len(fresh)
+        projection = Projection(reference, *await uow.load({e.placement_id for _, e in fresh}))
+        rejections += _fold(projection, fresh, result)
+        await uow.save(projection)
+        await uow.record_rejections(rejections)
+        result.rejected.update(r.reason for r in rejections)
+        result.last_offset = max(r.offset for r in records)
+        await uow.move_position(result.last_offset)
+        await uow.commit()
+    return result
+
+
+def _read(records: Iterable[StreamRecord]) -> tuple[list[Delivery], list[Rejection]]:
+    events: list[Delivery] = []
     rejections: list[Rejection] = []
     for record in records:
         outcome = read(record)
@@ -55,30 +72,26 @@ async def apply_batch(
             rejections.append(outcome)
         else:
             events.append((record, outcome))
-    fresh = await _first_deliveries(conn, events)
-    result.duplicates = len(events) - len(fresh)
-    projection = Projection(reference, *await store.load(conn, {e.placement_id for _, e in fresh}))
+    return events, rejections
+
+
+def _fold(projection: Projection, fresh: list[Delivery], result: BatchResult) -> list[Rejection]:
+    """Apply the events, counting them in ``result``; the ones the projection refuses."""
+    refused: list[Rejection] = []
     for record, event in fresh:
         refusal = projection.apply(event)
         if refusal is None:
             result.applied[event.event_type] += 1
         else:
-            rejections.append(reject_event(record.offset, record.routing_key, event, *refusal))
+            refused.append(reject_event(record.offset, record.routing_key, event, *refusal))
     projection.refresh()
-    await store.save(conn, projection)
-    await store.record_rejections(conn, rejections)
-    result.rejected.update(r.reason for r in rejections)
-    result.last_offset = max(r.offset for r in records)
-    await store.store_position(conn, stream, result.last_offset)
-    return result
+    return refused
 
 
-async def _first_deliveries(
-    conn: asyncpg.Connection, events: list[tuple[StreamRecord, Envelope]]
-) -> list[tuple[StreamRecord, Envelope]]:
+async def _first_deliveries(uow: ProjectionUnitOfWork, events: list[Delivery]) -> list[Delivery]:
     """The events not applied before, each once, in stream order."""
-    first: dict[uuid.UUID, tuple[StreamRecord, Envelope]] = {}
+    first: dict[uuid.UUID, Delivery] = {}
     for record, event in events:
         first.setdefault(event.event_id, (record, event))
-    new = await store.first_deliveries(conn, list(first))
+    new = await uow.first_deliveries(list(first))
     return [pair for event_id, pair in first.items() if event_id in new]

@@ -13,12 +13,18 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import asyncpg
-
 from contracts.reference import ReferenceData
-from reporting.adapters import projection_store as store
+from reporting.adapters.projection_store import position
+from reporting.adapters.unit_of_work import (
+    PostgresProjectionUnitOfWork,
+    PostgresSnapshot,
+    on_database,
+)
+from reporting.service import reports
 from reporting.service.consumer import ConsumerConfig, StreamConsumer
+from reporting.service.ports import ProjectionStatus, ProjectionUnitOfWork
 from runtime.logging import get_logger
+from runtime.postgres import connection
 
 log = get_logger(__name__)
 
@@ -27,34 +33,29 @@ log = get_logger(__name__)
 class RebuildResult:
     replayed_by: str  # "this process" or "the running service"
     seconds: float
-    status: store.ProjectionStatus
+    status: ProjectionStatus
 
 
-async def empty_projection(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await store.empty(conn)
-    finally:
-        await conn.close()
+async def empty_projection(uow: ProjectionUnitOfWork) -> None:
+    async with uow:
+        await uow.empty()
+        await uow.commit()
 
 
 async def rebuild(
     config: ConsumerConfig, reference: ReferenceData, *, settle_seconds: float = 3.0
 ) -> RebuildResult:
     started = time.perf_counter()
-    await empty_projection(config.database_url)
+    async with connection(config.database_url) as conn:
+        await empty_projection(PostgresProjectionUnitOfWork(conn, config.stream.name))
     log.info("projection emptied; replaying the stream from the first offset")
     if await StreamConsumer(config, reference, until_idle=True).run():
         replayed_by = "this process"
     else:
         replayed_by = "the running service"
         await _wait_until_settled(config, settle_seconds)
-    conn = await asyncpg.connect(config.database_url)
-    try:
-        status = await store.status(conn, config.stream.name)
-    finally:
-        await conn.close()
+    database = PostgresSnapshot(on_database(config.database_url))
+    status = await reports.status(database, config.stream.name)
     return RebuildResult(replayed_by, round(time.perf_counter() - started, 3), status)
 
 
@@ -62,15 +63,12 @@ async def _wait_until_settled(config: ConsumerConfig, settle_seconds: float) -> 
     """Until the running service's position has not moved for ``settle_seconds`` (at least as
     long as that consumer takes to notice the emptied position and reconnect)."""
     settle_seconds = max(settle_seconds, config.reconnect_seconds + config.idle_seconds + 1)
-    conn = await asyncpg.connect(config.database_url)
-    try:
+    async with connection(config.database_url) as conn:
         last, since = None, time.monotonic()
         while True:
             await asyncio.sleep(0.2)
-            current = await store.position(conn, config.stream.name)
+            current = await position(conn, config.stream.name)
             if current != last:
                 last, since = current, time.monotonic()
             elif time.monotonic() - since >= settle_seconds:
                 return
-    finally:
-        await conn.close()

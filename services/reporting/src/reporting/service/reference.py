@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from contracts.organisations import OrganisationRegister
-from reporting.adapters import reference_store
 from reporting.domain.reference import committees_with_targets_missing, unknown_committees
+from reporting.service.ports import ReferenceUnitOfWork
 
 
 class ReferenceConflict(ValueError):
     """The change would leave register and targets disagreeing."""
 
 
-async def replace_register(pool: asyncpg.Pool, register: OrganisationRegister) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("LOCK TABLE targets IN SHARE ROW EXCLUSIVE MODE")
-        orphaned = committees_with_targets_missing(register, await reference_store.targets(conn))
+async def replace_register(uow: ReferenceUnitOfWork, register: OrganisationRegister) -> None:
+    async with uow:
+        orphaned = committees_with_targets_missing(register, await uow.targets())
         if orphaned:
             raise ReferenceConflict(
                 "committees with targets would be missing from the register: " + ", ".join(orphaned)
             )
-        await reference_store.save_register(conn, register)
+        await uow.save_register(register)
+        await uow.commit()
 
 
-async def replace_targets(pool: asyncpg.Pool, year: int, placements: dict[str, int]) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("LOCK TABLE organisation_register IN SHARE ROW EXCLUSIVE MODE")
-        unknown = unknown_committees(await reference_store.register(conn), placements)
+async def replace_targets(uow: ReferenceUnitOfWork, year: int, placements: dict[str, int]) -> None:
+    async with uow:
+        unknown = unknown_committees(await uow.register(), placements)
         if unknown:
             raise ReferenceConflict("committees not in the register: " + ", ".join(unknown))
-        await reference_store.replace_targets(conn, year, placements)
+        await uow.replace_targets(year, placements)
+        await uow.commit()

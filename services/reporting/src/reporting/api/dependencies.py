@@ -1,0 +1,101 @@
+"""What the routes take from ``app.state`` (set by ``bootstrap.build_app``), typed, and the
+query parameters several routes share.
+
+(No ``from __future__ import annotations``: FastAPI resolves these annotations at runtime.)
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from contracts.reference import ReferenceData
+from reporting.domain.periods import Period, PeriodError, PeriodKind, resolve
+from reporting.service.consumer import ConsumerState
+from reporting.service.ports import ReferenceUnitOfWork, Snapshot
+from runtime.http.auth import ADMIN, Caller, bearer
+
+
+def snapshot(request: Request) -> Snapshot:
+    """A fresh snapshot to read the projection and reference data in."""
+    factory: Callable[[], Snapshot] = request.app.state.snapshot
+    return factory()
+
+
+def reference_change(request: Request) -> ReferenceUnitOfWork:
+    factory: Callable[[], ReferenceUnitOfWork] = request.app.state.reference_change
+    return factory()
+
+
+def reference_data(request: Request) -> ReferenceData:
+    reference: ReferenceData = request.app.state.reference
+    return reference
+
+
+def stream(request: Request) -> str:
+    name: str = request.app.state.stream
+    return name
+
+
+def consumer_state(request: Request) -> ConsumerState:
+    state: ConsumerState = request.app.state.consumer
+    return state
+
+
+def today(request: Request) -> date:
+    """Today in the city (the default year of a period)."""
+    clock: Callable[[], date] = request.app.state.today
+    return clock()
+
+
+def period(
+    request: Request,
+    kind: Annotated[
+        PeriodKind, Query(description="year, interim (delår jan–aug), tertial, month or custom")
+    ] = PeriodKind.YEAR,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year.")] = None,
+    tertial: Annotated[int | None, Query(ge=1, le=3)] = None,
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    start: Annotated[date | None, Query(alias="from", description="custom: first day")] = None,
+    end: Annotated[date | None, Query(alias="to", description="custom: last day")] = None,
+) -> Period:
+    try:
+        return resolve(
+            kind,
+            year=year if year is not None else today(request).year,
+            tertial=tertial,
+            month=month,
+            start=start,
+            end=end,
+        )
+    except PeriodError as error:
+        raise RequestValidationError(
+            [{"loc": ("query", "kind"), "msg": str(error), "type": "period"}]
+        ) from None
+
+
+def threshold(
+    request: Request,
+    threshold: Annotated[
+        int | None,
+        Query(ge=2, le=100, description="Raise (never lower) the suppression threshold."),
+    ] = None,
+) -> int:
+    configured: int = request.app.state.suppression_threshold
+    return max(threshold or 0, configured)
+
+
+Reads = Annotated[Snapshot, Depends(snapshot)]
+ReferenceChange = Annotated[ReferenceUnitOfWork, Depends(reference_change)]
+Reference = Annotated[ReferenceData, Depends(reference_data)]
+Stream = Annotated[str, Depends(stream)]
+Consumer = Annotated[ConsumerState, Depends(consumer_state)]
+Today = Annotated[date, Depends(today)]
+ChosenPeriod = Annotated[Period, Depends(period)]
+Threshold = Annotated[int, Depends(threshold)]
+Admin = Annotated[
+    Caller,
+    Depends(bearer(ADMIN, detail="an admin bearer token is required to change reference data")),
+]

@@ -1,0 +1,108 @@
+"""The follow-up: the report of a period as JSON, CSV and XLSX (small cells suppressed), and
+the dashboard.
+
+(No ``from __future__ import annotations``: FastAPI resolves the endpoint annotations at
+runtime.)
+"""
+
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from reporting.api.dependencies import ChosenPeriod, Reads, Reference, Threshold, Today
+from reporting.api.schemas import Report
+from reporting.domain.periods import Period, PeriodKind
+from reporting.domain.projection import CITY_TIME
+from reporting.domain.suppression import Table, suppress
+from reporting.presentation import dashboard, exports
+from reporting.presentation.tables import report_tables
+from reporting.service import reports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+router = APIRouter(tags=["report"])
+
+
+@router.get("/report", response_model=Report, summary="The report of a period")
+async def get_report(chosen: ChosenPeriod, reads: Reads, reference: Reference) -> Report:
+    return await reports.report(reads, chosen, reference)
+
+
+@router.get(
+    "/report.csv",
+    summary="The report as CSV, small cells suppressed",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def get_csv(
+    chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+) -> Response:
+    tables = _tables(await reports.report(reads, chosen, reference), threshold)
+    return Response(
+        exports.to_csv(tables),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(chosen)}.csv"'},
+    )
+
+
+@router.get(
+    "/report.xlsx",
+    summary="The report as an Excel workbook, small cells suppressed",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def get_xlsx(
+    chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+) -> Response:
+    tables = _tables(await reports.report(reads, chosen, reference), threshold)
+    return Response(
+        exports.to_xlsx(tables),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(chosen)}.xlsx"'},
+    )
+
+
+@router.get("/", include_in_schema=False)
+async def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard")
+
+
+@router.get("/dashboard", response_class=HTMLResponse, summary="The dashboard (HTML, Swedish)")
+async def get_dashboard(
+    request: Request, chosen: ChosenPeriod, today: Today, reads: Reads, reference: Reference
+) -> HTMLResponse:
+    report = await reports.report(reads, chosen, reference)
+    query = urlencode(list(request.query_params.multi_items()))
+    suffix = f"?{query}" if query else ""
+    links = {
+        "dashboard": "/dashboard",
+        "csv": f"/report.csv{suffix}",
+        "xlsx": f"/report.xlsx{suffix}",
+        "json": f"/report{suffix}",
+        "docs": "/docs",
+    }
+    generated = datetime.now(CITY_TIME).strftime("%Y-%m-%d %H:%M")
+    form = _form(chosen, today, request.query_params.get("tertial", "1"))
+    return HTMLResponse(dashboard.render(report, form, links, generated))
+
+
+def _tables(report: Report, threshold: int) -> list[Table]:
+    return [suppress(t, threshold) for t in report_tables(report, threshold, datetime.now(UTC))]
+
+
+def _file_name(chosen: Period) -> str:
+    return f"uppfoljning-{chosen.start.isoformat()}-{chosen.end.isoformat()}"
+
+
+def _form(chosen: Period, today: date, tertial: str) -> dashboard.FormState:
+    """The period form as the reader left it (this year and month where the period has none)."""
+    return dashboard.FormState(
+        kind=chosen.kind.value,
+        year=chosen.start.year if chosen.kind != PeriodKind.CUSTOM else today.year,
+        tertial=int(tertial or 1),
+        month=chosen.start.month if chosen.kind == PeriodKind.MONTH else today.month,
+        start=chosen.start,
+        end=chosen.end,
+    )

@@ -1,0 +1,127 @@
+"""What the use cases need from storage, as protocols (PostgreSQL implements them in
+``reporting.adapters.unit_of_work``; the unit tests have in-memory fakes), and the read models
+they hand back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from contracts.organisations import OrganisationRegister
+from reporting.domain.intake import Rejection
+from reporting.domain.periods import Period
+from reporting.domain.projection import Projection, ProjectionRows
+from reporting.domain.report import Aggregates
+
+
+class ProjectionUnitOfWork(Protocol):
+    """One batch's transaction on the projection of one stream: leaving the block without
+    ``commit`` changes nothing."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def position(self) -> int | None:
+        """The last stream offset applied (None before the first), held until the end."""
+        ...
+
+    async def first_deliveries(self, event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Record the ids as applied; return those not recorded before."""
+        ...
+
+    async def load(self, placement_ids: Collection[uuid.UUID]) -> ProjectionRows: ...
+
+    async def save(self, projection: Projection) -> None:
+        """Write back the rows the projection changed."""
+        ...
+
+    async def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...
+
+    async def move_position(self, offset: int) -> None: ...
+
+    async def empty(self) -> None:
+        """Empty the projection, position included (reference data stays)."""
+        ...
+
+
+class ReferenceUnitOfWork(Protocol):
+    """A change of the reference data: register and targets are held until the end, so the
+    checks between them stay true until the change commits."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def register(self) -> OrganisationRegister: ...
+
+    async def targets(self) -> dict[int, dict[str, int]]: ...
+
+    async def save_register(self, register: OrganisationRegister) -> None: ...
+
+    async def replace_targets(self, year: int, placements: dict[str, int]) -> None: ...
+
+
+@dataclass(frozen=True)
+class UnusableEvent:
+    stream_offset: int
+    routing_key: str
+    reason: str
+    detail: str
+    event_id: uuid.UUID | None
+    event_type: str | None
+    producer: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    stream: str
+    last_offset: int | None
+    updated_at: datetime | None
+    applied_events: int
+    placements: int
+    unusable_events: int
+    unusable_by_reason: dict[str, int]
+
+
+class Snapshot(Protocol):
+    """Reads of one consistent snapshot: the parts of a report agree even while batches
+    commit."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def aggregates(self, period: Period) -> Aggregates: ...
+
+    async def register(self) -> OrganisationRegister: ...
+
+    async def targets(self, year: int | None = None) -> dict[int, dict[str, int]]: ...
+
+    async def status(self, stream: str) -> ProjectionStatus: ...
+
+    async def unusable_events(self, *, after_offset: int, limit: int) -> list[UnusableEvent]: ...

@@ -1,0 +1,153 @@
+"""In-memory fakes of reporting's ports, for handler tests without servers."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from contracts.organisations import OrganisationRegister
+from reporting.domain.intake import Rejection
+from reporting.domain.projection import (
+    CertificateRow,
+    ModuleRow,
+    PlacementRow,
+    Projection,
+    ProjectionRows,
+    ValueAddedRow,
+)
+from reporting.service.ports import ProjectionUnitOfWork, ReferenceUnitOfWork
+
+
+@dataclass
+class ProjectionState:
+    """What PostgreSQL would hold: the projection's tables."""
+
+    position: int | None = None
+    applied: set[uuid.UUID] = field(default_factory=set)
+    placements: dict[uuid.UUID, PlacementRow] = field(default_factory=dict)
+    certificates: dict[uuid.UUID, CertificateRow] = field(default_factory=dict)
+    modules: dict[tuple[uuid.UUID, str], ModuleRow] = field(default_factory=dict)
+    value_added: set[ValueAddedRow] = field(default_factory=set)
+    rejections: dict[int, Rejection] = field(default_factory=dict)  # by stream offset
+
+
+class FakeProjectionUnitOfWork:
+    """Works on a copy of ``state`` that replaces it on commit: leaving without commit, or
+    with an error, changes nothing."""
+
+    def __init__(self, state: ProjectionState | None = None) -> None:
+        self.state = state or ProjectionState()
+        self.commits = 0
+        self._work: ProjectionState | None = None
+
+    @property
+    def work(self) -> ProjectionState:
+        if self._work is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._work
+
+    async def __aenter__(self) -> Self:
+        self._work = copy.deepcopy(self.state)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._work = None
+
+    async def commit(self) -> None:
+        self.state = self.work
+        self._work = copy.deepcopy(self.state)
+        self.commits += 1
+
+    async def position(self) -> int | None:
+        return self.work.position
+
+    async def first_deliveries(self, event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        new = set(event_ids) - self.work.applied
+        self.work.applied |= new
+        return new
+
+    async def load(self, placement_ids: Collection[uuid.UUID]) -> ProjectionRows:
+        work = self.work
+        return ProjectionRows(  # copies, as rows read from a database are
+            [copy.copy(r) for i, r in work.placements.items() if i in placement_ids],
+            [copy.copy(c) for c in work.certificates.values() if c.placement_id in placement_ids],
+            [copy.copy(m) for (i, _), m in work.modules.items() if i in placement_ids],
+        )
+
+    async def save(self, projection: Projection) -> None:
+        work = self.work
+        for i in projection.changed_placements:
+            work.placements[i] = copy.copy(projection.placements[i])
+        for i in projection.changed_certificates:
+            work.certificates[i] = copy.copy(projection.certificates[i])
+        for key in projection.changed_modules:
+            work.modules[key] = copy.copy(projection.modules[key])
+        work.value_added |= projection.value_added
+
+    async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
+        for rejection in rejections:
+            self.work.rejections.setdefault(rejection.offset, rejection)
+
+    async def move_position(self, offset: int) -> None:
+        self.work.position = offset
+
+    async def empty(self) -> None:
+        self._work = ProjectionState()
+
+
+def _is_a_port(uow: FakeProjectionUnitOfWork) -> ProjectionUnitOfWork:
+    return uow  # mypy checks here that the fake implements the port
+
+
+class FakeReferenceUnitOfWork:
+    """The register and the targets in memory; a change shows only after commit."""
+
+    def __init__(
+        self, register: OrganisationRegister, targets: dict[int, dict[str, int]] | None = None
+    ) -> None:
+        self.committed_register = register
+        self.committed_targets = targets or {}
+        self._register = register
+        self._targets = copy.deepcopy(self.committed_targets)
+
+    async def __aenter__(self) -> Self:
+        self._register = self.committed_register
+        self._targets = copy.deepcopy(self.committed_targets)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self.committed_register = self._register
+        self.committed_targets = copy.deepcopy(self._targets)
+
+    async def register(self) -> OrganisationRegister:
+        return self._register
+
+    async def targets(self) -> dict[int, dict[str, int]]:
+        return copy.deepcopy(self._targets)
+
+    async def save_register(self, register: OrganisationRegister) -> None:
+        self._register = register
+
+    async def replace_targets(self, year: int, placements: dict[str, int]) -> None:
+        self._targets[year] = dict(placements)
+
+
+def _is_a_reference_port(uow: FakeReferenceUnitOfWork) -> ReferenceUnitOfWork:
+    return uow
