@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from contracts.organisations import OrganisationRegister, load_register
-from contracts.reference import ReferenceData, load_reference_data
+from contracts.reference import Module, ReferenceData, load_reference_data
 from tools.samples import personnummer
 
 # Relative size of each förvaltning's programme (unknown codes get 1).
@@ -116,6 +116,21 @@ ROLES = [
     "Kundtjänstmedarbetare",
     "Omsorgsassistent",
 ]
+TASKS = [
+    "Ta emot besökare",
+    "Städa och iordningställa",
+    "Laga mat",
+    "Sköta grönytor",
+    "Stötta elever",
+    "Svara i telefon",
+    "Sortera material",
+]
+COMMENTS = [
+    "Visar stort engagemang.",
+    "Utvecklas stadigt.",
+    "Behöver fortsatt stöd.",
+    "Tar egna initiativ.",
+]
 
 
 @dataclass
@@ -169,15 +184,31 @@ def _plan_placement(
     today: date,
     reference: ReferenceData,
 ) -> PlannedPlacement:
+    # The order of the random draws is the plan: change it and a seed plays another year.
     months = rng.choice([6, 6, 9, 12, 12, 12, 18, 24])
     planned_end = start + timedelta(days=30 * months)
-    age = rng.choices([rng.randint(18, 24), rng.randint(25, 64)], weights=[35, 65])[0]
-    born = date(start.year - age, rng.randint(1, 12), rng.randint(1, 28))
-    day = born.day + (60 if rng.random() < 0.08 else 0)  # some have a samordningsnummer
-    number = personnummer(f"{born.year:04d}{born.month:02d}{day:02d}", f"{rng.randrange(1000):03d}")
-    registration = {
+    plan = PlannedPlacement(key, organisation, _registration(rng, start, planned_end, reference))
+    if rng.random() < 0.12:  # extended
+        planned_end += timedelta(days=90)
+        plan.commands.append(
+            Command(
+                "planned-end",
+                {"planned_end_date": planned_end.isoformat(), "reason": "Förlängning"},
+            )
+        )
+    end = planned_end if rng.random() > 0.15 else start + timedelta(days=rng.randint(20, 150))
+    plan.commands += _assessment_rounds(rng, reference, start, end, today)
+    if end <= today:
+        plan.commands += _ending(rng, reference, end)
+    return plan
+
+
+def _registration(
+    rng: random.Random, start: date, planned_end: date, reference: ReferenceData
+) -> dict[str, Any]:
+    return {
         "participant": {
-            "personnummer": number,
+            "personnummer": _personnummer(rng, start),
             "given_name": rng.choice(GIVEN_NAMES),
             "family_name": rng.choice(FAMILY_NAMES),
         },
@@ -185,18 +216,7 @@ def _plan_placement(
         "supervisor": {"name": f"{rng.choice(GIVEN_NAMES)} {rng.choice(FAMILY_NAMES)}"},
         "placement_type": pick(rng, TYPES),
         "role": rng.choice(ROLES),
-        "tasks": rng.sample(
-            [
-                "Ta emot besökare",
-                "Städa och iordningställa",
-                "Laga mat",
-                "Sköta grönytor",
-                "Stötta elever",
-                "Svara i telefon",
-                "Sortera material",
-            ],
-            k=2,
-        ),
+        "tasks": rng.sample(TASKS, k=2),
         "employment_rate": rng.choice([50, 75, 100, 100]),
         "start_date": start.isoformat(),
         "planned_end_date": planned_end.isoformat(),
@@ -211,68 +231,60 @@ def _plan_placement(
             },
         ],
     }
-    plan = PlannedPlacement(key, organisation, registration)
-    if rng.random() < 0.12:  # extended
-        planned_end += timedelta(days=90)
-        plan.commands.append(
-            Command(
-                "planned-end",
-                {"planned_end_date": planned_end.isoformat(), "reason": "Förlängning"},
-            )
-        )
-    end = planned_end if rng.random() > 0.15 else start + timedelta(days=rng.randint(20, 150))
-    # Each module assessed early and again at the end (progression); språk for about half.
+
+
+def _personnummer(rng: random.Random, start: date) -> str:
+    """A participant aged 18 to 64 at the start; some have a samordningsnummer instead."""
+    age = rng.choices([rng.randint(18, 24), rng.randint(25, 64)], weights=[35, 65])[0]
+    born = date(start.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    day = born.day + (60 if rng.random() < 0.08 else 0)
+    return personnummer(f"{born.year:04d}{born.month:02d}{day:02d}", f"{rng.randrange(1000):03d}")
+
+
+def _assessment_rounds(
+    rng: random.Random, reference: ReferenceData, start: date, end: date, today: date
+) -> list[Command]:
+    """Each module assessed early and again at the end (progression); språk for about half."""
     modules = [m for m in reference.modules if m.code != "sprak" or rng.random() < 0.5]
     levels = {m.code: rng.randrange(0, 3) for m in modules}
+    rounds = []
     for assessed_on in (start + timedelta(days=30), end - timedelta(days=7)):
         if assessed_on > min(end, today) or assessed_on < start:
             break
-        round_: list[dict[str, Any]] = []
-        for module in modules:
-            scale = reference.scale_for(module.code).level_codes
-            levels[module.code] = min(
-                len(scale) - 1, levels[module.code] + rng.choice([0, 1, 1, 2])
-            )
-            round_.append(
-                {
-                    "module": module.code,
-                    "level": scale[levels[module.code]],
-                    "criteria_met": rng.sample(sorted(module.criterion_codes), k=2),
-                    "comment": rng.choice(
-                        [
-                            "Visar stort engagemang.",
-                            "Utvecklas stadigt.",
-                            "Behöver fortsatt stöd.",
-                            "Tar egna initiativ.",
-                        ]
-                    ),
-                }
-            )
-        plan.commands.append(
-            Command(
-                "assessment-rounds",
-                {
-                    "assessed_on": assessed_on.isoformat(),
-                    "assessor": "handledare",
-                    "modules": round_,
-                },
-            )
-        )
-    if end <= today:
-        plan.commands.append(
-            Command(
-                "value-added",
-                {
-                    "beneficiary": "individual",
-                    "category": rng.choice(_categories(reference, "individual")),
-                    "description": "Uppnått under anställningen",
-                },
-            )
-        )
-        plan.commands.append(
-            Command("end", {"end_date": end.isoformat(), "outcome": pick(rng, OUTCOMES)})
-        )
-    return plan
+        body = {
+            "assessed_on": assessed_on.isoformat(),
+            "assessor": "handledare",
+            "modules": [_assessment(rng, reference, module, levels) for module in modules],
+        }
+        rounds.append(Command("assessment-rounds", body))
+    return rounds
+
+
+def _assessment(
+    rng: random.Random, reference: ReferenceData, module: Module, levels: dict[str, int]
+) -> dict[str, Any]:
+    """One module's assessment, a step or two above the last one (``levels`` is updated)."""
+    scale = reference.scale_for(module.code).level_codes
+    levels[module.code] = min(len(scale) - 1, levels[module.code] + rng.choice([0, 1, 1, 2]))
+    return {
+        "module": module.code,
+        "level": scale[levels[module.code]],
+        "criteria_met": rng.sample(sorted(module.criterion_codes), k=2),
+        "comment": rng.choice(COMMENTS),
+    }
+
+
+def _ending(rng: random.Random, reference: ReferenceData, end: date) -> list[Command]:
+    """Realised mervärde, then the end with an outcome."""
+    value_added = {
+        "beneficiary": "individual",
+        "category": rng.choice(_categories(reference, "individual")),
+        "description": "Uppnått under anställningen",
+    }
+    return [
+        Command("value-added", value_added),
+        Command("end", {"end_date": end.isoformat(), "outcome": pick(rng, OUTCOMES)}),
+    ]
 
 
 def _categories(reference: ReferenceData, beneficiary: str) -> list[str]:

@@ -16,10 +16,10 @@ from faststream.rabbit import Channel, RabbitBroker
 
 from contracts.events import PlacementStarted
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue
-from runtime.amqp import declare
+from runtime.amqp import declare, event_message
 from runtime.consumer import DeliveryPolicy, subscribe
 from runtime.inbox import apply_once
-from tests.support import eventually, placement_started
+from tests.support import drain, eventually, placement_started
 
 pytestmark = pytest.mark.integration
 
@@ -69,35 +69,27 @@ def recording_handler(pool: asyncpg.Pool, deliveries: list[uuid.UUID]) -> Handle
     return on_placement_started
 
 
-async def publish(amqp_url: str, body: bytes, routing_key: str, **properties: object) -> None:
+async def publish_message(amqp_url: str, message: aio_pika.Message, routing_key: str) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-        await exchange.publish(
-            aio_pika.Message(body, content_type="application/json", **properties),  # type: ignore[arg-type]
-            routing_key=routing_key,
-            mandatory=True,
-        )
+        await exchange.publish(message, routing_key=routing_key, mandatory=True)
+
+
+async def publish(amqp_url: str, body: bytes, routing_key: str, *, message_id: str) -> None:
+    """Any bytes as a JSON message: for what the relay would never send."""
+    message = aio_pika.Message(body, content_type="application/json", message_id=message_id)
+    await publish_message(amqp_url, message, routing_key)
 
 
 async def publish_event(amqp_url: str, event: PlacementStarted) -> None:
-    await publish(
-        amqp_url,
-        event.model_dump_json().encode(),
-        event.routing_key,
-        message_id=str(event.event_id),
-    )
+    """``event`` as the outbox relay publishes it."""
+    await publish_message(amqp_url, event_message(event), event.routing_key)
 
 
 async def dead_letters(amqp_url: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        queue = await (await connection.channel()).get_queue(QUEUE.dead_letter_queue)
-        found = []
-        while (message := await queue.get(fail=False, no_ack=True)) is not None:
-            found.append(message)
-        return found
+    return await drain(amqp_url, QUEUE.dead_letter_queue)
 
 
 async def count(pool: asyncpg.Pool, sql: str) -> int:

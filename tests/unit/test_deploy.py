@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -55,3 +56,15 @@ def test_every_service_port_in_compose_is_the_one_it_listens_on() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for name, port in run.PORTS.items():
         assert f"{port}:{port}" in compose["services"][name]["ports"]
+
+
+def test_the_image_copies_every_workspace_member() -> None:
+    """``uv sync --frozen`` in the image needs every member's folder, e.g. ``ops/``."""
+    members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    copied = {
+        line.split()[1]
+        for line in (ROOT / "deploy/Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    }
+    for member in members["members"]:
+        assert member.split("/")[0] in copied, f"the image does not copy {member}"

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -212,82 +212,95 @@ def rabbitmq_definitions(
 
     Users carry no password (an empty hash): passwords are secrets, set at deploy time with
     ``rabbitmqctl change_password`` or the management API, never kept in the repository."""
-    exchanges = [
-        {
-            "name": e.name,
-            "vhost": vhost,
-            "type": e.type,
-            "durable": True,
-            "auto_delete": False,
-            "internal": False,
-            "arguments": {},
-        }
-        for e in topology.exchanges
-    ]
-    queues: list[dict[str, Any]] = []
-    bindings: list[dict[str, Any]] = []
-
-    def add_queue(name: str, arguments: dict[str, Any]) -> None:
-        queues.append(
-            {
-                "name": name,
-                "vhost": vhost,
-                "durable": True,
-                "auto_delete": False,
-                "arguments": arguments,
-            }
-        )
-
-    def bind(exchange: str, queue: str, key: str) -> None:
-        bindings.append(
-            {
-                "source": exchange,
-                "vhost": vhost,
-                "destination": queue,
-                "destination_type": "queue",
-                "routing_key": key,
-                "arguments": {},
-            }
-        )
-
-    for q in topology.consumer_queues:
-        add_queue(q.name, q.arguments)
-        add_queue(q.dead_letter_queue, q.dead_letter_arguments)
-        bind(DEAD_LETTER_EXCHANGE, q.dead_letter_queue, q.name)
-        for key in q.binding_keys:
-            bind(q.exchange, q.name, key)
-    for s in topology.streams:
-        add_queue(s.name, s.arguments)
-        for key in s.binding_keys:
-            bind(s.exchange, s.name, key)
     users = tuple(users)
     return {
         "vhosts": [{"name": vhost}],
-        "users": [
-            {
-                "name": u.name,
-                "password_hash": "",
-                "hashing_algorithm": "rabbit_password_hashing_sha256",
-                "tags": [u.tags] if u.tags else [],
-            }
-            for u in users
-        ],
-        "permissions": [
-            {
-                "user": u.name,
-                "vhost": vhost,
-                "configure": u.configure,
-                "write": u.write,
-                "read": u.read,
-            }
-            for u in users
-        ],
+        "users": [_user_definition(u) for u in users],
+        "permissions": [_permission_definition(u, vhost) for u in users],
         "topic_permissions": [
             {"user": u.name, "vhost": vhost, "exchange": exchange, "write": pattern, "read": ".*"}
             for u in users
             for exchange, pattern in u.topic_write
         ],
-        "exchanges": exchanges,
-        "queues": queues,
-        "bindings": bindings,
+        "exchanges": [_exchange_definition(e, vhost) for e in topology.exchanges],
+        "queues": [
+            _queue_definition(name, arguments, vhost) for name, arguments in _queues(topology)
+        ],
+        "bindings": [
+            _binding_definition(exchange, queue, key, vhost)
+            for exchange, queue, key in _bindings(topology)
+        ],
+    }
+
+
+def _queues(topology: Topology) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every queue's name and arguments: each consumer queue followed by its dead-letter
+    queue, then the streams."""
+    for q in topology.consumer_queues:
+        yield q.name, q.arguments
+        yield q.dead_letter_queue, q.dead_letter_arguments
+    for s in topology.streams:
+        yield s.name, s.arguments
+
+
+def _bindings(topology: Topology) -> Iterator[tuple[str, str, str]]:
+    """Every binding as (exchange, queue, routing key), in the order ``_queues`` declares."""
+    for q in topology.consumer_queues:
+        yield DEAD_LETTER_EXCHANGE, q.dead_letter_queue, q.name
+        for key in q.binding_keys:
+            yield q.exchange, q.name, key
+    for s in topology.streams:
+        for key in s.binding_keys:
+            yield s.exchange, s.name, key
+
+
+def _user_definition(user: BrokerUser) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "password_hash": "",
+        "hashing_algorithm": "rabbit_password_hashing_sha256",
+        "tags": [user.tags] if user.tags else [],
+    }
+
+
+def _permission_definition(user: BrokerUser, vhost: str) -> dict[str, Any]:
+    return {
+        "user": user.name,
+        "vhost": vhost,
+        "configure": user.configure,
+        "write": user.write,
+        "read": user.read,
+    }
+
+
+def _exchange_definition(exchange: Exchange, vhost: str) -> dict[str, Any]:
+    return {
+        "name": exchange.name,
+        "vhost": vhost,
+        "type": exchange.type,
+        "durable": True,
+        "auto_delete": False,
+        "internal": False,
+        "arguments": {},
+    }
+
+
+def _queue_definition(name: str, arguments: dict[str, Any], vhost: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "vhost": vhost,
+        "durable": True,
+        "auto_delete": False,
+        "arguments": arguments,
+    }
+
+
+def _binding_definition(exchange: str, queue: str, key: str, vhost: str) -> dict[str, Any]:
+    return {
+        "source": exchange,
+        "vhost": vhost,
+        "destination": queue,
+        "destination_type": "queue",
+        "routing_key": key,
+        "arguments": {},
     }

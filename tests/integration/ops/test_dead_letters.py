@@ -52,7 +52,7 @@ async def test_a_replayed_dead_letter_is_processed(amqp_url: str, pool: asyncpg.
         assert "delivery-limit" in listing
         assert "the workplace register is down" in listing
         code, shown = await city_ops(amqp_url, "dead-letters", "show", DLQ, str(event.event_id))
-        assert code == 0
+        assert code == 0, shown
         assert '"event_type": "PlacementStarted"' in shown
 
         broken = False  # the cause is fixed

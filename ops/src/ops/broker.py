@@ -18,6 +18,9 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from contracts.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_SUFFIX, Topology
 from runtime.consumer import ORIGINAL_ROUTING_KEY
 
+Counts = tuple[int, int | None, int]
+"""A queue's ready messages, unacknowledged ones (None when unknown) and consumers."""
+
 
 @dataclass(frozen=True)
 class QueueFigures:
@@ -76,23 +79,32 @@ class Broker:
     async def queues(self, topology: Topology) -> list[QueueFigures]:
         """Figures for every queue of the topology (and its dead-letter queue): from the
         management API when it answers, otherwise from AMQP (no unacknowledged count)."""
-        names = [q.name for q in topology.consumer_queues] + [s.name for s in topology.streams]
-        kinds = {q.name: "quorum" for q in topology.consumer_queues}
-        kinds.update({s.name: "stream" for s in topology.streams})
+        consumer_queues, streams = topology.consumer_queues, topology.streams
         counts = await self._management_counts() if self.management_url else None
         if counts is None:
-            dead_letter_queues = [f"{q.name}{DEAD_LETTER_SUFFIX}" for q in topology.consumer_queues]
-            counts = await self._amqp_counts(names + dead_letter_queues)
-        figures = []
-        for name in names:
-            ready, unacked, consumers = counts.get(name, (0, None, 0))
-            dlq = f"{name}{DEAD_LETTER_SUFFIX}"
-            dead = counts[dlq][0] if dlq in counts else None
-            oldest = await self.oldest_dead_letter_age(dlq) if dead else None
-            figures.append(QueueFigures(name, kinds[name], ready, unacked, consumers, dead, oldest))
-        return figures
+            counts = await self._amqp_counts(
+                [q.name for q in consumer_queues]
+                + [s.name for s in streams]
+                + [q.dead_letter_queue for q in consumer_queues]
+            )
+        figures = [
+            await self._figures(q.name, "quorum", q.dead_letter_queue, counts)
+            for q in consumer_queues
+        ]
+        return figures + [await self._figures(s.name, "stream", None, counts) for s in streams]
 
-    async def _management_counts(self) -> dict[str, tuple[int, int | None, int]] | None:
+    async def _figures(
+        self, name: str, kind: str, dead_letter_queue: str | None, counts: dict[str, Counts]
+    ) -> QueueFigures:
+        ready, unacked, consumers = counts.get(name, (0, None, 0))
+        dead: int | None = None  # no dead-letter queue (a stream), or it does not exist
+        oldest: float | None = None
+        if dead_letter_queue is not None and dead_letter_queue in counts:
+            dead = counts[dead_letter_queue][0]
+            oldest = await self.oldest_dead_letter_age(dead_letter_queue) if dead else None
+        return QueueFigures(name, kind, ready, unacked, consumers, dead, oldest)
+
+    async def _management_counts(self) -> dict[str, Counts] | None:
         assert self.management_url is not None
         try:
             async with httpx.AsyncClient(base_url=self.management_url, auth=self.auth) as api:
@@ -109,8 +121,8 @@ class Broker:
             for q in response.json()
         }
 
-    async def _amqp_counts(self, names: list[str]) -> dict[str, tuple[int, int | None, int]]:
-        counts: dict[str, tuple[int, int | None, int]] = {}
+    async def _amqp_counts(self, names: list[str]) -> dict[str, Counts]:
+        counts: dict[str, Counts] = {}
         async with self.channel() as channel:
             for name in names:
                 declared = await channel.declare_queue(name, passive=True)

@@ -1,0 +1,5 @@
+"""``python -m ops`` is ``city-ops``."""
+
+from ops.cli import app
+
+app()

@@ -1,0 +1,1 @@
+"""One module per command group of ``city-ops``; ``ops.cli`` puts them together."""

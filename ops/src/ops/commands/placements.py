@@ -1,0 +1,26 @@
+"""The placements service's outbox, through ``placements.operations``."""
+
+from __future__ import annotations
+
+import typer
+
+from ops.console import age, run, table
+from ops.settings import OpsSettings
+from placements import operations as placements_operations
+
+
+def outbox() -> None:
+    """The placements outbox: rows not yet confirmed by the broker, the oldest one's age, and
+    rows whose publishing failed, with the error."""
+    status = run(
+        placements_operations.outbox(OpsSettings().placements_database_url.get_secret_value())
+    )
+    typer.echo(f"unpublished rows   {status.backlog}")
+    typer.echo(f"oldest             {age(status.oldest_age_seconds)}")
+    if status.failing:
+        typer.echo("")
+        rows = [
+            [str(r.event_id), r.routing_key, str(r.attempts), r.last_error[:60]]
+            for r in status.failing
+        ]
+        typer.echo(table(["event id", "routing key", "attempts", "last error"], rows))
