@@ -18,10 +18,10 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.subscriber import RabbitSubscriber
 
 from certificates.adapters.unit_of_work import CertificatesUnitOfWork
+from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
-from certificates.metrics import monitor_waiting
 from certificates.presentation.pdf import TypstRenderer
 from certificates.service.context import KEY_ID, Context, Urls
 from certificates.settings import CertificatesSettings

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterable
 
-import asyncpg
 from prometheus_client import Counter, Gauge
 
-from certificates.adapters.waiting import waiting_summary
 from contracts.events import CertificateIssued, CertificateRevoked, Envelope
 from runtime.logging import get_logger
 
@@ -26,17 +22,6 @@ CERTIFICATES_WAITING_OLDEST = Gauge(
     "certificates_waiting_oldest_age_seconds",
     "How long the longest-waiting ended placement has waited (0 when none).",
 )
-
-
-async def monitor_waiting(pool: asyncpg.Pool, *, interval: float = 5.0) -> None:
-    """Keep the waiting gauges current for /metrics (an alert fires on a long wait)."""
-    while True:
-        with contextlib.suppress(OSError, asyncpg.PostgresError):
-            async with pool.acquire() as conn:
-                summary = await waiting_summary(conn)
-            CERTIFICATES_WAITING.set(summary.count)
-            CERTIFICATES_WAITING_OLDEST.set(summary.oldest_age_seconds or 0.0)
-        await asyncio.sleep(interval)
 
 
 def observe_committed(events: Iterable[Envelope]) -> None:

@@ -6,11 +6,21 @@ agree with each other."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import asyncpg
 
 from certificates.domain.placement import WaitingPlacement, WaitingSummary
+from certificates.metrics import CERTIFICATES_WAITING, CERTIFICATES_WAITING_OLDEST
 
-__all__ = ["WaitingPlacement", "WaitingSummary", "waiting_placements", "waiting_summary"]
+__all__ = [
+    "WaitingPlacement",
+    "WaitingSummary",
+    "monitor_waiting",
+    "waiting_placements",
+    "waiting_summary",
+]
 
 
 async def waiting_placements(
@@ -53,3 +63,14 @@ async def waiting_summary(
     assert row is not None
     age = row["age"]
     return WaitingSummary(int(row["n"]), max(0.0, float(age)) if age is not None else None)
+
+
+async def monitor_waiting(pool: asyncpg.Pool, *, interval: float = 5.0) -> None:
+    """Keep the waiting gauges current for /metrics (an alert fires on a long wait)."""
+    while True:
+        with contextlib.suppress(OSError, asyncpg.PostgresError):
+            async with pool.acquire() as conn:
+                summary = await waiting_summary(conn)
+            CERTIFICATES_WAITING.set(summary.count)
+            CERTIFICATES_WAITING_OLDEST.set(summary.oldest_age_seconds or 0.0)
+        await asyncio.sleep(interval)
