@@ -54,10 +54,10 @@ from reporting.adapters.unit_of_work import PostgresSnapshot
 from reporting.bootstrap import build, consumer_config, reporting_database
 from reporting.domain import definitions
 from reporting.domain.periods import Period
-from reporting.service.consumer import StreamConsumer
-from reporting.service.rebuild import rebuild
 from reporting.service.reports import report
 from reporting.settings import ReportingSettings
+from reporting.stream.consumer import StreamConsumer
+from reporting.stream.rebuild import rebuild
 from runtime.amqp import declare
 from tools.sandbox import temporary_database, temporary_vhost
 

@@ -22,8 +22,8 @@ from contracts.reference import ReferenceData
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE
 from reporting.adapters import projection_store
 from reporting.bootstrap import build, consumer_config, reporting_database
-from reporting.service.consumer import ConsumerConfig, StreamConsumer
 from reporting.settings import ReportingSettings
+from reporting.stream.consumer import ConsumerConfig, StreamConsumer
 from runtime.amqp import declare
 from runtime.http.auth import token_hash
 from tests.integration.reporting.scenario import TARGETS_2026, Message, messages

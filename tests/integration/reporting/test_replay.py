@@ -14,9 +14,9 @@ import pytest
 
 from reporting.adapters import stream
 from reporting.adapters.stream import ConsumerLost
-from reporting.service import consumer as consumer_module
-from reporting.service.consumer import StreamConsumer
-from reporting.service.rebuild import rebuild
+from reporting.stream import consumer as consumer_module
+from reporting.stream.consumer import StreamConsumer
+from reporting.stream.rebuild import rebuild
 from tests.integration.reporting.conftest import Reporting
 from tests.integration.reporting.scenario import (
     TARGETS_2026,

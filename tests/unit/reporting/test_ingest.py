@@ -16,7 +16,7 @@ from contracts.events import ParticipantIdentified, ParticipantIdentifiedPayload
 from contracts.reference import load_reference_data
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import BatchResult, PositionMoved, apply_batch
-from reporting.service.rebuild import empty_projection
+from reporting.stream.rebuild import empty_projection
 from tests.integration.reporting.scenario import (
     UNIQUE_VALID_EVENTS,
     Message,

@@ -22,9 +22,9 @@ from reporting.adapters.stream import declare_stream
 from reporting.adapters.unit_of_work import PostgresReferenceUnitOfWork, PostgresSnapshot
 from reporting.api import operators, reference, report
 from reporting.domain.projection import CITY_TIME
-from reporting.service.consumer import ConsumerConfig, StreamConsumer
 from reporting.service.reference import ReferenceConflict
 from reporting.settings import ReportingSettings
+from reporting.stream.consumer import ConsumerConfig, StreamConsumer
 from runtime.http.app import service_app
 from runtime.http.auth import ADMIN, Clients
 from runtime.http.operations import Check, database_check

@@ -9,9 +9,9 @@ from reporting.adapters.unit_of_work import PostgresSnapshot, on_database
 from reporting.bootstrap import consumer_config, declare_when_possible, reporting_database
 from reporting.service import reports
 from reporting.service.ports import ProjectionStatus, UnusableEvent
-from reporting.service.rebuild import RebuildResult
-from reporting.service.rebuild import rebuild as replay
 from reporting.settings import ReportingSettings
+from reporting.stream.rebuild import RebuildResult
+from reporting.stream.rebuild import rebuild as replay
 
 __all__ = [
     "ProjectionStatus",

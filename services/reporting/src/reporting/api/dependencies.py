@@ -13,8 +13,7 @@ from fastapi.exceptions import RequestValidationError
 
 from contracts.reference import ReferenceData
 from reporting.domain.periods import Period, PeriodError, PeriodKind, resolve
-from reporting.service.consumer import ConsumerState
-from reporting.service.ports import ReferenceUnitOfWork, Snapshot
+from reporting.service.ports import ConsumerState, ReferenceUnitOfWork, Snapshot
 from runtime.http.auth import ADMIN, Caller, bearer
 
 

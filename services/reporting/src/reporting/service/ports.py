@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Literal, Protocol, Self
 
 from contracts.organisations import OrganisationRegister
 from reporting.domain.intake import Rejection
@@ -78,6 +78,16 @@ class ReferenceUnitOfWork(Protocol):
     async def save_register(self, register: OrganisationRegister) -> None: ...
 
     async def replace_targets(self, year: int, placements: dict[str, int]) -> None: ...
+
+
+@dataclass
+class ConsumerState:
+    """What this replica's stream consumer is doing, as ``/ready`` and the status show it."""
+
+    role: Literal["starting", "standby", "active"] = "starting"
+    attached: bool = False
+    position: int | None = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import aiormq
 import asyncpg
@@ -25,6 +24,7 @@ from reporting.adapters.stream import ConsumerLost, Offset, consume
 from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import PositionMoved, apply_batch
+from reporting.service.ports import ConsumerState
 from runtime.logging import get_logger
 from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE
 
@@ -40,14 +40,6 @@ TRANSIENT = (
     asyncpg.InterfaceError,
     aiormq.exceptions.AMQPError,
 )
-
-
-@dataclass
-class ConsumerState:
-    role: Literal["starting", "standby", "active"] = "starting"
-    attached: bool = False
-    position: int | None = None
-    last_error: str | None = None
 
 
 @dataclass(frozen=True)

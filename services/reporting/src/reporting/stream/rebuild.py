@@ -21,8 +21,8 @@ from reporting.adapters.unit_of_work import (
     on_database,
 )
 from reporting.service import reports
-from reporting.service.consumer import ConsumerConfig, StreamConsumer
 from reporting.service.ports import ProjectionStatus, ProjectionUnitOfWork
+from reporting.stream.consumer import ConsumerConfig, StreamConsumer
 from runtime.logging import get_logger
 from runtime.postgres import connection
 
