@@ -14,7 +14,6 @@ from ops.commands.broker import broker
 from ops.console import run, table
 from ops.settings import OpsSettings
 from reporting import operations as reporting_operations
-from reporting.service.rebuild import RebuildResult
 from reporting.settings import ReportingSettings
 
 reporting = typer.Typer(
@@ -70,7 +69,9 @@ def reporting_rebuild(
     )
 
 
-async def _rebuild_with_progress(settings: ReportingSettings, total: int | None) -> RebuildResult:
+async def _rebuild_with_progress(
+    settings: ReportingSettings, total: int | None
+) -> reporting_operations.RebuildResult:
     rebuilding = asyncio.create_task(reporting_operations.rebuild(settings))
     with Progress(
         TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
