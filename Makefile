@@ -23,11 +23,12 @@ test: install infra ## run the whole test suite against the real broker and data
 	@scripts/ensure-test-tools.sh
 	@$(RUN) pytest $(PYTEST_ARGS)
 
-check: lint typecheck ## ruff and mypy
+check: lint typecheck ## ruff, mypy and the import contracts
 
 lint: install
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
+	@$(RUN) lint-imports --no-cache
 
 typecheck: install
 	@$(RUN) mypy

@@ -1,14 +1,23 @@
-"""Business rules never import the broker, the database driver or the web framework."""
+"""The architecture holds: business rules import no broker, database driver, web framework,
+renderer or cryptography; the layers import only downwards; the services know each other only
+through contracts; the ops CLI uses only their public operations.
+
+The import contracts are in ``pyproject.toml`` (``[tool.importlinter]``); the first test also
+proves at run time what the domain modules load, including what they load indirectly."""
 
 from __future__ import annotations
 
 import pkgutil
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import certificates.domain
 import placements.domain
 import reporting.domain
+
+ROOT = Path(__file__).resolve().parents[2]
 
 INFRASTRUCTURE = [
     "faststream",
@@ -20,6 +29,11 @@ INFRASTRUCTURE = [
     "runtime",
     "jinja2",
     "openpyxl",
+    "typst",
+    "segno",
+    "cryptography",
+    "rfc8785",
+    "base58",
 ]
 
 
@@ -40,3 +54,13 @@ def test_domain_modules_import_no_infrastructure() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_every_import_contract_is_kept() -> None:
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint_imports is not None, "import-linter is a dev dependency"
+    result = subprocess.run(
+        [lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout

@@ -70,20 +70,3 @@ async def ready(request: Request) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-
-def operations_router(checks: Mapping[str, Check]) -> APIRouter:
-    """Transitional: the services move to :func:`runtime.http.app.service_app`."""
-    own = APIRouter()
-
-    @own.get("/ready", include_in_schema=False)
-    async def ready_with(_: Request) -> JSONResponse:
-        results = await run_checks(checks)
-        ok = all(result == "ok" for result in results.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "checks": results},
-            status_code=200 if ok else 503,
-        )
-
-    own.include_router(router)
-    return own
