@@ -8,14 +8,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from certificates.domain.certificate import Certificate, CertificateInfo, StatusEntry
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
 from contracts.events import Envelope, ParticipantIdentified
 from contracts.reference import Language
+from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 __all__ = [
     "Renderer",
@@ -87,7 +87,7 @@ class Repository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     """One transaction: the repository, the inbox of consumed events, and the events to
     publish, which go to the outbox on commit. Leaving it without commit rolls back."""
 
@@ -104,17 +104,6 @@ class UnitOfWork(Protocol):
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record the event as applied by ``consumer``; False if it already was."""
         ...
-
-    async def commit(self) -> None: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
 
 class Signer(Protocol):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from placements.domain.model import Placement
+from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class IdempotencyStore(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     """One transaction: the changed placements, their events (to the outbox) and the stored
     response commit together, or nothing does."""
 
@@ -85,14 +85,3 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...

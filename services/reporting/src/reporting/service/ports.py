@@ -8,30 +8,20 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Literal, Protocol, Self
+from typing import Literal, Protocol
 
 from contracts.organisations import OrganisationRegister
 from reporting.domain.intake import Rejection
 from reporting.domain.periods import Period
 from reporting.domain.projection import Projection, ProjectionRows
 from reporting.domain.report import Aggregates
+from runtime.ports import Snapshot as ConsistentReads
+from runtime.ports import UnitOfWork
 
 
-class ProjectionUnitOfWork(Protocol):
+class ProjectionUnitOfWork(UnitOfWork, Protocol):
     """One batch's transaction on the projection of one stream: leaving the block without
     ``commit`` changes nothing."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
     async def position(self) -> int | None:
         """The last stream offset applied (None before the first), held until the end."""
@@ -56,20 +46,9 @@ class ProjectionUnitOfWork(Protocol):
         ...
 
 
-class ReferenceUnitOfWork(Protocol):
+class ReferenceUnitOfWork(UnitOfWork, Protocol):
     """A change of the reference data: register and targets are held until the end, so the
     checks between them stay true until the change commits."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
     async def register(self) -> OrganisationRegister: ...
 
@@ -113,18 +92,9 @@ class ProjectionStatus:
     unusable_by_reason: dict[str, int]
 
 
-class Snapshot(Protocol):
+class Snapshot(ConsistentReads, Protocol):
     """Reads of one consistent snapshot: the parts of a report agree even while batches
     commit."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
     async def aggregates(self, period: Period) -> Aggregates: ...
 
