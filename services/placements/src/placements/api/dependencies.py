@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from placements.api.idempotency import CommandRunner, IdempotencyKey
 from placements.service import handlers
 from placements.service.ports import UnitOfWork
 from runtime.http.auth import Organisation
@@ -31,3 +32,17 @@ UnitOfWorkFactory = Annotated[Callable[[], UnitOfWork], Depends(unit_of_work)]
 Context = Annotated[handlers.Context, Depends(context)]
 Caller = Annotated[handlers.Request, Depends(caller)]
 """The calling förvaltning (401 without its token) and the request's correlation id."""
+
+
+def command_runner(
+    request: Request,
+    caller: Caller,
+    ctx: Context,
+    factory: UnitOfWorkFactory,
+    key: IdempotencyKey = None,
+) -> CommandRunner:
+    return CommandRunner(request, caller, ctx, factory, key)
+
+
+Run = Annotated[CommandRunner, Depends(command_runner)]
+"""Runs a command route's handler in one transaction, once per Idempotency-Key."""

@@ -8,6 +8,7 @@ for the first to commit and then answers as it did.
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header, Request, status
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from placements.api.schemas import PlacementOut
 from placements.domain.model import Placement
+from placements.service import handlers
 from placements.service.commands import Command
 from placements.service.ports import KeyAlreadyUsed, StoredResponse, UnitOfWork
 
@@ -71,6 +73,33 @@ async def respond_once(
             raise
         return replay(stored, request_hash)
     return respond(body, status_code)
+
+
+Handler = Callable[[UnitOfWork, handlers.Context, handlers.Request], Awaitable[Placement]]
+
+
+@dataclass(frozen=True)
+class CommandRunner:
+    """Everything a command route needs besides its command: who asks, the key, the wiring."""
+
+    request: Request
+    caller: handlers.Request
+    context: handlers.Context
+    unit_of_work: Callable[[], UnitOfWork]
+    key: str | None
+
+    async def __call__(
+        self, command: Command, handler: Handler, status_code: int = status.HTTP_200_OK
+    ) -> JSONResponse:
+        """Run ``handler`` for ``command`` once per Idempotency-Key, answering as the first."""
+        return await respond_once(
+            self.unit_of_work,
+            self.caller.organisation,
+            self.key,
+            fingerprint(self.request, command),
+            status_code,
+            lambda uow: handler(uow, self.context, self.caller),
+        )
 
 
 def replay(stored: StoredResponse, request_hash: str) -> JSONResponse:

@@ -9,17 +9,14 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from placements.api.cursor import decode_cursor, encode_cursor
-from placements.api.dependencies import Caller, Context, UnitOfWorkFactory
+from placements.api.dependencies import Caller, Run, UnitOfWorkFactory
 from placements.api.idempotency import (
     CONFLICT,
     IdempotencyConflict,
-    IdempotencyKey,
-    fingerprint,
-    respond_once,
 )
 from placements.api.schemas import PlacementOut, PlacementPage
 from placements.domain.errors import PlacementNotFound, RuleViolation
@@ -52,21 +49,11 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     responses=ANSWERS,
     summary="Register a placement",
 )
-async def register(
-    request: Request,
-    command: commands.RegisterPlacement,
-    caller: Caller,
-    ctx: Context,
-    unit_of_work: UnitOfWorkFactory,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await respond_once(
-        unit_of_work,
-        caller.organisation,
-        key,
-        fingerprint(request, command),
+async def register(command: commands.RegisterPlacement, run: Run) -> JSONResponse:
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.register_placement(uow, ctx, caller, command),
         201,
-        lambda uow: handlers.register_placement(uow, ctx, caller, command),
     )
 
 
@@ -77,21 +64,13 @@ async def register(
     summary="Change the planned end",
 )
 async def change_planned_end(
-    request: Request,
-    placement_id: uuid.UUID,
-    command: commands.ChangePlannedEnd,
-    caller: Caller,
-    ctx: Context,
-    unit_of_work: UnitOfWorkFactory,
-    key: IdempotencyKey = None,
+    placement_id: uuid.UUID, command: commands.ChangePlannedEnd, run: Run
 ) -> JSONResponse:
-    return await respond_once(
-        unit_of_work,
-        caller.organisation,
-        key,
-        fingerprint(request, command),
-        200,
-        lambda uow: handlers.change_planned_end(uow, ctx, caller, placement_id, command),
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.change_planned_end(
+            uow, ctx, caller, placement_id, command
+        ),
     )
 
 
@@ -102,21 +81,13 @@ async def change_planned_end(
     summary="Record mervärde (planned or realised)",
 )
 async def record_value_added(
-    request: Request,
-    placement_id: uuid.UUID,
-    command: commands.RecordValueAdded,
-    caller: Caller,
-    ctx: Context,
-    unit_of_work: UnitOfWorkFactory,
-    key: IdempotencyKey = None,
+    placement_id: uuid.UUID, command: commands.RecordValueAdded, run: Run
 ) -> JSONResponse:
-    return await respond_once(
-        unit_of_work,
-        caller.organisation,
-        key,
-        fingerprint(request, command),
-        200,
-        lambda uow: handlers.record_value_added(uow, ctx, caller, placement_id, command),
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.record_value_added(
+            uow, ctx, caller, placement_id, command
+        ),
     )
 
 
@@ -127,21 +98,11 @@ async def record_value_added(
     summary="Record a module assessment",
 )
 async def assess_module(
-    request: Request,
-    placement_id: uuid.UUID,
-    command: commands.AssessModule,
-    caller: Caller,
-    ctx: Context,
-    unit_of_work: UnitOfWorkFactory,
-    key: IdempotencyKey = None,
+    placement_id: uuid.UUID, command: commands.AssessModule, run: Run
 ) -> JSONResponse:
-    return await respond_once(
-        unit_of_work,
-        caller.organisation,
-        key,
-        fingerprint(request, command),
-        200,
-        lambda uow: handlers.assess_module(uow, ctx, caller, placement_id, command),
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.assess_module(uow, ctx, caller, placement_id, command),
     )
 
 
@@ -152,21 +113,11 @@ async def assess_module(
     summary="Record several module assessments at one occasion",
 )
 async def assess_modules(
-    request: Request,
-    placement_id: uuid.UUID,
-    command: commands.AssessModules,
-    caller: Caller,
-    ctx: Context,
-    unit_of_work: UnitOfWorkFactory,
-    key: IdempotencyKey = None,
+    placement_id: uuid.UUID, command: commands.AssessModules, run: Run
 ) -> JSONResponse:
-    return await respond_once(
-        unit_of_work,
-        caller.organisation,
-        key,
-        fingerprint(request, command),
-        200,
-        lambda uow: handlers.assess_modules(uow, ctx, caller, placement_id, command),
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.assess_modules(uow, ctx, caller, placement_id, command),
     )
 
 
@@ -177,21 +128,11 @@ async def assess_modules(
     summary="End the placement",
 )
 async def end_placement(
-    request: Request,
-    placement_id: uuid.UUID,
-    command: commands.EndPlacement,
-    caller: Caller,
-    ctx: Context,
-    unit_of_work: UnitOfWorkFactory,
-    key: IdempotencyKey = None,
+    placement_id: uuid.UUID, command: commands.EndPlacement, run: Run
 ) -> JSONResponse:
-    return await respond_once(
-        unit_of_work,
-        caller.organisation,
-        key,
-        fingerprint(request, command),
-        200,
-        lambda uow: handlers.end_placement(uow, ctx, caller, placement_id, command),
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.end_placement(uow, ctx, caller, placement_id, command),
     )
 
 
