@@ -58,7 +58,7 @@ from reporting.service.reports import report
 from reporting.settings import ReportingSettings
 from reporting.stream.consumer import StreamConsumer
 from reporting.stream.rebuild import rebuild
-from runtime.amqp import declare
+from runtime.amqp import declare, event_message
 from tools.sandbox import temporary_database, temporary_vhost
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "20000"))
@@ -164,10 +164,7 @@ async def publish(amqp_url: str, events: Iterator[Envelope]) -> int:
             await asyncio.gather(
                 *(
                     exchange.publish(
-                        aio_pika.Message(
-                            e.model_dump_json().encode(),
-                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        ),
+                        event_message(e),
                         routing_key=e.routing_key,
                         mandatory=True,
                     )

@@ -13,6 +13,7 @@ import pytest
 
 from contracts.events import ParticipantIdentified, ParticipantIdentifiedPayload
 from contracts.topology import EVENTS_EXCHANGE
+from runtime.amqp import event_message
 from tests.integration.placements.conftest import Placements, registration
 from tests.integration.placements.conftest import placements as placements  # the fixture
 from tests.integration.reporting.conftest import Reporting, running_reporting
@@ -97,7 +98,7 @@ async def misroute_identity(amqp_url: str) -> None:
         exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
         # the stream binds the city-wide event types, so the bug needs a city-wide key to land
         await exchange.publish(
-            aio_pika.Message(event.model_dump_json().encode()),
+            event_message(event),
             routing_key=f"{organisation}.PlacementStarted",
         )
 
