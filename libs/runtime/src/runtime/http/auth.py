@@ -51,13 +51,6 @@ class Clients:
                     return subject
         return None
 
-    def authenticate(self, token: str | None) -> str:
-        """The organisation code the token belongs to, or 401."""
-        subject = self.find(token)
-        if subject is None:
-            raise unauthorized("a valid bearer token for a förvaltning is required")
-        return subject
-
 
 def unauthorized(detail: str) -> HTTPException:
     return HTTPException(
