@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from contracts.reference import load_reference_data
@@ -14,11 +15,24 @@ from tests.unit.placements.fakes import FakeUnitOfWork
 from tools.samples import personnummer
 
 PSEUDONYM_KEY = b"test-pseudonym-key"
-CONTEXT = handlers.Context(reference=load_reference_data(), pseudonym_key=PSEUDONYM_KEY)
+TODAY = date(2027, 6, 30)
+"""The clock of the plausibility rules in these tests: after every date the samples use."""
+CONTEXT = handlers.Context(
+    reference=load_reference_data(), pseudonym_key=PSEUDONYM_KEY, today=lambda: TODAY
+)
 SF = handlers.Request(organisation="sf", correlation_id="case-1")
 KF = handlers.Request(organisation="kf", correlation_id="case-kf")
 
 AMINA = personnummer("19990315", "412")  # female, 26 at the start below
+
+
+def participant(index: int) -> dict[str, Any]:
+    """Another person for each index: one person's registrations would overlap."""
+    return {
+        "personnummer": personnummer("19900101", f"{index:03d}"),
+        "given_name": "Deltagare",
+        "family_name": f"Nummer {index}",
+    }
 
 
 def registration(**overrides: Any) -> commands.RegisterPlacement:

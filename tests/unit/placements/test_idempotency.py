@@ -16,7 +16,9 @@ from tests.unit.placements.support import CONTEXT, SF, registration
 
 
 async def registering(uow: UnitOfWork) -> Placement:
-    return await handlers.register_placement(uow, CONTEXT, SF, registration())
+    # The same request each time: the person's second placement is meant, not a double entry.
+    command = registration(overlap_intended=True)
+    return await handlers.register_placement(uow, CONTEXT, SF, command)
 
 
 def body(response: Any) -> dict[str, Any]:
