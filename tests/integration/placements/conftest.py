@@ -95,6 +95,15 @@ async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placemen
         await pool.close()
 
 
+def participant(index: int) -> dict[str, Any]:
+    """Another person for each index: one person's registrations would overlap (a 409)."""
+    return {
+        "personnummer": personnummer("19900101", f"{index:03d}"),
+        "given_name": "Deltagare",
+        "family_name": f"Nummer {index}",
+    }
+
+
 def registration(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "participant": {

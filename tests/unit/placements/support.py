@@ -86,9 +86,10 @@ async def register(
     uow: FakeUnitOfWork,
     command: commands.RegisterPlacement | None = None,
     req: handlers.Request = SF,
+    ctx: handlers.Context = CONTEXT,
 ) -> Placement:
     async with uow:
-        placement = await handlers.register_placement(uow, CONTEXT, req, command or registration())
+        placement = await handlers.register_placement(uow, ctx, req, command or registration())
         await uow.commit()
     return placement
 
@@ -99,8 +100,9 @@ async def run(
     placement_id: uuid.UUID,
     command: commands.Command,
     req: handlers.Request = SF,
+    ctx: handlers.Context = CONTEXT,
 ) -> Placement:
     async with uow:
-        placement = await handler(uow, CONTEXT, req, placement_id, command)
+        placement = await handler(uow, ctx, req, placement_id, command)
         await uow.commit()
     return placement
