@@ -83,6 +83,8 @@ async def test_an_implausible_registration_is_refused(
     ("path", "body", "field", "rule"),
     [
         ("planned-end", {"planned_end_date": "2028-06-30"}, "planned_end_date", "max_duration"),
+        ("planned-end", {"planned_end_date": "2026-01-11"}, "planned_end_date", "dates_in_order"),
+        ("end", {"end_date": "2026-01-11", "outcome": "A"}, "end_date", "dates_in_order"),
         ("end", {"end_date": "2027-07-01", "outcome": "A"}, "end_date", "future_date"),
         (
             "assessments",
@@ -95,6 +97,12 @@ async def test_an_implausible_registration_is_refused(
             {"module": "sprak", "level": "B1", "assessed_on": "2027-07-01", "assessor": "x"},
             "assessed_on",
             "future_date",
+        ),
+        (
+            "assessments",
+            {"module": "sprak", "level": "B1", "assessed_on": "2026-01-11", "assessor": "x"},
+            "assessed_on",
+            "dates_in_order",
         ),
     ],
 )
