@@ -146,6 +146,16 @@ def test_placement_types(ref: ReferenceData) -> None:
     assert ref.placement_type("kommunal-arbetsmarknadsanstallning").funding == "kommun"
 
 
+def test_placement_types_carry_their_maximum_duration_and_its_source(ref: ReferenceData) -> None:
+    extratjanst = ref.placement_type("extratjanst").max_duration
+    assert extratjanst is not None
+    assert (extratjanst.months, extratjanst.extended_months) == (12, 24)
+    assert ref.placement_type("trygghetsanstallning").max_duration is None  # no limit
+    for placement_type in ref.placement_types:
+        limit = placement_type.max_duration
+        assert limit is None or limit.source.strip(), placement_type.code
+
+
 def test_value_added_categories_for_workplace_and_individual(ref: ReferenceData) -> None:
     workplace = {v.code for v in ref.value_added_categories_for("workplace")}
     individual = {v.code for v in ref.value_added_categories_for("individual")}

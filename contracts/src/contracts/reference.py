@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveInt,
     PrivateAttr,
     StringConstraints,
     ValidationError,
@@ -38,6 +39,7 @@ __all__ = [
     "Criterion",
     "Funding",
     "Language",
+    "MaxDuration",
     "Module",
     "Outcome",
     "OutcomeCategory",
@@ -214,6 +216,27 @@ class Module(_Frozen):
             ) from None
 
 
+class MaxDuration(_Frozen):
+    """How long a placement of a type may be planned to last, counted from its start.
+
+    The rules are set by Arbetsförmedlingen (or the city) and change over time, so each
+    value names where it comes from; the placements service refuses a planned end beyond it.
+    """
+
+    months: PositiveInt = Field(description="Longest planned duration when registered.")
+    extended_months: PositiveInt | None = Field(
+        description="Longest total duration with extensions; null when the rules set no "
+        "total limit (a new decision may always follow)."
+    )
+    source: NonEmptyText = Field(description="Where the limits come from.")
+
+    @model_validator(mode="after")
+    def _extension_is_longer(self) -> MaxDuration:
+        if self.extended_months is not None and self.extended_months < self.months:
+            raise ValueError("extended_months is shorter than months")
+        return self
+
+
 class PlacementType(_Frozen):
     """A kind of labour-market employment (arbetsmarknadsanställning)."""
 
@@ -221,6 +244,9 @@ class PlacementType(_Frozen):
     name: Text
     description: Text
     funding: Funding = Field(description="Who mainly funds the wage cost.")
+    max_duration: MaxDuration | None = Field(
+        description="Null when the rules set no upper limit (e.g. trygghetsanställning)."
+    )
 
 
 class Outcome(_Frozen):

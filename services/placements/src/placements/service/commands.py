@@ -76,6 +76,11 @@ class RegisterPlacement(Command):
     start_date: date
     planned_end_date: date
     planned_value_added: list[ValueAddedIn] = Field(default_factory=list, max_length=20)
+    overlap_intended: bool = Field(
+        default=False,
+        description="The participant is meant to have this placement beside another active "
+        "one with this förvaltning; without it such a registration is a 409.",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> RegisterPlacement:
@@ -133,3 +138,9 @@ class AssessModules(Command):
 class EndPlacement(Command):
     end_date: date
     outcome: Code = Field(description="Outcome code A–E from the reference data.", examples=["A"])
+
+
+class FindParticipant(Command):
+    """A person search: the personnummer travels in the body, never in a URL."""
+
+    personnummer: PersonnummerText
