@@ -387,7 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         args.seed, args.year, args.placements, load_register(), load_reference_data(), today
     )
     started = time.perf_counter()
-    done = asyncio.run(_play_over_http(plans, args.url, tokens, args.concurrency))
+    try:
+        done = asyncio.run(_play_over_http(plans, args.url, tokens, args.concurrency))
+    except KeyboardInterrupt:  # Ctrl-C on `make run` stops the demo, not an error to show
+        return 130
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": round(seconds, 1), **done}), flush=True)
     return 0
