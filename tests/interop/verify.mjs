@@ -6,9 +6,11 @@
 // Input (a JSON file named on the command line):
 //   {"documents": {"<url>": <document>, ...}, "credentials": [<credential>, ...]}
 // Output (stdout, JSON): one result per credential, in order:
-//   {"id", "verified", "statusVerified", "revoked", "errors": [..]}
+//   {"id", "verified", "statusVerified", "revoked", "undefinedTerms": [..], "errors": [..]}
+// undefinedTerms: properties and types no published context defines.
 import {readFileSync} from 'node:fs';
 import * as vc from '@digitalbazaar/vc';
+import jsonld from 'jsonld';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
@@ -76,6 +78,39 @@ function messages(result) {
   return [...new Set(errors)];
 }
 
+const ISSUER_DEPENDENT = 'https://www.w3.org/ns/credentials/issuer-dependent#';
+
+// Properties and types that no context defines: JSON-LD drops them (or, under a context with
+// @vocab, files them as issuer-dependent), and a JCS proof still verifies over them.
+async function undefinedTerms(credential, documentLoader) {
+  const document = {...credential};
+  delete document.proof;
+  const found = new Set();
+  const eventHandler = ({event}) => {
+    if(event.code === 'invalid property') {
+      found.add(event.details.property);
+    } else if(event.code === 'relative @type reference') {
+      found.add(event.details.type);
+    }
+  };
+  const expanded = await jsonld.expand(document, {documentLoader, eventHandler});
+  const walk = node => {
+    if(Array.isArray(node)) {
+      node.forEach(walk);
+    } else if(node && typeof node === 'object') {
+      for(const [key, value] of Object.entries(node)) {
+        const names = key === '@type' ? [].concat(value) : [key];
+        for(const name of names.filter(n => n.startsWith(ISSUER_DEPENDENT))) {
+          found.add(name.slice(ISSUER_DEPENDENT.length));
+        }
+        walk(value);
+      }
+    }
+  };
+  walk(expanded);
+  return [...found].sort();
+}
+
 async function verifyOne(credential, documentLoader) {
   const suite = new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()});
   const hasStatus = Boolean(credential.credentialStatus);
@@ -93,6 +128,7 @@ async function verifyOne(credential, documentLoader) {
     verified: result.verified,
     statusVerified: hasStatus ? Boolean(status && status.verified) : null,
     revoked,
+    undefinedTerms: await undefinedTerms(credential, documentLoader),
     errors: messages(result),
   };
 }
@@ -106,7 +142,7 @@ for(const credential of input.credentials) {
   } catch(error) {
     results.push({
       id: credential && credential.id, verified: false, statusVerified: null,
-      revoked: null, errors: [error.message || String(error)],
+      revoked: null, undefinedTerms: null, errors: [error.message || String(error)],
     });
   }
 }

@@ -5,7 +5,8 @@ cryptosuite, ``vc-bitstring-status-list``), which this project did not write.
 The verifier gets the controller document and the status list exactly as the service served them
 over HTTP, and JSON-LD contexts only from npm packages: nothing from the network. It checks the
 proof, that the issuer's controller document lists the key under ``assertionMethod``, the
-credential's JSON-LD (safe mode: every term defined) and the revocation bit.
+revocation bit; and it lists any property or type that no published context defines (JSON-LD
+would drop it, yet a JCS proof verifies over it).
 """
 
 from __future__ import annotations
@@ -98,11 +99,13 @@ async def test_every_credential_and_the_status_list_verify_independently(
         assert result["verified"] is True
         assert result["statusVerified"] is True
         assert result["revoked"] is False
+        assert result["undefinedTerms"] == []
     assert results[-1] == {
         "id": status_url,
         "verified": True,
         "statusVerified": None,
         "revoked": None,
+        "undefinedTerms": [],
         "errors": [],
     }
 
@@ -167,3 +170,109 @@ async def test_a_key_the_issuer_does_not_list_for_assertion_fails_independently(
     [result] = independent_verify(documents, [credential], tmp_path)
     assert result["verified"] is False
     assert any("not authorized by controller" in e for e in result["errors"]), result
+
+
+async def test_a_term_no_context_defines_is_reported(service: Service, tmp_path: Path) -> None:
+    """A property the Open Badges context does not define still verifies (the proof is over
+    JSON, not JSON-LD), so the verifier reports it: our credentials have none."""
+    _require_verifier()
+    credential = await credential_of(service, await issue(service))
+    status_url = credential["credentialStatus"]["statusListCredential"]
+    documents = await served(service, credential["issuer"]["id"], status_url)
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    subject = unsigned["credentialSubject"]
+    types = [*subject["type"], "Hobby"]
+    unsigned["credentialSubject"] = {**subject, "favouriteColour": "blue", "type": types}
+    resigned = service.context.signer.sign(unsigned, service.context.clock())
+
+    [result] = independent_verify(documents, [resigned], tmp_path)
+    assert result["verified"] is True
+    assert result["undefinedTerms"] == ["Hobby", "favouriteColour"]
+
+
+# --------------------------------------------------------------------------- Open Badges content
+
+
+async def test_the_achievement_id_answers_with_the_achievement_the_credential_names(
+    service: Service,
+) -> None:
+    credential = await credential_of(service, await issue(service))
+    embedded = credential["credentialSubject"]["achievement"]
+    async with service.client(None) as public:
+        response = await public.get(embedded["id"].removeprefix(BASE_URL))
+        english = (await public.get(embedded["id"].removeprefix(BASE_URL) + "?language=en")).json()
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    served_achievement = response.json()
+    assert served_achievement.pop("@context") == credential["@context"]
+    assert served_achievement == embedded
+    assert english["id"] == embedded["id"]
+    assert english["name"] == "Certificate of competence"
+    assert english["inLanguage"] == "en"
+
+
+async def test_the_credential_carries_issuer_contact_emblem_and_awarded_date(
+    service: Service,
+) -> None:
+    credential = await credential_of(service, await issue(service))
+    issuer = credential["issuer"]
+    assert issuer["url"] == "https://malmo.se"
+    assert issuer["email"] == "kompetensintyg@malmo.se"
+    assert issuer["image"]["type"] == "Image"
+    assert issuer["image"]["id"].startswith("data:image/svg+xml;base64,")
+    achievement = credential["credentialSubject"]["achievement"]
+    assert achievement["image"]["id"] == issuer["image"]["id"]
+    assert credential["awardedDate"] == credential["validFrom"]
+
+
+async def test_a_reissue_keeps_the_awarded_date_and_verifies_independently(
+    service: Service, tmp_path: Path
+) -> None:
+    _require_verifier()
+    old_id = await issue(service)
+    old = await credential_of(service, old_id)
+    async with service.client("sf") as client:
+        response = await client.post(
+            f"/certificates/{old_id}/reissue", json={"reason": "Rättad roll"}
+        )
+    assert response.status_code in (200, 201), response.text
+    new = await credential_of(service, uuid.UUID(response.json()["id"]))
+    assert new["id"] != old["id"]
+    assert new["awardedDate"] == old["awardedDate"]
+    status_url = new["credentialStatus"]["statusListCredential"]
+    documents = await served(service, new["issuer"]["id"], status_url)
+    [result] = independent_verify(documents, [new], tmp_path)
+    assert result["verified"] is True
+    assert result["revoked"] is False
+
+
+async def test_modules_are_results_on_rubric_levels_aligned_with_esco_and_cefr(
+    service: Service,
+) -> None:
+    credential = await credential_of(service, await issue(service))
+    subject = credential["credentialSubject"]
+    descriptions = {d["id"]: d for d in subject["achievement"]["resultDescription"]}
+    levels = {
+        level["id"]: level
+        for description in descriptions.values()
+        for level in description["rubricCriterionLevel"]
+    }
+    assert subject["result"]
+    for result in subject["result"]:
+        assert result["resultDescription"] in descriptions
+        assert result["achievedLevel"] in levels
+    for description in descriptions.values():
+        esco = [a for a in description["alignment"] if a["targetFramework"] == "ESCO"]
+        assert esco, description["name"]
+        assert all(a["targetUrl"].startswith("http://data.europa.eu/esco/skill/") for a in esco)
+    language = descriptions[subject["achievement"]["id"] + "#module-sprak"]
+    cefr = [a["targetName"] for a in language["alignment"] if a["targetFramework"] != "ESCO"]
+    assert cefr == [
+        "CEFR: Listening",
+        "CEFR: Reading",
+        "CEFR: Spoken interaction",
+        "CEFR: Spoken production",
+        "CEFR: Writing",
+    ]
+    b1 = levels[subject["achievement"]["id"] + "#module-sprak-level-B1"]
+    assert b1["alignment"][0]["targetCode"] == "B1"

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from certificates.domain.credential import Issuer, build_credential, identity_hash
+from certificates.domain.credential import Issuer, achievement, build_credential, identity_hash
 from certificates.domain.record import CompetenceRecord, Ready, build_record
 from certificates.signing.multikey import (
     SigningKey,
@@ -93,6 +93,7 @@ def test_it_is_an_open_badges_3_credential_on_vc_2(signed: dict[str, Any]) -> No
         "url": "https://malmo.se",
     }
     assert signed["validFrom"] == "2026-11-02T09:30:00Z"
+    assert signed["awardedDate"] == "2026-11-02T09:30:00Z"
     assert signed["name"] == "Kompetensintyg"
     subject = signed["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
@@ -141,6 +142,80 @@ def test_modules_are_results_against_rubric_levels(
         assert description["name"] == REFERENCE.module(assessed.module).name.sv
         achieved = levels[result["achievedLevel"]]
         assert (achieved["module"], achieved["level"]) == (assessed.module, assessed.latest_level)
+
+
+EMBLEM = "data:image/svg+xml;base64,PHN2Zy8+"
+
+
+def test_the_issuer_profile_carries_contact_and_emblem_and_the_achievement_its_image(
+    record: CompetenceRecord,
+) -> None:
+    issuer = Issuer(
+        id=ISSUER.id,
+        name="Malmö stad",
+        url="https://malmo.se",
+        email="intyg@malmo.se",
+        image=EMBLEM,
+    )
+    credential = credential_for(record, issuer=issuer)
+    assert credential["issuer"] == {
+        "id": ISSUER.id,
+        "type": ["Profile"],
+        "name": "Malmö stad",
+        "url": "https://malmo.se",
+        "email": "intyg@malmo.se",
+        "image": {"id": EMBLEM, "type": "Image", "caption": "Malmö stad"},
+    }
+    image = credential["credentialSubject"]["achievement"]["image"]
+    assert image == {"id": EMBLEM, "type": "Image", "caption": "Kompetensintyg"}
+    assert credential["credentialSubject"]["achievement"] == achievement(
+        REFERENCE, ACHIEVEMENT, "sv", EMBLEM
+    )
+
+
+def test_awarded_date_is_when_first_awarded_valid_from_by_default(
+    record: CompetenceRecord,
+) -> None:
+    assert credential_for(record)["awardedDate"] == "2026-11-02T09:30:00Z"
+    first = datetime(2026, 10, 31, 8, 0, tzinfo=UTC)
+    reissued = credential_for(record, awarded=first)
+    assert reissued["awardedDate"] == "2026-10-31T08:00:00Z"
+    assert reissued["validFrom"] == "2026-11-02T09:30:00Z"
+
+
+def test_every_module_aligns_each_criterion_with_esco_and_language_with_cefr(
+    signed: dict[str, Any],
+) -> None:
+    achievement_ = signed["credentialSubject"]["achievement"]
+    for module, description in zip(
+        REFERENCE.modules, achievement_["resultDescription"], strict=True
+    ):
+        urls = {a["targetUrl"] for a in description["alignment"]}
+        for criterion in module.criteria:
+            assert {skill.uri for skill in criterion.esco} <= urls, criterion.code
+        esco = [a for a in description["alignment"] if a["targetFramework"] == "ESCO"]
+        assert len(esco) == len({a["targetUrl"] for a in esco})  # each skill once
+        for alignment in description["alignment"]:
+            assert alignment["type"] == ["Alignment"]
+            assert alignment["targetType"] == "ceasn:Competency"
+    language = achievement_["resultDescription"][0]
+    assert [a["targetName"] for a in language["alignment"]][:2] == [
+        "understand spoken Swedish",
+        "CEFR: Listening",
+    ]
+    b1 = next(lv for lv in language["rubricCriterionLevel"] if lv["level"] == "B1")
+    assert b1["alignment"] == [
+        {
+            "type": ["Alignment"],
+            "targetName": "CEFR B1 (Threshold)",
+            "targetUrl": "https://www.coe.int/en/web/common-european-framework-reference-languages",
+            "targetFramework": "Common European Framework of Reference for Languages (CEFR)",
+            "targetType": "ceasn:Competency",
+            "targetCode": "B1",
+        }
+    ]
+    social = achievement_["resultDescription"][1]
+    assert "alignment" not in social["rubricCriterionLevel"][0]  # progression: no framework
 
 
 def test_the_credential_names_nobody(signed: dict[str, Any], record: CompetenceRecord) -> None:

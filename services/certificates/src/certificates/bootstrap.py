@@ -7,9 +7,12 @@ the pure wiring that the tests and the benchmark use to run parts of the service
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -56,6 +59,28 @@ DESCRIPTION = (
 )
 
 
+# A plain shield for the demo: the city configures its own emblem (CERTIFICATES_EMBLEM_FILE).
+DEMO_EMBLEM_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 72" width="64" height="72">'
+    '<path d="M4 4h56v30c0 18-12 28-28 34C16 62 4 52 4 34z" fill="#0b5394"/>'
+    '<path d="M12 12h40v22c0 13-9 21-20 25-11-4-20-12-20-25z" fill="#fff"/>'
+    '<path d="M20 22h24v6H20zm0 12h24v6H20z" fill="#0b5394"/></svg>'
+)
+
+
+def emblem_uri(path: Path | None) -> str:
+    """The emblem as a ``data:`` URI, so every credential carries it and needs no other host:
+    the file at ``path`` (SVG or PNG), or the demo's plain shield."""
+    if path is None:
+        data, media_type = DEMO_EMBLEM_SVG.encode("utf-8"), "image/svg+xml"
+    else:
+        data = path.read_bytes()
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if media_type not in {"image/svg+xml", "image/png"}:
+            raise ValueError(f"the emblem {path} is {media_type}, not SVG or PNG")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def build_context(settings: CertificatesSettings, key: SigningKey | None = None) -> Context:
     """Everything the use cases need; refuses to build without a signing key."""
     key = key or load_signing_key(settings)
@@ -68,6 +93,8 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         renderer=TypstRenderer(reference),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
+        issuer_email=settings.issuer_email,
+        emblem=emblem_uri(settings.emblem_file),
         urls=urls,
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,

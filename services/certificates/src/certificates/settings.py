@@ -22,6 +22,14 @@ class CertificatesSettings(ServiceSettings):
     )
     issuer_name: str = "Malmö stad"
     issuer_url: str | None = Field(default=None, description="The city's home page, if given.")
+    issuer_email: str | None = Field(
+        default=None, description="The issuer's contact address, shown in every credential."
+    )
+    emblem_file: Path | None = Field(
+        default=None,
+        description="The city's emblem (SVG or PNG) for the credentials; a plain generated one"
+        " otherwise (the demo's).",
+    )
     signing_key: SecretStr | None = Field(
         default=None,
         description="The issuer's Ed25519 key: PEM (PKCS#8) or the 32-byte seed in base64.",

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from certificates.domain.certificate import Certificate
+from certificates.domain.credential import CREDENTIAL_CONTEXT, achievement
 from certificates.domain.record import CompetenceRecord
 from certificates.domain.status_list import status_list_credential
 from certificates.service.context import Context
 from certificates.service.ports import UnitOfWork
+from contracts.reference import Language
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,12 @@ async def signed_status_list(uow: UnitOfWork, ctx: Context, list_id: int) -> dic
 def issuer_document(ctx: Context) -> dict[str, Any]:
     """The issuer's controller document: its Multikey, allowed to sign credentials."""
     return ctx.signer.controller_document()
+
+
+def achievement_document(ctx: Context, language: Language | None = None) -> dict[str, Any]:
+    """What the achievement id in every credential answers: the "Kompetensintyg" Achievement
+    with its rubric, the same object the credentials embed."""
+    document = achievement(
+        ctx.reference, ctx.urls.achievement, language or ctx.language, ctx.emblem
+    )
+    return {"@context": list(CREDENTIAL_CONTEXT), **document}
