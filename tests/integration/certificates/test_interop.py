@@ -21,6 +21,9 @@ from typing import Any
 
 import pytest
 
+from certificates.signing.keyring import KeyRing, RingKey
+from certificates.signing.multikey import SigningKey
+from certificates.signing.signer import DataIntegritySigner
 from tests.integration.certificates.conftest import BASE_URL, Service, placement
 
 pytestmark = pytest.mark.integration
@@ -276,3 +279,46 @@ async def test_modules_are_results_on_rubric_levels_aligned_with_esco_and_cefr(
     ]
     b1 = levels[subject["achievement"]["id"] + "#module-sprak-level-B1"]
     assert b1["alignment"][0]["targetCode"] == "B1"
+
+
+# --------------------------------------------------------------------------- the issuer's keys
+
+
+def _unsigned(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "proof"}
+
+
+async def test_after_rotation_old_and_new_credentials_verify_and_a_compromised_key_fails(
+    service: Service, tmp_path: Path
+) -> None:
+    """The service signed with key-1; an operator rotates to key-2. Both verify independently
+    (each proof names its key). Then key-1 is marked compromised: it leaves assertionMethod,
+    so an independent verifier refuses what it signed, while key-2's credentials still verify."""
+    _require_verifier()
+    old = await credential_of(service, await issue(service))
+    issuer_id = old["issuer"]["id"]
+    status_url = old["credentialStatus"]["statusListCredential"]
+    served_now = await served(service, issuer_id, status_url)
+    [key_1] = served_now[issuer_id]["verificationMethod"]
+    now = service.context.clock()
+    new_key = SigningKey.generate()
+    ring = KeyRing((RingKey("key-1", key_1["publicKeyMultibase"]),), "key-1").rotated(new_key, now)
+    signer = DataIntegritySigner(new_key, issuer_id, ring)
+    new = signer.sign({**_unsigned(old), "id": uuid.uuid4().urn}, now)
+    assert new["proof"][0]["verificationMethod"] == f"{issuer_id}#key-2"
+    # what the rotated service serves: both keys, and the status list signed with key-2
+    documents = {
+        issuer_id: signer.controller_document(),
+        status_url: signer.sign(_unsigned(served_now[status_url]), now),
+    }
+    results = independent_verify(documents, [old, new], tmp_path)
+    assert [(r["verified"], r["statusVerified"]) for r in results] == [(True, True)] * 2
+
+    compromised = DataIntegritySigner(new_key, issuer_id, ring.compromised("key-1", now))
+    documents[issuer_id] = compromised.controller_document()
+    by_key_1, by_key_2 = independent_verify(documents, [old, new], tmp_path)
+    assert by_key_1["verified"] is False
+    assert any("not authorized by controller" in e for e in by_key_1["errors"]), by_key_1
+    assert by_key_2["verified"] is True
+    # this service still believes what key-1 signed before it was compromised
+    assert compromised.verify(old)

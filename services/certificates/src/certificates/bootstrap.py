@@ -26,9 +26,10 @@ from certificates.api import forvaltning, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
 from certificates.presentation.pdf import TypstRenderer
-from certificates.service.context import KEY_ID, Context, Urls
+from certificates.service.context import Context, Urls
 from certificates.settings import CertificatesSettings
-from certificates.signing.keys import load_signing_key
+from certificates.signing.keyring import KeyRing
+from certificates.signing.keys import SigningKeyError, load_signing_key
 from certificates.signing.multikey import SigningKey
 from certificates.signing.signer import DataIntegritySigner
 from contracts.organisations import load_register
@@ -89,7 +90,7 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
     return Context(
         reference=reference,
         register=load_register(settings.organisations_file),
-        signer=DataIntegritySigner(key, urls.issuer_id, KEY_ID),
+        signer=DataIntegritySigner(key, urls.issuer_id, _key_ring(settings)),
         renderer=TypstRenderer(reference),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
@@ -99,6 +100,16 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
     )
+
+
+def _key_ring(settings: CertificatesSettings) -> KeyRing | None:
+    if settings.key_ring_file is None:
+        return None
+    try:
+        return KeyRing.load(settings.key_ring_file)
+    except (OSError, ValueError, KeyError) as error:
+        message = f"the key ring {settings.key_ring_file} is not usable: {error}"
+        raise SigningKeyError(message) from None
 
 
 def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:

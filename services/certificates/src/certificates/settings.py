@@ -37,6 +37,12 @@ class CertificatesSettings(ServiceSettings):
     signing_key_file: Path | None = Field(
         default=None, description="A file holding the signing key, instead of signing_key."
     )
+    key_ring_file: Path | None = Field(
+        default=None,
+        description="The issuer's key ring (JSON, outside the repository): every public key that"
+        " ever signed, the current one, retired and compromised ones. Without it the signing key"
+        " is the only key (key-1). `city-ops certificates rotate-key` writes it.",
+    )
     language: Language = Field(default="sv", description="The language certificates are issued in.")
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")
     organisations_file: Path | None = Field(

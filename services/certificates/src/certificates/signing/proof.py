@@ -32,7 +32,7 @@ from certificates.signing.multikey import (
     public_key_from_multikey,
 )
 
-__all__ = ["CRYPTOSUITE", "PROOF_PURPOSE", "sign_credential", "verify_credential"]
+__all__ = ["CRYPTOSUITE", "PROOF_PURPOSE", "proof_of", "sign_credential", "verify_credential"]
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -99,6 +99,14 @@ def _verify(document: Mapping[str, Any], public_multikey: str, proof_purpose: st
         unsecured["@context"] = options["@context"]
     public_key_from_multikey(public_multikey).verify(signature, _hash_data(unsecured, options))
     return True
+
+
+def proof_of(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The document's one ``eddsa-jcs-2022`` assertion proof, or None; never raises."""
+    try:
+        return _single_proof(document.get("proof"), PROOF_PURPOSE)
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _single_proof(proof: Any, proof_purpose: str) -> Mapping[str, Any] | None:
