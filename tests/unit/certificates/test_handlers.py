@@ -336,6 +336,24 @@ async def test_every_reissue_keeps_the_date_the_certificate_was_first_awarded() 
     assert len({c["validFrom"] for c in credentials}) == 3  # each signed when it was issued
 
 
+async def test_a_presented_credential_is_genuine_only_if_it_is_the_one_issued() -> None:
+    """Even with a valid proof (a key compromised later could make one with any time), a
+    presented copy that differs from what was issued under its id is not genuine."""
+    service, certificate = await issued_service()
+    issued = await credential_of(service, certificate)
+    altered = {k: v for k, v in issued.items() if k != "proof"}
+    altered["credentialSubject"] = {**altered["credentialSubject"], "role": "Chef"}
+    forged = service.ctx.signer.sign(altered, service.ctx.clock())
+    assert service.ctx.signer.verify(forged)
+
+    async with service.uow as uow:
+        genuine = await verification.verify_presented(uow, service.ctx, copy.deepcopy(issued))
+        refused = await verification.verify_presented(uow, service.ctx, forged)
+    assert genuine is not None
+    assert genuine.genuine
+    assert refused is None
+
+
 async def test_a_revoked_certificate_can_be_reissued_without_a_second_revocation() -> None:
     service, old = await issued_service()
     await service.revoke(old)
