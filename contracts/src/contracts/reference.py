@@ -36,7 +36,9 @@ __all__ = [
     "OUTCOME_CODES",
     "REFERENCE_DATA_FILES",
     "Beneficiary",
+    "CefrActivity",
     "Criterion",
+    "EscoSkill",
     "Funding",
     "Language",
     "MaxDuration",
@@ -158,12 +160,31 @@ class Scale(_Frozen):
             raise _unknown("level", code, self.level_codes, f" on scale {self.code!r}") from None
 
 
+CefrActivity = Literal["listening", "reading", "spoken-interaction", "spoken-production", "writing"]
+"""The CEFR's communicative activities, as in its self-assessment grid."""
+
+
+class EscoSkill(_Frozen):
+    """An ESCO skill a criterion aligns with: its concept URI and ESCO's preferred label."""
+
+    uri: EscoUri = Field(
+        description="The ESCO concept URI, e.g. http://data.europa.eu/esco/skill/<uuid>."
+    )
+    name: NonEmptyText = Field(description="ESCO's preferred label (English), as published.")
+
+
 class Criterion(_Frozen):
     """An observable criterion within a module, assessed by the supervisor (handledare)."""
 
     code: Slug = Field(description="Unique within the module, prefixed by the module code.")
     name: Text
     description: Text
+    esco: tuple[EscoSkill, ...] = Field(
+        default=(), description="ESCO skills (v1.2.0) the criterion aligns with."
+    )
+    cefr: CefrActivity | None = Field(
+        default=None, description="The CEFR communicative activity a language criterion assesses."
+    )
 
 
 class Module(_Frozen):
