@@ -175,3 +175,35 @@ async def test_the_verification_page_shows_the_paper_and_not_the_personnummer(
     for shown in (page.text, json.dumps(answer)):
         assert PERSONNUMMER[-4:] not in shown
         assert "1990-05-17" not in shown  # the birth date stays on the paper
+
+
+async def test_the_verification_of_a_valid_certificate_says_nothing_the_paper_does_not(
+    service: Service,
+) -> None:
+    _, certificate_id = await issued_placement(service)
+    async with service.client("sf") as client:
+        paper = text_of((await client.get(f"/certificates/{certificate_id}/pdf")).content)
+    async with service.client(None) as public:
+        page = (await public.get(f"/verify/{certificate_id}")).text
+        answer = (await public.get(f"/verify/{certificate_id}?format=json")).json()
+
+    facts = [
+        answer["name"],
+        answer["role"],
+        answer["workplace"],
+        answer["organisation"],
+        answer["certificate_number"],
+        answer["issued_on"],
+        answer["period"]["start"],
+        answer["period"]["end"],
+        f"{answer['employment_rate']} % av heltid",
+        *(m["name"] for m in answer["modules"]),
+        *(f"{m['level']} – {m['level_name']}" for m in answer["modules"]),
+    ]
+    for fact in facts:
+        assert fact in paper
+    shown = re.findall(r"<(?:dd|td)>(.*?)</(?:dd|td)>", page, flags=re.DOTALL)
+    assert len(shown) == 8 + 2 * len(answer["modules"])
+    for value in shown:
+        for part in re.split(r", | – ", " ".join(value.split())):
+            assert part in paper

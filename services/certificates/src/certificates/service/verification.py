@@ -18,10 +18,13 @@ from certificates.service.ports import UnitOfWork
 @dataclass(frozen=True)
 class Verification:
     certificate: Certificate
-    record: CompetenceRecord
+    record: CompetenceRecord | None
+    """What the paper says; None once the certificate no longer shows it (revoked or
+    superseded: see :attr:`Certificate.shows_content`)."""
     genuine: bool
     """The stored credential still carries a valid proof by the issuer's key."""
-    organisation_name: str
+    organisation_name: str | None
+    """The förvaltning, shown with the content only."""
 
 
 async def verify_certificate(
@@ -32,11 +35,13 @@ async def verify_certificate(
     if stored is None:
         return None
     genuine = ctx.signer.verify(json.loads(stored.credential))
+    certificate = stored.certificate
+    shown = certificate.shows_content
     return Verification(
-        certificate=stored.certificate,
-        record=stored.record,
+        certificate=certificate,
+        record=stored.record if shown else None,
         genuine=genuine,
-        organisation_name=ctx.organisation_name(stored.certificate.organisation),
+        organisation_name=ctx.organisation_name(certificate.organisation) if shown else None,
     )
 
 
