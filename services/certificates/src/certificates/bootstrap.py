@@ -22,7 +22,8 @@ from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
-from certificates.presentation.pdf import TypstRenderer
+from certificates.presentation.emblem import Emblem, plain_emblem
+from certificates.presentation.pdf import Letterhead, TypstRenderer
 from certificates.service.context import KEY_ID, Context, Urls
 from certificates.settings import CertificatesSettings
 from certificates.signing.keys import load_signing_key
@@ -65,12 +66,23 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         reference=reference,
         register=load_register(settings.organisations_file),
         signer=DataIntegritySigner(key, urls.issuer_id, KEY_ID),
-        renderer=TypstRenderer(reference),
+        renderer=TypstRenderer(reference, letterhead(settings)),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
         urls=urls,
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
+    )
+
+
+def letterhead(settings: CertificatesSettings) -> Letterhead:
+    """The emblem, signatory and contact every certificate carries, from the settings."""
+    return Letterhead(
+        emblem=Emblem.from_file(settings.emblem_file) if settings.emblem_file else plain_emblem(),
+        signatory_name=settings.signatory_name,
+        signatory_title=settings.signatory_title,
+        contact_email=settings.contact_email,
+        contact_phone=settings.contact_phone,
     )
 
 

@@ -8,6 +8,11 @@ from pydantic_settings import SettingsConfigDict
 from contracts.reference import Language
 from runtime.settings import ServiceSettings
 
+_DEMO_SIGNATORY_TITLE: dict[Language, str] = {
+    "sv": "Avdelningschef, Arbetsmarknads- och socialförvaltningen",
+    "en": "Head of Department, Labour Market and Social Services",
+}
+
 
 class CertificatesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CERTIFICATES_", env_file=".env", extra="ignore")
@@ -29,6 +34,23 @@ class CertificatesSettings(ServiceSettings):
     signing_key_file: Path | None = Field(
         default=None, description="A file holding the signing key, instead of signing_key."
     )
+    emblem_file: Path | None = Field(
+        default=None,
+        description="The city's emblem (SVG, PNG or JPEG) printed on every certificate; "
+        "a plain generated shield when not given (the demo).",
+    )
+    signatory_name: str | None = Field(
+        default="Maria Berg", description="Who signs certificates for the issuer (demo name)."
+    )
+    signatory_title: dict[Language, str] = Field(
+        default_factory=lambda: dict(_DEMO_SIGNATORY_TITLE),
+        description='The signatory\'s title per language, JSON: {"sv": "…", "en": "…"}.',
+    )
+    contact_email: str | None = Field(
+        default="kompetensintyg@malmo.example",
+        description="Printed on certificates for questions about them (demo address).",
+    )
+    contact_phone: str | None = Field(default=None, description="Printed next to the e-mail.")
     language: Language = Field(default="sv", description="The language certificates are issued in.")
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")
     organisations_file: Path | None = Field(
