@@ -286,4 +286,4 @@ def test_still_tagged_pdf_a_in_both_languages(papers: dict[Language, bytes]) -> 
         root = catalog(pdf)
         assert "/StructTreeRoot" in root
         assert str(root["/Lang"]) == ("sv-SE" if language == "sv" else "en-GB")
-        assert re.search(r"pdfaid:part(?:>|=\")2", xmp_of(pdf))
+        assert re.search(r"pdfaid:part(?:>|=\")3", xmp_of(pdf))

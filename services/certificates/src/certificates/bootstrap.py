@@ -28,6 +28,7 @@ from certificates.service.context import KEY_ID, Context, Urls
 from certificates.settings import CertificatesSettings
 from certificates.signing.keys import load_signing_key
 from certificates.signing.multikey import SigningKey
+from certificates.signing.seal import Seal, SealError
 from certificates.signing.signer import DataIntegritySigner
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
@@ -37,10 +38,12 @@ from runtime.http.app import service_app
 from runtime.http.auth import FORVALTNING, OPERATOR, Clients
 from runtime.http.operations import Check, broker_check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
-from runtime.logging import configure_logging
+from runtime.logging import configure_logging, get_logger
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
 from runtime.watchdog import ConsumerWatchdog
+
+log = get_logger(__name__)
 
 MIGRATIONS = [
     runtime_migrations("outbox"),
@@ -66,7 +69,7 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         reference=reference,
         register=load_register(settings.organisations_file),
         signer=DataIntegritySigner(key, urls.issuer_id, KEY_ID),
-        renderer=TypstRenderer(reference, letterhead(settings)),
+        renderer=TypstRenderer(reference, letterhead(settings), load_seal(settings)),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
         urls=urls,
@@ -84,6 +87,17 @@ def letterhead(settings: CertificatesSettings) -> Letterhead:
         contact_email=settings.contact_email,
         contact_phone=settings.contact_phone,
     )
+
+
+def load_seal(settings: CertificatesSettings) -> Seal:
+    """The issuer's seal from its files, or a self-signed one for the demo (said in the log)."""
+    key, certificate = settings.seal_key_file, settings.seal_certificate_file
+    if key is not None and certificate is not None:
+        return Seal.from_files(key, certificate)
+    if key is not None or certificate is not None:
+        raise SealError("set both CERTIFICATES_SEAL_KEY_FILE and _SEAL_CERTIFICATE_FILE, or none")
+    log.warning("seal_demo", detail="PDFs are sealed with a self-signed demo certificate")
+    return Seal.demo(settings.issuer_name)
 
 
 def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:

@@ -51,6 +51,15 @@ class CertificatesSettings(ServiceSettings):
         description="Printed on certificates for questions about them (demo address).",
     )
     contact_phone: str | None = Field(default=None, description="Printed next to the e-mail.")
+    seal_key_file: Path | None = Field(
+        default=None,
+        description="The issuer's seal key (PEM, unencrypted) that seals every PDF (PAdES).",
+    )
+    seal_certificate_file: Path | None = Field(
+        default=None,
+        description="The seal's X.509 certificate (PEM), followed by its chain. Without key "
+        "and certificate the service seals with a self-signed demo certificate it makes.",
+    )
     language: Language = Field(default="sv", description="The language certificates are issued in.")
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")
     organisations_file: Path | None = Field(

@@ -53,9 +53,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "qr_caption": "Kontrollera med QR-koden",
         "emblem_alt": "{issuer}s emblem",
         "electronic_note": (
-            "Intyget är utfärdat elektroniskt och har ingen namnteckning. Det finns också "
-            "som digitalt signerat intyg (Open Badges 3.0) hos utfärdaren."
+            "Intyget är utfärdat elektroniskt och har ingen namnteckning. Filen är förseglad "
+            "av utfärdaren och bär intyget också som digitalt signerat intyg (Open Badges 3.0)."
         ),
+        "credential_description": "Intyget som digitalt signerat intyg (Open Badges 3.0)",
+        "seal_reason": "Utfärdat av {issuer}",
         "page": "Sida",
         "page_of": "av",
     },
@@ -105,9 +107,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "emblem_alt": "Emblem of {issuer}",
         "electronic_note": (
             "This certificate was issued electronically and carries no handwritten signature. "
-            "It is also available from the issuer as a digitally signed credential "
-            "(Open Badges 3.0)."
+            "The file is sealed by the issuer and also carries the certificate as a digitally "
+            "signed credential (Open Badges 3.0)."
         ),
+        "credential_description": "The certificate as a digitally signed credential "
+        "(Open Badges 3.0)",
+        "seal_reason": "Issued by {issuer}",
         "page": "Page",
         "page_of": "of",
     },

@@ -1,4 +1,5 @@
-"""The kompetensintyg as a tagged PDF/A-2a, rendered with Typst.
+"""The kompetensintyg as a tagged PDF/A-3a, rendered with Typst, carrying its signed credential
+and sealed by the issuer.
 
 The layout is ``templates/certificate.typ``. Everything the page says travels to it as one JSON
 document through ``sys.inputs`` (and the QR code as SVG), never formatted into Typst source,
@@ -31,6 +32,7 @@ from certificates.domain.certificate import CertificateInfo, RenderError
 from certificates.domain.record import CompetenceRecord, ModuleResult
 from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.labels import LABELS
+from certificates.signing.seal import Seal
 from contracts.reference import Language, ReferenceData
 
 __all__ = [
@@ -42,8 +44,9 @@ __all__ = [
 ]
 
 TEMPLATE_PATH = Path(__file__).parent / "templates" / "certificate.typ"
-PDF_STANDARD: typst.PDFStandard = "a-2a"
-"""Tagged PDF/A-2 level A: archivable and accessible (DESIGN.md section 5)."""
+PDF_STANDARD: typst.PDFStandard = "a-3a"
+"""Tagged PDF/A-3 level A: archivable and accessible (DESIGN.md section 5), and able to carry
+the signed credential as an associated file."""
 
 
 class PdfRenderError(RenderError):
@@ -69,23 +72,31 @@ def render_certificate_pdf(
     reference: ReferenceData,
     language: Language = "sv",
     letterhead: Letterhead | None = None,
+    credential: str | None = None,
+    seal: Seal | None = None,
 ) -> bytes:
-    """The certificate as PDF/A-2a bytes, in Swedish (default) or English."""
+    """The certificate as PDF/A-3a bytes, in Swedish (default) or English; with the signed
+    ``credential`` (JSON) embedded, and sealed with ``seal``, when given."""
     if language not in LABELS:
         raise ValueError(f"unsupported language {language!r}; expected 'sv' or 'en'")
     data = certificate_data(record, certificate, reference, language, letterhead or Letterhead())
-    qr = qr_svg(certificate.verification_url)
-    issued = datetime(
-        certificate.issued_on.year, certificate.issued_on.month, certificate.issued_on.day,
-        tzinfo=UTC,
-    )  # fmt: skip
+    pdf = _compile(data, qr_svg(certificate.verification_url), certificate.issued_on, credential)
+    if seal is None:
+        return pdf
+    reason = LABELS[language]["seal_reason"].format(issuer=certificate.issuer_name)
+    return seal.seal(pdf, reason=reason)
+
+
+def _compile(data: dict[str, Any], qr: str, issued_on: date, credential: str | None) -> bytes:
+    inputs = {"qr": qr} | ({"credential": credential} if credential is not None else {})
+    issued = datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=UTC)
     sanitized = False
     for _ in range(_MAX_GLYPH_RETRIES):
         try:
             pdf = _compiler().compile(
                 input=_template(),
                 format="pdf",
-                sys_inputs={"data": json.dumps(data, ensure_ascii=False), "qr": qr},
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)} | inputs,
                 pdf_standards=[PDF_STANDARD],
                 timestamp=issued,
             )
@@ -443,9 +454,19 @@ def _compiler() -> typst.Compiler:
 class TypstRenderer:
     """The service's :class:`~certificates.service.ports.Renderer`: the paper, with Typst."""
 
-    def __init__(self, reference: ReferenceData, letterhead: Letterhead | None = None) -> None:
+    def __init__(
+        self,
+        reference: ReferenceData,
+        letterhead: Letterhead | None = None,
+        seal: Seal | None = None,
+    ) -> None:
         self._reference = reference
         self._letterhead = letterhead or Letterhead()
+        self._seal = seal
 
-    def render(self, record: CompetenceRecord, info: CertificateInfo, language: Language) -> bytes:
-        return render_certificate_pdf(record, info, self._reference, language, self._letterhead)
+    def render(
+        self, record: CompetenceRecord, info: CertificateInfo, language: Language, credential: str
+    ) -> bytes:
+        return render_certificate_pdf(
+            record, info, self._reference, language, self._letterhead, credential, self._seal
+        )
