@@ -167,6 +167,13 @@ def alt_in(pdf: bytes, alt: str) -> bool:
     return alt in found
 
 
+def test_without_a_contact_the_reference_does_not_point_to_one(record: CompetenceRecord) -> None:
+    text = text_of(render(record, "en", dataclasses.replace(DEMO, contact_email=None)))
+    assert "Reference Karin Ek supervisor at Stadsbiblioteket" in text
+    assert "Contact through the issuer" not in text
+    assert "Questions about this certificate" not in text
+
+
 def test_a_configured_emblem_file_is_printed(record: CompetenceRecord, tmp_path: Path) -> None:
     path = tmp_path / "emblem.png"
     Image.new("RGB", (37, 45), (200, 30, 30)).save(path)

@@ -162,7 +162,7 @@ def certificate_data(
         "summary": _summary(record, modules, language),
         "placement": _placement_data(record, reference, language),
         "modules": modules,
-        "reference": _reference_data(record, language),
+        "reference": _reference_data(record, language, bool(_contact(letterhead))),
         "letterhead": _letterhead_data(letterhead, certificate.issuer_name, language),
     }
 
@@ -227,18 +227,24 @@ def _hours(record: CompetenceRecord, language: Language) -> str:
     return format_decimal(record.hours_per_week, format="#,##0.#", locale=language)
 
 
-def _reference_data(record: CompetenceRecord, language: Language) -> dict[str, str] | None:
+def _reference_data(
+    record: CompetenceRecord, language: Language, issuer_has_contact: bool
+) -> dict[str, str | None] | None:
     """The supervisor as a reference. Only the name reaches this service (on the identity
     route); the supervisor's own contact details stay with the förvaltning, so an employer
-    asks the issuer."""
+    asks the issuer, when the paper gives a contact."""
     if record.supervisor_name is None:
         return None
     labels = LABELS[language]
     return {
         "name": record.supervisor_name,
         "role": labels["reference_role"].format(workplace=record.workplace),
-        "contact": labels["reference_contact"],
+        "contact": labels["reference_contact"] if issuer_has_contact else None,
     }
+
+
+def _contact(letterhead: Letterhead) -> list[str]:
+    return [c for c in (letterhead.contact_email, letterhead.contact_phone) if c]
 
 
 def _letterhead_data(letterhead: Letterhead, issuer: str, language: Language) -> dict[str, Any]:
@@ -252,7 +258,7 @@ def _letterhead_data(letterhead: Letterhead, issuer: str, language: Language) ->
         "signatory_title": letterhead.signatory_title.get(language)
         or next(iter(letterhead.signatory_title.values()), ""),
         "signed_heading": labels["signed_heading"].format(issuer=issuer),
-        "contact": [c for c in (letterhead.contact_email, letterhead.contact_phone) if c],
+        "contact": _contact(letterhead),
     }
 
 
