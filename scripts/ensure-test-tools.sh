@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tools some tests drive that do not come from PyPI: promtool (Debian's prometheus package)
-# to validate the alert rules, and Debian's chromium to render the dashboard.
+# to validate the alert rules, Debian's chromium to render the dashboard, and qpdf to check
+# the certificate PDF's structure.
 # Installed with apt-get when missing and we are root; otherwise we say what is missing and
 # those tests fail with that message.
 # Also the independent credential verifier (tests/interop): npm packages at the exact versions
@@ -16,13 +17,14 @@ fi
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ${need[*]} (Debian packages) for the tests"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  # no daemons: the tests only need the promtool and chromium binaries
+  # no daemons: the tests only need the promtool, chromium and qpdf binaries
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -3,18 +3,27 @@ and publishes CertificateIssued."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import re
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 
 from certificates.signing.proof import verify_credential
 from contracts.events import CertificateIssued, PlacementEnded
 from contracts.reference import load_reference_data
 from tests.integration.certificates.conftest import BASE_URL, Service, placement
 from tests.unit.certificates.factory import PERSONNUMMER
+from tests.unit.certificates.test_one_file import attachments
 from tests.unit.certificates.test_pdf import qr_codes_on_page_one, text_of, xmp_of
 
 pytestmark = pytest.mark.integration
@@ -76,7 +85,7 @@ async def test_the_pdf_declares_pdf_a_and_its_qr_code_is_the_printed_verificatio
     assert qr_codes_on_page_one(pdf) == [url]
     assert url in text_of(pdf)
     xmp = xmp_of(pdf)
-    assert re.search(r"pdfaid:part(?:>|=\")2", xmp)
+    assert re.search(r"pdfaid:part(?:>|=\")3", xmp)  # PDF/A-3: it carries the credential
     assert re.search(r"pdfaid:conformance(?:>|=\")A", xmp)
 
 
@@ -175,3 +184,67 @@ async def test_the_verification_page_shows_the_paper_and_not_the_personnummer(
     for shown in (page.text, json.dumps(answer)):
         assert PERSONNUMMER[-4:] not in shown
         assert "1990-05-17" not in shown  # the birth date stays on the paper
+
+
+async def test_the_verification_of_a_valid_certificate_says_nothing_the_paper_does_not(
+    service: Service,
+) -> None:
+    _, certificate_id = await issued_placement(service)
+    async with service.client("sf") as client:
+        paper = text_of((await client.get(f"/certificates/{certificate_id}/pdf")).content)
+    async with service.client(None) as public:
+        page = (await public.get(f"/verify/{certificate_id}")).text
+        answer = (await public.get(f"/verify/{certificate_id}?format=json")).json()
+
+    facts = [
+        answer["name"],
+        answer["role"],
+        answer["workplace"],
+        answer["organisation"],
+        answer["certificate_number"],
+        answer["issued_on"],
+        answer["period"]["start"],
+        answer["period"]["end"],
+        f"{answer['employment_rate']} % av heltid",
+        *(m["name"] for m in answer["modules"]),
+        *(f"{m['level']} – {m['level_name']}" for m in answer["modules"]),
+    ]
+    for fact in facts:
+        assert fact in paper
+    shown = re.findall(r"<(?:dd|td)>(.*?)</(?:dd|td)>", page, flags=re.DOTALL)
+    assert len(shown) == 8 + 2 * len(answer["modules"])
+    for value in shown:
+        for part in re.split(r", | – ", " ".join(value.split())):
+            assert part in paper
+
+
+async def test_the_pdf_carries_the_credential_as_served_and_is_sealed(
+    service: Service, tmp_path: Path
+) -> None:
+    _, certificate_id = await issued_placement(service)
+    async with service.client("sf") as client:
+        pdf = (await client.get(f"/certificates/{certificate_id}/pdf")).content
+        served = (await client.get(f"/certificates/{certificate_id}/credential")).content
+        english = (await client.get(f"/certificates/{certificate_id}/pdf?language=en")).content
+
+    for paper in (pdf, english):
+        [content] = [c for contents in attachments(paper).values() for c in contents]
+        assert content == served
+    async with service.client(None, **{"Content-Type": "application/json"}) as public:
+        answer = (await public.post("/verify", content=content)).json()
+    assert answer["genuine"] is True
+    assert answer["certificate_id"] == str(certificate_id)
+
+    [seal] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    context = ValidationContext(trust_roots=[seal.signer_cert])  # the demo's self-signed seal
+    status = await async_validate_pdf_signature(seal, context)
+    assert status.intact
+    assert status.valid
+    assert status.signing_cert.subject.native["organization_name"] == "Malmö stad"
+
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    qpdf = shutil.which("qpdf")
+    assert qpdf, "qpdf is missing: run scripts/ensure-test-tools.sh (make test does)"
+    checked = await asyncio.to_thread(subprocess.run, [qpdf, "--check", str(path)], check=False)
+    assert checked.returncode == 0

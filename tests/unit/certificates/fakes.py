@@ -246,7 +246,9 @@ class FakeRenderer:
     failure: str | None = None
     rendered: list[tuple[str, Language]] = field(default_factory=list)
 
-    def render(self, record: CompetenceRecord, info: CertificateInfo, language: Language) -> bytes:
+    def render(
+        self, record: CompetenceRecord, info: CertificateInfo, language: Language, credential: str
+    ) -> bytes:
         if self.failure is not None:
             raise RenderError(self.failure)
         self.rendered.append((info.certificate_number, language))

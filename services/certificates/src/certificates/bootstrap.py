@@ -7,12 +7,9 @@ the pure wiring that the tests and the benchmark use to run parts of the service
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -25,12 +22,14 @@ from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
-from certificates.presentation.pdf import TypstRenderer
+from certificates.presentation.emblem import Emblem, plain_emblem
+from certificates.presentation.pdf import Letterhead, TypstRenderer
 from certificates.service.context import Context, Urls
 from certificates.settings import CertificatesSettings
 from certificates.signing.keyring import KeyRing
 from certificates.signing.keys import SigningKeyError, load_signing_key
 from certificates.signing.multikey import SigningKey
+from certificates.signing.seal import Seal, SealError
 from certificates.signing.signer import DataIntegritySigner
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
@@ -40,10 +39,12 @@ from runtime.http.app import service_app
 from runtime.http.auth import FORVALTNING, OPERATOR, Clients
 from runtime.http.operations import Check, broker_check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
-from runtime.logging import configure_logging
+from runtime.logging import configure_logging, get_logger
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
 from runtime.watchdog import ConsumerWatchdog
+
+log = get_logger(__name__)
 
 MIGRATIONS = [
     runtime_migrations("outbox"),
@@ -60,28 +61,6 @@ DESCRIPTION = (
 )
 
 
-# A plain shield for the demo: the city configures its own emblem (CERTIFICATES_EMBLEM_FILE).
-DEMO_EMBLEM_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 72" width="64" height="72">'
-    '<path d="M4 4h56v30c0 18-12 28-28 34C16 62 4 52 4 34z" fill="#0b5394"/>'
-    '<path d="M12 12h40v22c0 13-9 21-20 25-11-4-20-12-20-25z" fill="#fff"/>'
-    '<path d="M20 22h24v6H20zm0 12h24v6H20z" fill="#0b5394"/></svg>'
-)
-
-
-def emblem_uri(path: Path | None) -> str:
-    """The emblem as a ``data:`` URI, so every credential carries it and needs no other host:
-    the file at ``path`` (SVG or PNG), or the demo's plain shield."""
-    if path is None:
-        data, media_type = DEMO_EMBLEM_SVG.encode("utf-8"), "image/svg+xml"
-    else:
-        data = path.read_bytes()
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if media_type not in {"image/svg+xml", "image/png"}:
-            raise ValueError(f"the emblem {path} is {media_type}, not SVG or PNG")
-    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
 def build_context(settings: CertificatesSettings, key: SigningKey | None = None) -> Context:
     """Everything the use cases need; refuses to build without a signing key."""
     key = key or load_signing_key(settings)
@@ -91,11 +70,11 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         reference=reference,
         register=load_register(settings.organisations_file),
         signer=DataIntegritySigner(key, urls.issuer_id, _key_ring(settings)),
-        renderer=TypstRenderer(reference),
+        renderer=TypstRenderer(reference, letterhead(settings), load_seal(settings)),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
         issuer_email=settings.issuer_email,
-        emblem=emblem_uri(settings.emblem_file),
+        emblem=emblem(settings).data_uri,
         urls=urls,
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
@@ -110,6 +89,33 @@ def _key_ring(settings: CertificatesSettings) -> KeyRing | None:
     except (OSError, ValueError, KeyError) as error:
         message = f"the key ring {settings.key_ring_file} is not usable: {error}"
         raise SigningKeyError(message) from None
+
+
+def emblem(settings: CertificatesSettings) -> Emblem:
+    """The city's emblem from its file, or the demo's plain shield."""
+    return Emblem.from_file(settings.emblem_file) if settings.emblem_file else plain_emblem()
+
+
+def letterhead(settings: CertificatesSettings) -> Letterhead:
+    """The emblem, signatory and contact every certificate carries, from the settings."""
+    return Letterhead(
+        emblem=emblem(settings),
+        signatory_name=settings.signatory_name,
+        signatory_title=settings.signatory_title,
+        contact_email=settings.contact_email,
+        contact_phone=settings.contact_phone,
+    )
+
+
+def load_seal(settings: CertificatesSettings) -> Seal:
+    """The issuer's seal from its files, or a self-signed one for the demo (said in the log)."""
+    key, certificate = settings.seal_key_file, settings.seal_certificate_file
+    if key is not None and certificate is not None:
+        return Seal.from_files(key, certificate)
+    if key is not None or certificate is not None:
+        raise SealError("set both CERTIFICATES_SEAL_KEY_FILE and _SEAL_CERTIFICATE_FILE, or none")
+    log.warning("seal_demo", detail="PDFs are sealed with a self-signed demo certificate")
+    return Seal.demo(settings.issuer_name)
 
 
 def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:

@@ -8,6 +8,11 @@ from pydantic_settings import SettingsConfigDict
 from contracts.reference import Language
 from runtime.settings import ServiceSettings
 
+_DEMO_SIGNATORY_TITLE: dict[Language, str] = {
+    "sv": "Avdelningschef, Arbetsmarknads- och socialförvaltningen",
+    "en": "Head of Department, Labour Market and Social Services",
+}
+
 
 class CertificatesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CERTIFICATES_", env_file=".env", extra="ignore")
@@ -27,8 +32,8 @@ class CertificatesSettings(ServiceSettings):
     )
     emblem_file: Path | None = Field(
         default=None,
-        description="The city's emblem (SVG or PNG) for the credentials; a plain generated one"
-        " otherwise (the demo's).",
+        description="The city's emblem (SVG, PNG or JPEG), on the paper and in the credentials;"
+        " a plain generated shield otherwise (the demo's).",
     )
     signing_key: SecretStr | None = Field(
         default=None,
@@ -42,6 +47,27 @@ class CertificatesSettings(ServiceSettings):
         description="The issuer's key ring (JSON, outside the repository): every public key that"
         " ever signed, the current one, retired and compromised ones. Without it the signing key"
         " is the only key (key-1). `city-ops certificates rotate-key` writes it.",
+    )
+    signatory_name: str | None = Field(
+        default="Maria Berg", description="Who signs certificates for the issuer (demo name)."
+    )
+    signatory_title: dict[Language, str] = Field(
+        default_factory=lambda: dict(_DEMO_SIGNATORY_TITLE),
+        description='The signatory\'s title per language, JSON: {"sv": "…", "en": "…"}.',
+    )
+    contact_email: str | None = Field(
+        default="kompetensintyg@malmo.example",
+        description="Printed on certificates for questions about them (demo address).",
+    )
+    contact_phone: str | None = Field(default=None, description="Printed next to the e-mail.")
+    seal_key_file: Path | None = Field(
+        default=None,
+        description="The issuer's seal key (PEM, unencrypted) that seals every PDF (PAdES).",
+    )
+    seal_certificate_file: Path | None = Field(
+        default=None,
+        description="The seal's X.509 certificate (PEM), followed by its chain. Without key "
+        "and certificate the service seals with a self-signed demo certificate it makes.",
     )
     language: Language = Field(default="sv", description="The language certificates are issued in.")
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")

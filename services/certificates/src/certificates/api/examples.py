@@ -10,7 +10,6 @@ VERIFICATION_EXAMPLE: dict[str, Any] = {
     "status": "valid",
     "revoked": False,
     "revoked_on": None,
-    "superseded_by": None,
     "issuer": {"id": "https://intyg.malmo.se/issuer", "name": "Malmö stad"},
     "organisation": "Serviceförvaltningen",
     "certificate_number": "KI-2026-000517",

@@ -159,11 +159,6 @@ class IssuerOut(BaseModel):
     name: str = Field(examples=["Malmö stad"])
 
 
-class ReplacementOut(BaseModel):
-    certificate_id: uuid.UUID
-    verification_url: str
-
-
 class PeriodOut(BaseModel):
     start: date
     end: date
@@ -177,16 +172,19 @@ class ModuleOut(BaseModel):
 
 
 class VerificationOut(BaseModel):
-    """What the verification page says, for machines. No more personal data than the paper
-    shows (the name; never the personnummer), and the paper's key facts so that an altered
-    paper is noticed."""
+    """What the verification page says, for machines. A valid certificate's answer repeats
+    the paper's key facts, so that an altered paper is noticed, and nothing the paper does not
+    show (never the personnummer). A revoked or superseded one's says only that, with its
+    number, issuer and dates: the content fields are then null (``modules`` empty)."""
 
     certificate_id: str = Field(examples=[EXAMPLE_ID])
     genuine: bool = Field(description="Issued by this issuer, and its signature holds.")
-    status: Literal["valid", "revoked", "unknown"]
-    revoked: bool
-    revoked_on: date | None = None
-    superseded_by: ReplacementOut | None = None
+    status: Literal["valid", "revoked", "superseded", "unknown"] = Field(
+        description="superseded: replaced by a corrected certificate (which its holder has); "
+        "revoked: withdrawn without one."
+    )
+    revoked: bool = Field(description="True when revoked or superseded: it no longer holds.")
+    revoked_on: date | None = Field(default=None, description="When revoked or superseded.")
     issuer: IssuerOut | None = None
     organisation: str | None = Field(default=None, examples=["Serviceförvaltningen"])
     certificate_number: str | None = Field(default=None, examples=["KI-2026-000517"])

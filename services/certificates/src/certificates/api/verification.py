@@ -4,44 +4,55 @@ say the same."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import Request
 
-from certificates.api.schemas import (
-    IssuerOut,
-    ModuleOut,
-    PeriodOut,
-    ReplacementOut,
-    VerificationOut,
-)
+from certificates.api.schemas import IssuerOut, ModuleOut, PeriodOut, VerificationOut
+from certificates.domain.record import CompetenceRecord
 from certificates.service.context import Context
 from certificates.service.verification import Verification
 
+Status = Literal["valid", "revoked", "superseded"]
+
 
 def verification_out(verification: Verification, ctx: Context) -> VerificationOut:
+    """The answer: the certificate's own facts always, the paper's content only while the
+    service layer discloses it (``record`` is None once revoked or superseded)."""
     certificate, record = verification.certificate, verification.record
-    replacement = None
+    status: Status = "valid"
     if certificate.superseded_by is not None:
-        replacement = ReplacementOut(
-            certificate_id=certificate.superseded_by,
-            verification_url=ctx.urls.verify(certificate.superseded_by),
-        )
-    return VerificationOut(
+        status = "superseded"
+    elif certificate.revoked:
+        status = "revoked"
+    answer = VerificationOut(
         certificate_id=str(certificate.id),
         genuine=verification.genuine,
-        status="revoked" if certificate.revoked else "valid",
+        status=status,
         revoked=certificate.revoked,
         revoked_on=ctx.local_date(certificate.revoked_at) if certificate.revoked_at else None,
-        superseded_by=replacement,
         issuer=IssuerOut(id=ctx.urls.issuer_id, name=ctx.issuer_name),
-        organisation=verification.organisation_name,
         certificate_number=certificate.number,
         issued_on=ctx.local_date(certificate.issued_at),
-        name=record.participant_name,
-        role=record.role,
-        workplace=record.workplace,
-        period=PeriodOut(start=record.start_date, end=record.end_date),
-        employment_rate=record.employment_rate,
-        modules=[
+        verification_url=ctx.urls.verify(certificate.id),
+    )
+    if record is None:
+        return answer
+    return answer.model_copy(
+        update={"organisation": verification.organisation_name} | _content(record, ctx)
+    )
+
+
+def _content(record: CompetenceRecord, ctx: Context) -> dict[str, object]:
+    """What the paper says that a verifier compares: name, role, workplace, period, extent
+    and the modules' levels (in Swedish, as the paper is issued)."""
+    return {
+        "name": record.participant_name,
+        "role": record.role,
+        "workplace": record.workplace,
+        "period": PeriodOut(start=record.start_date, end=record.end_date),
+        "employment_rate": record.employment_rate,
+        "modules": [
             ModuleOut(
                 module=result.module,
                 name=ctx.reference.module(result.module).name.sv,
@@ -52,8 +63,7 @@ def verification_out(verification: Verification, ctx: Context) -> VerificationOu
             )
             for result in record.modules
         ],
-        verification_url=ctx.urls.verify(certificate.id),
-    )
+    }
 
 
 def wants_json(request: Request, format: str | None) -> bool:

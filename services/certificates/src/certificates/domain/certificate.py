@@ -111,6 +111,14 @@ class Certificate:
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def shows_content(self) -> bool:
+        """Whether its public verification repeats what the paper says (name, role,
+        workplace, period, modules). Only while it is valid: once revoked or superseded the
+        page says so with the number, the issuer and the dates, and names no one, since the
+        paper is no longer its holder's to show."""
+        return not self.revoked
+
     def revoke(self, reason: str, at: datetime) -> Certificate:
         if self.revoked:
             raise AlreadyRevoked(self)

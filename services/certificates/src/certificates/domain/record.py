@@ -130,6 +130,16 @@ class CompetenceRecord:
         return f"{self.given_name} {self.family_name}"
 
     @property
+    def hours_per_week(self) -> float:
+        """The employment rate of a full-time week (40 hours): 75 % is 30 hours."""
+        return self.employment_rate * FULL_TIME_HOURS_PER_WEEK / 100
+
+    @property
+    def days(self) -> int:
+        """Calendar days from the start to the end, both included."""
+        return (self.end_date - self.start_date).days + 1
+
+    @property
     def workplace(self) -> str:
         """As the paper, the credential and the verification page print it: name, unit."""
         return self.workplace_name + (f", {self.workplace_unit}" if self.workplace_unit else "")
@@ -159,6 +169,9 @@ class Ready:
 
 
 RecordState = Waiting | Ready
+
+FULL_TIME_HOURS_PER_WEEK = 40
+"""A full-time working week, the basis of "hours a week" on the paper."""
 
 _E = TypeVar("_E", bound=Envelope)
 _MAX_LISTED_MISSING = 1000

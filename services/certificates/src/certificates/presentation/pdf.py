@@ -1,9 +1,11 @@
-"""The kompetensintyg as a tagged PDF/A-2a, rendered with Typst.
+"""The kompetensintyg as a tagged PDF/A-3a, rendered with Typst, carrying its signed credential
+and sealed by the issuer.
 
 The layout is ``templates/certificate.typ``. Everything the page says travels to it as one JSON
 document through ``sys.inputs`` (and the QR code as SVG), never formatted into Typst source,
-so names and comments cannot inject markup. The labels in both languages live here, next to
-the code that chooses them.
+so names and comments cannot inject markup. The labels in both languages are in
+:mod:`certificates.presentation.labels`; the emblem, the signatory and the contact come from
+the :class:`Letterhead` (settings).
 
 Rendering reuses one Typst compiler per thread (fonts are loaded once); a page takes a few
 milliseconds. Only Typst's embedded fonts are used, so the output is the same on every machine.
@@ -15,6 +17,8 @@ import io
 import json
 import re
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,20 +26,44 @@ from typing import Any
 import segno
 import typst
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from certificates.domain.certificate import CertificateInfo, RenderError
 from certificates.domain.record import CompetenceRecord, ModuleResult
+from certificates.presentation.emblem import Emblem, plain_emblem
+from certificates.presentation.labels import LABELS
+from certificates.signing.seal import Seal
 from contracts.reference import Language, ReferenceData
 
-__all__ = ["CertificateInfo", "PdfRenderError", "TypstRenderer", "render_certificate_pdf"]
+__all__ = [
+    "CertificateInfo",
+    "Letterhead",
+    "PdfRenderError",
+    "TypstRenderer",
+    "render_certificate_pdf",
+]
 
 TEMPLATE_PATH = Path(__file__).parent / "templates" / "certificate.typ"
-PDF_STANDARD: typst.PDFStandard = "a-2a"
-"""Tagged PDF/A-2 level A: archivable and accessible (DESIGN.md section 5)."""
+PDF_STANDARD: typst.PDFStandard = "a-3a"
+"""Tagged PDF/A-3 level A: archivable and accessible (DESIGN.md section 5), and able to carry
+the signed credential as an associated file."""
 
 
 class PdfRenderError(RenderError):
     """Typst could not render the certificate (a template bug, not bad input)."""
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every certificate of the issuer carries besides its content: the emblem, the
+    person who signs for the issuer, and where to ask about a certificate. The service builds
+    it from its settings (which hold the demo's values); left out here, it is left off."""
+
+    emblem: Emblem = field(default_factory=plain_emblem)
+    signatory_name: str | None = None
+    signatory_title: Mapping[Language, str] = field(default_factory=dict)
+    contact_email: str | None = None
+    contact_phone: str | None = None
 
 
 def render_certificate_pdf(
@@ -43,23 +71,32 @@ def render_certificate_pdf(
     certificate: CertificateInfo,
     reference: ReferenceData,
     language: Language = "sv",
+    letterhead: Letterhead | None = None,
+    credential: str | None = None,
+    seal: Seal | None = None,
 ) -> bytes:
-    """The certificate as PDF/A-2a bytes, in Swedish (default) or English."""
-    if language not in _LABELS:
+    """The certificate as PDF/A-3a bytes, in Swedish (default) or English; with the signed
+    ``credential`` (JSON) embedded, and sealed with ``seal``, when given."""
+    if language not in LABELS:
         raise ValueError(f"unsupported language {language!r}; expected 'sv' or 'en'")
-    data = certificate_data(record, certificate, reference, language)
-    qr = qr_svg(certificate.verification_url)
-    issued = datetime(
-        certificate.issued_on.year, certificate.issued_on.month, certificate.issued_on.day,
-        tzinfo=UTC,
-    )  # fmt: skip
+    data = certificate_data(record, certificate, reference, language, letterhead or Letterhead())
+    pdf = _compile(data, qr_svg(certificate.verification_url), certificate.issued_on, credential)
+    if seal is None:
+        return pdf
+    reason = LABELS[language]["seal_reason"].format(issuer=certificate.issuer_name)
+    return seal.seal(pdf, reason=reason)
+
+
+def _compile(data: dict[str, Any], qr: str, issued_on: date, credential: str | None) -> bytes:
+    inputs = {"qr": qr} | ({"credential": credential} if credential is not None else {})
+    issued = datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=UTC)
     sanitized = False
     for _ in range(_MAX_GLYPH_RETRIES):
         try:
             pdf = _compiler().compile(
                 input=_template(),
                 format="pdf",
-                sys_inputs={"data": json.dumps(data, ensure_ascii=False), "qr": qr},
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)} | inputs,
                 pdf_standards=[PDF_STANDARD],
                 timestamp=issued,
             )
@@ -92,19 +129,17 @@ def certificate_data(
     certificate: CertificateInfo,
     reference: ReferenceData,
     language: Language = "sv",
+    letterhead: Letterhead | None = None,
 ) -> dict[str, Any]:
     """The JSON document the template renders: labels and content in ``language``."""
-    labels = _LABELS[language]
+    labels = LABELS[language]
+    letterhead = letterhead or Letterhead()
     fmt = _format_date_sv if language == "sv" else _format_date_en
-    try:
-        placement_type = reference.placement_type(record.placement_type).name.localized(language)
-    except KeyError:
-        placement_type = record.placement_type
-    assessed = {m.module for m in record.modules}
+    modules = [_module_data(m, reference, language) for m in record.modules]
     return {
         "lang": language,
         "region": "SE" if language == "sv" else "GB",
-        "labels": {**labels, "modules_intro": _modules_intro(reference, language)}
+        "labels": {**labels, "modules_intro": _modules_intro(record, reference, language)}
         | {"qr_alt": labels["qr_alt"].format(url=certificate.verification_url)},
         "issuer": certificate.issuer_name,
         "organisation": certificate.organisation_name,
@@ -123,33 +158,114 @@ def certificate_data(
                 else None
             ),
         },
-        "participant": {
-            "name": record.participant_name,
-            "birth_date": fmt(record.birth_date),
-        },
-        "placement": {
-            "workplace": record.workplace,
-            "type": placement_type,
-            "role": record.role,
-            "period": f"{fmt(record.start_date)} – {fmt(record.end_date)}",
-            "extent": labels["extent_value"].format(rate=record.employment_rate),
-            "supervisor": record.supervisor_name,
-            "tasks": list(record.tasks),
-        },
-        "modules": [_module_data(m, reference, language) for m in record.modules],
-        "not_assessed": [
-            m.name.localized(language) for m in reference.modules if m.code not in assessed
-        ],
+        "participant": {"name": record.participant_name, "birth_date": fmt(record.birth_date)},
+        "summary": _summary(record, modules, language),
+        "placement": _placement_data(record, reference, language),
+        "modules": modules,
+        "reference": _reference_data(record, language, bool(_contact(letterhead))),
+        "letterhead": _letterhead_data(letterhead, certificate.issuer_name, language),
     }
 
 
 # --------------------------------------------------------------------------- internals
 
 
+def _placement_data(
+    record: CompetenceRecord, reference: ReferenceData, language: Language
+) -> dict[str, Any]:
+    labels = LABELS[language]
+    fmt = _format_date_sv if language == "sv" else _format_date_en
+    try:
+        placement_type = reference.placement_type(record.placement_type).name.localized(language)
+    except KeyError:
+        placement_type = record.placement_type
+    return {
+        "workplace": record.workplace,
+        "type": placement_type,
+        "role": record.role,
+        "period": f"{fmt(record.start_date)} – {fmt(record.end_date)}"
+        f" ({_duration(record.days, language)})",
+        "hours": labels["hours_value"].format(
+            hours=_hours(record, language), rate=record.employment_rate
+        ),
+        "tasks": list(record.tasks),
+    }
+
+
+def _summary(record: CompetenceRecord, modules: list[dict[str, Any]], language: Language) -> str:
+    """One or two sentences an employer reads first: how long, as what, where, how much, and
+    the levels reached."""
+    labels = LABELS[language]
+    text = labels["summary"].format(
+        duration=_duration(record.days, language),
+        role=record.role,
+        workplace=record.workplace,
+        hours=_hours(record, language),
+    )
+    if not modules:
+        return str(text)
+    reached = [
+        labels["summary_module"].format(
+            module=_lower_first(m["name"]), level=m["level"], level_name=m["level_name"]
+        )
+        for m in modules
+    ]
+    return f"{text} {labels['summary_modules'].format(modules=_join(reached, labels['and']))}"
+
+
+def _duration(days: int, language: Language) -> str:
+    """``10 months`` (to the nearest month); under two months, in weeks."""
+    labels = LABELS[language]
+    if days < 61:
+        n, unit = max(1, round(days / 7)), labels["weeks"]
+    else:
+        n, unit = round(days / 30.4375), labels["months"]
+    return str(unit[1] if n == 1 else unit["n"].format(n=n))
+
+
+def _hours(record: CompetenceRecord, language: Language) -> str:
+    return format_decimal(record.hours_per_week, format="#,##0.#", locale=language)
+
+
+def _reference_data(
+    record: CompetenceRecord, language: Language, issuer_has_contact: bool
+) -> dict[str, str | None] | None:
+    """The supervisor as a reference. Only the name reaches this service (on the identity
+    route); the supervisor's own contact details stay with the förvaltning, so an employer
+    asks the issuer, when the paper gives a contact."""
+    if record.supervisor_name is None:
+        return None
+    labels = LABELS[language]
+    return {
+        "name": record.supervisor_name,
+        "role": labels["reference_role"].format(workplace=record.workplace),
+        "contact": labels["reference_contact"] if issuer_has_contact else None,
+    }
+
+
+def _contact(letterhead: Letterhead) -> list[str]:
+    return [c for c in (letterhead.contact_email, letterhead.contact_phone) if c]
+
+
+def _letterhead_data(letterhead: Letterhead, issuer: str, language: Language) -> dict[str, Any]:
+    labels = LABELS[language]
+    emblem = letterhead.emblem
+    return {
+        "emblem": list(emblem.data),  # Typst reads bytes from a JSON array of numbers
+        "emblem_format": emblem.format,
+        "emblem_alt": labels["emblem_alt"].format(issuer=issuer),
+        "signatory": letterhead.signatory_name,
+        "signatory_title": letterhead.signatory_title.get(language)
+        or next(iter(letterhead.signatory_title.values()), ""),
+        "signed_heading": labels["signed_heading"].format(issuer=issuer),
+        "contact": _contact(letterhead),
+    }
+
+
 def _module_data(
     result: ModuleResult, reference: ReferenceData, language: Language
 ) -> dict[str, Any]:
-    labels = _LABELS[language]
+    labels = LABELS[language]
     module = reference.module(result.module)
     scale = reference.scale_for(result.module)
     criteria = []
@@ -158,11 +274,11 @@ def _module_data(
             criteria.append(module.criterion(code).name.localized(language))
         except KeyError:
             criteria.append(code)
+    # The latest level is what the certificate states; an earlier higher one is not a gap
+    # to point at, so only an improvement is mentioned.
     progression = None
     if result.progressed:
         progression = labels["progressed"].format(level=result.first_level, n=result.assessments)
-    elif result.first_level != result.latest_level:
-        progression = labels["first_level"].format(level=result.first_level, n=result.assessments)
     return {
         "code": result.module,
         "name": module.name.localized(language),
@@ -172,20 +288,28 @@ def _module_data(
         "progression": progression,
         "criteria": criteria,
         "comment": result.comment,
-        "assessor_role": result.assessor_role,
+        "comment_label": _comment_label(result.assessor_role, language),
     }
 
 
-def _modules_intro(reference: ReferenceData, language: Language) -> str:
-    labels = _LABELS[language]
-    names = [m.name.localized(language) for m in reference.modules]
-    count = labels["numbers"].get(len(names), str(len(names)))
+def _comment_label(assessor_role: str, language: Language) -> str:
+    """Whose words the comment is: the supervisor's (translated), or another role as given."""
+    labels = LABELS[language]
+    if assessor_role.strip().casefold() in labels["supervisor_roles"]:
+        return str(labels["comment_supervisor"])
+    return str(labels["comment_by"].format(role=assessor_role))
+
+
+def _modules_intro(record: CompetenceRecord, reference: ReferenceData, language: Language) -> str:
+    """How to read the levels: the scales of the modules on this certificate only."""
+    labels = LABELS[language]
+    shown = {m.module for m in record.modules}
     clauses = []
     for scale in reference.scales:
         on_scale = [
             _lower_first(m.name.localized(language))
             for m in reference.modules
-            if m.scale == scale.code
+            if m.scale == scale.code and m.code in shown
         ]
         if on_scale:
             clauses.append(
@@ -196,10 +320,9 @@ def _modules_intro(reference: ReferenceData, language: Language) -> str:
                     last=scale.levels[-1].code,
                 )
             )
-    text = labels["modules_intro"].format(
-        count=count, modules=_join([_lower_first(n) for n in names], labels["and"])
-    )
-    return f"{text} {labels['scales_lead']} {'; '.join(clauses)}. {labels['level_note']}"
+    if not clauses:
+        return ""
+    return f"{labels['level_note']} {labels['scales_lead']} {'; '.join(clauses)}."
 
 
 def _lower_first(text: str) -> str:
@@ -311,110 +434,6 @@ def _without_undisplayable(data: dict[str, Any], text: str) -> dict[str, Any]:
     return result
 
 
-_LABELS: dict[str, dict[str, Any]] = {
-    "sv": {
-        "title": "Kompetensintyg",
-        "subtitle": "Intyg om kompetens och erfarenhet från en arbetsmarknadsanställning",
-        "birth_date": "Född",
-        "certificate_number": "Intygsnummer",
-        "issued_on": "Utfärdat",
-        "issued_by": "Utfärdat av",
-        "supersedes": "Detta intyg ersätter intyg {number}, som har återkallats.",
-        "placement_heading": "Anställningen",
-        "organisation": "Förvaltning",
-        "workplace": "Arbetsplats",
-        "placement_type": "Anställningsform",
-        "role": "Befattning",
-        "period": "Period",
-        "extent": "Omfattning",
-        "extent_value": "{rate} % av heltid",
-        "supervisor": "Handledare",
-        "tasks": "Arbetsuppgifter",
-        "modules_heading": "Bedömd kompetens",
-        "modules_intro": (
-            "Intyget bygger på stadens gemensamma kompetensunderlag med {count} moduler: {modules}."
-        ),
-        "scales_lead": "Skalor –",
-        "scale_clause": "{modules}: {scale}, nivå {first}–{last}",
-        "level_note": (
-            "Nivån är handledarens senaste bedömning och förklaras med modulens nivåbeskrivning."
-        ),
-        "numbers": {2: "två", 3: "tre", 4: "fyra", 5: "fem", 6: "sex"},
-        "and": "och",
-        "level": "Nivå",
-        "progressed": "utveckling från nivå {level}, {n} bedömningar",
-        "first_level": "första bedömning: nivå {level}, {n} bedömningar",
-        "criteria_met": "Uppfyllda kriterier",
-        "comment": "Kommentar",
-        "not_assessed": "Inte bedömt under anställningen",
-        "verification_heading": "Kontroll av intyget",
-        "verify_text": (
-            "Skanna QR-koden på första sidan eller gå till adressen nedan för att kontrollera "
-            "att intyget är äkta och inte har återkallats:"
-        ),
-        "qr_alt": "QR-kod med adressen för kontroll av intyget: {url}",
-        "qr_caption": "Kontrollera intyget med QR-koden",
-        "electronic_note": (
-            "Intyget är utfärdat elektroniskt och har ingen namnunderskrift. Det finns också "
-            "som digitalt signerat intyg (Open Badges 3.0) hos utfärdaren."
-        ),
-        "page": "Sida",
-        "page_of": "av",
-    },
-    "en": {
-        "title": "Certificate of competence",
-        "subtitle": "Certificate of the skills and experience gained in a labour-market employment",
-        "birth_date": "Date of birth",
-        "certificate_number": "Certificate number",
-        "issued_on": "Issued",
-        "issued_by": "Issued by",
-        "supersedes": "This certificate replaces certificate {number}, which has been revoked.",
-        "placement_heading": "The employment",
-        "organisation": "Administration",
-        "workplace": "Workplace",
-        "placement_type": "Type of employment",
-        "role": "Role",
-        "period": "Period",
-        "extent": "Extent",
-        "extent_value": "{rate}% of full time",
-        "supervisor": "Supervisor",
-        "tasks": "Tasks",
-        "modules_heading": "Assessed competence",
-        "modules_intro": (
-            "The certificate is based on the city's common competence record of {count} "
-            "modules: {modules}."
-        ),
-        "scales_lead": "Scales –",
-        "scale_clause": "{modules}: {scale}, levels {first}–{last}",
-        "level_note": (
-            "The level is the supervisor's latest assessment and is explained by the module's "
-            "level descriptor."
-        ),
-        "numbers": {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"},
-        "and": "and",
-        "level": "Level",
-        "progressed": "up from level {level}, {n} assessments",
-        "first_level": "first assessment: level {level}, {n} assessments",
-        "criteria_met": "Criteria met",
-        "comment": "Comment",
-        "not_assessed": "Not assessed during the employment",
-        "verification_heading": "Verifying this certificate",
-        "verify_text": (
-            "Scan the QR code on the first page or visit the address below to check that the "
-            "certificate is genuine and has not been revoked:"
-        ),
-        "qr_alt": "QR code with the address for verifying the certificate: {url}",
-        "qr_caption": "Verify it with the QR code",
-        "electronic_note": (
-            "This certificate was issued electronically and carries no handwritten signature. "
-            "It is also available from the issuer as a digitally signed credential "
-            "(Open Badges 3.0)."
-        ),
-        "page": "Page",
-        "page_of": "of",
-    },
-}
-
 _local = threading.local()
 _template_lock = threading.Lock()
 _template_bytes: bytes | None = None
@@ -441,8 +460,19 @@ def _compiler() -> typst.Compiler:
 class TypstRenderer:
     """The service's :class:`~certificates.service.ports.Renderer`: the paper, with Typst."""
 
-    def __init__(self, reference: ReferenceData) -> None:
+    def __init__(
+        self,
+        reference: ReferenceData,
+        letterhead: Letterhead | None = None,
+        seal: Seal | None = None,
+    ) -> None:
         self._reference = reference
+        self._letterhead = letterhead or Letterhead()
+        self._seal = seal
 
-    def render(self, record: CompetenceRecord, info: CertificateInfo, language: Language) -> bytes:
-        return render_certificate_pdf(record, info, self._reference, language)
+    def render(
+        self, record: CompetenceRecord, info: CertificateInfo, language: Language, credential: str
+    ) -> bytes:
+        return render_certificate_pdf(
+            record, info, self._reference, language, self._letterhead, credential, self._seal
+        )

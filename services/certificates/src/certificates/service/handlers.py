@@ -153,10 +153,11 @@ async def issue(
     certificate_id = certificate_id or uuid.uuid4()
     number = certificate_number(ctx.local_date(now).year, await repo.next_certificate_serial())
     info = _paper(ctx, record.producer, certificate_id, number, now, supersedes)
-    pdf = await render(ctx, record, info, language)
     entry = await repo.allocate_status_entry()
     awarded = await _first_awarded(uow, supersedes) or now
     signed = _signed_credential(ctx, record, info, certificate_id, entry, now, awarded, language)
+    credential = json.dumps(signed, ensure_ascii=False)
+    pdf = await render(ctx, record, info, language, credential)  # the paper carries it
     certificate = Certificate(
         id=certificate_id,
         number=number,
@@ -168,7 +169,7 @@ async def issue(
         record_sequence=record.last_sequence,
         supersedes=supersedes.id if supersedes else None,
     )
-    await repo.add_certificate(certificate, record, pdf, json.dumps(signed, ensure_ascii=False))
+    await repo.add_certificate(certificate, record, pdf, credential)
     uow.emit(certificate.issued_event(placement.next_certificate_sequence(), correlation_id))
     placement.issued()
     return certificate
@@ -193,10 +194,14 @@ def _paper(
 
 
 async def render(
-    ctx: Context, record: CompetenceRecord, info: CertificateInfo, language: Language
+    ctx: Context,
+    record: CompetenceRecord,
+    info: CertificateInfo,
+    language: Language,
+    credential: str,
 ) -> bytes:
-    # Typst takes milliseconds of CPU: off the event loop, so other messages keep flowing.
-    return await asyncio.to_thread(ctx.renderer.render, record, info, language)
+    # Typst and the seal take milliseconds of CPU: off the event loop, so other messages flow.
+    return await asyncio.to_thread(ctx.renderer.render, record, info, language, credential)
 
 
 async def _first_awarded(uow: UnitOfWork, supersedes: Certificate | None) -> datetime | None:

@@ -126,9 +126,10 @@ class Signer(Protocol):
 
 
 class Renderer(Protocol):
-    """Makes the paper (the PDF/A). Slow and CPU-bound: the service runs it off the loop.
-    Raises :class:`~certificates.domain.certificate.RenderError` when it cannot."""
+    """Makes the paper (the PDF/A), carrying the signed ``credential`` (JSON) inside. Slow
+    and CPU-bound: the service runs it off the loop. Raises
+    :class:`~certificates.domain.certificate.RenderError` when it cannot."""
 
     def render(
-        self, record: CompetenceRecord, info: CertificateInfo, language: Language
+        self, record: CompetenceRecord, info: CertificateInfo, language: Language, credential: str
     ) -> bytes: ...

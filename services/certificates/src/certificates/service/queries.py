@@ -41,7 +41,7 @@ async def certificate_pdf(
         issuer_name=ctx.issuer_name,
         supersedes=stored.supersedes_number,
     )
-    return await render(ctx, stored.record, info, language)
+    return await render(ctx, stored.record, info, language, stored.credential)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,13 @@ from contracts.reference import Language
 @dataclass(frozen=True)
 class Verification:
     certificate: Certificate
-    record: CompetenceRecord
+    record: CompetenceRecord | None
+    """What the paper says; None once the certificate no longer shows it (revoked or
+    superseded: see :attr:`Certificate.shows_content`)."""
     genuine: bool
     """The stored credential still carries a valid proof by the issuer's key."""
-    organisation_name: str
+    organisation_name: str | None
+    """The förvaltning, shown with the content only."""
 
 
 async def verify_certificate(
@@ -42,11 +45,13 @@ async def verify_certificate(
     if presented is not None and dict(presented) != issued:
         return None
     genuine = ctx.signer.verify(issued)
+    certificate = stored.certificate
+    shown = certificate.shows_content
     return Verification(
-        certificate=stored.certificate,
-        record=stored.record,
+        certificate=certificate,
+        record=stored.record if shown else None,
         genuine=genuine,
-        organisation_name=ctx.organisation_name(stored.certificate.organisation),
+        organisation_name=ctx.organisation_name(certificate.organisation) if shown else None,
     )
 
 
