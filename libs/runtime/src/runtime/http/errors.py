@@ -6,6 +6,7 @@ The domain never imports the web framework: a service maps its exception types t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -57,8 +58,8 @@ def fixed(status_code: int, detail: str) -> Callable[[Any], JSONResponse]:
 
 
 async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
-    """FastAPI's own 422, except that the input it echoes may be text that UTF-8 cannot
-    encode (a lone surrogate): such characters are written as escapes, not a crash."""
+    """FastAPI's own 422, except that the input it echoes may be what JSON in UTF-8 cannot
+    hold (a lone surrogate, NaN): it is written as an escape or a string, not a crash."""
     assert isinstance(error, RequestValidationError)
     return JSONResponse(
         status_code=422, content={"detail": _encodable(jsonable_encoder(error.errors()))}
@@ -66,6 +67,8 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
 
 
 def _encodable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and Infinity, echoed as given: JSON has no such numbers
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
