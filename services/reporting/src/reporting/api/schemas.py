@@ -74,18 +74,19 @@ class AdministrationIn(_In):
 class CommitteeIn(_In):
     code: OrgCode
     name: OrgName
-    administrations: tuple[AdministrationIn, ...] = Field(min_length=1)
+    # Lists, not tuples: a tuple with a bad item also reports itself too short.
+    administrations: list[AdministrationIn] = Field(min_length=1)
 
 
 class RegisterIn(_In):
     """``OrganisationRegister`` as a request body: names must be visible text, and a code used
     twice is refused on ``committees`` (the 422 names the field)."""
 
-    committees: tuple[CommitteeIn, ...]
+    committees: list[CommitteeIn]
 
     @field_validator("committees")
     @classmethod
-    def _unique_codes(cls, committees: tuple[CommitteeIn, ...]) -> tuple[CommitteeIn, ...]:
+    def _unique_codes(cls, committees: list[CommitteeIn]) -> list[CommitteeIn]:
         codes = [c.code for c in committees] + [
             a.code for c in committees for a in c.administrations
         ]
