@@ -77,7 +77,7 @@ async def test_a_month_is_compared_with_its_share_of_the_year(reporting: Reporti
     }
     assert targets["ks"] == (400, 33)  # 32.9
     assert targets["asn"] == (1000, 82)  # 82.2
-    assert "Mål för perioden (andel av årsmålet, 30 av 365 dagar)" == delivery["target_label"]
+    assert delivery["target_label"] == "Mål för perioden (andel av årsmålet, 30 av 365 dagar)"
 
 
 @pytest.mark.parametrize(
