@@ -42,7 +42,7 @@ async def issued(service: Service) -> uuid.UUID:
         ("Fel namn\nrad två", "text.control_character"),  # one line, as the page shows it
         ("\u202eFel namn", "text.bidi_control"),
         ("\u200b\u2060", "text.invisible"),
-        ("Fel\ud800", "string_unicode"),
+        ("Fel\ud800", "text.surrogate"),
     ],
 )
 async def test_a_reason_must_be_visible_text(

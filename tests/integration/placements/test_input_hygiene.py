@@ -56,7 +56,7 @@ REGISTRATION_RULES = [
     (
         with_participant(family_name="Has\ud800san"),
         ["participant", "family_name"],
-        "string_unicode",
+        "text.surrogate",
     ),
     (
         with_participant(personnummer="19990315\x00"),
@@ -204,7 +204,7 @@ COMMAND_RULES = [
         ["category"],
         "text.invisible",
     ),
-    ("end", {"end_date": "2026-06-30", "outcome": "A\ud800"}, ["outcome"], "string_unicode"),
+    ("end", {"end_date": "2026-06-30", "outcome": "A\ud800"}, ["outcome"], "text.surrogate"),
 ]
 
 

@@ -141,7 +141,7 @@ async def register(reporting: Reporting) -> dict[str, Any]:
         ("Kommun\x00styrelsen", "text.control_character"),
         ("\u202eKommunstyrelsen", "text.bidi_control"),
         ("\u200b", "text.invisible"),
-        ("Kommun\ud800", "string_unicode"),
+        ("Kommun\ud800", "text.surrogate"),
     ],
 )
 async def test_register_names_must_be_visible_text(

@@ -8,7 +8,8 @@ the rule (``type``).
 
 Put the length constraints first and the rule after, e.g.
 ``Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NAME]``: a rule is
-an after-validator and sees the stripped text.
+a before-validator, so it sees the text as sent (a control character at the edge is refused,
+not stripped) and the constraints see its result (an identifier's NFKC form).
 
 Pure: no framework, no driver, so every layer that may import ``runtime`` may import this.
 """
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
+from pydantic import BeforeValidator, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
 LINE_BREAKS = frozenset("\t\n\r")
@@ -87,13 +88,18 @@ def identifier(value: str) -> str:
     return visible(unicodedata.normalize("NFKC", value))
 
 
-LINE = AfterValidator(one_line)
+def _on_text(rule: Callable[[str], str]) -> BeforeValidator:
+    """``rule`` for text; anything else goes on to the type's own check (a number is no str)."""
+    return BeforeValidator(lambda value: rule(value) if isinstance(value, str) else value)
+
+
+LINE = _on_text(one_line)
 """One line of text: a role, a workplace, a query parameter."""
-FREE_TEXT = AfterValidator(free_text)
-"""Several lines of text: a comment, a reason, a description."""
-NAME = AfterValidator(visible)
+FREE_TEXT = _on_text(free_text)
+"""Several lines of text: a comment, a description."""
+NAME = _on_text(visible)
 """A name: one line, not only invisible characters."""
-IDENTIFIER = AfterValidator(identifier)
+IDENTIFIER = _on_text(identifier)
 """A code or identifier, NFKC-normalised before any other rule."""
 
 
