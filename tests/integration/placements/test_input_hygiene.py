@@ -261,3 +261,10 @@ async def test_list_filters_follow_the_same_rules(
     async with placements.client() as client:
         response = await client.get("/placements", params=params)
     assert the_error(response) == (["query", field], rule)
+
+
+async def test_an_idempotency_key_is_one_line_of_text(placements: Placements) -> None:
+    async with placements.client(**{"Idempotency-Key": "key\x00one"}) as client:
+        response = await client.post("/placements", json=registration())
+    assert the_error(response) == (["header", "Idempotency-Key"], "text.control_character")
+    assert await stored(placements) == (0, 0, 0)
