@@ -176,3 +176,12 @@ async def test_a_target_is_a_whole_number(reporting: Reporting, count: Any) -> N
     assert the_error(response) == (["body", "placements", "ks"], "int_type")
     async with reporting.client() as client:
         assert (await client.get("/reference/targets/2030")).status_code == 404
+
+
+async def test_an_offset_beyond_a_bigint_is_a_422_not_a_500(reporting: Reporting) -> None:
+    """Found by the fuzz: the database cannot compare with a number that large."""
+    async with reporting.client() as client:
+        response = await client.get(
+            "/operations/unusable-events", params={"after_offset": str(2**63)}
+        )
+    assert the_error(response) == (["query", "after_offset"], "less_than_equal")
