@@ -11,7 +11,7 @@ import os
 import secrets
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,12 +24,17 @@ from tools.sandbox import free_port
 
 PLACEMENTS = int(os.environ.get("BENCH_PLACEMENTS", "500"))
 CLIENTS = 16  # concurrent förvaltning systems
+# Dates around the day the benchmark runs: the service refuses a start years back or an end
+# after today (its plausibility rules).
+START = date.today() - timedelta(days=200)
+ASSESSED, END = START + timedelta(days=60), START + timedelta(days=180)
 
 
 def registration(i: int) -> dict[str, Any]:
     return {
         "participant": {
-            "personnummer": personnummer("19880412", f"{i % 1000:03d}"),
+            # One person per placement (a second active one would be a 409).
+            "personnummer": personnummer(f"1988{1 + i // 1000 % 12:02d}12", f"{i % 1000:03d}"),
             "given_name": "Bench",
             "family_name": f"Person {i}",
         },
@@ -39,8 +44,8 @@ def registration(i: int) -> dict[str, Any]:
         "role": "Biblioteksassistent",
         "tasks": ["Låna ut böcker"],
         "employment_rate": 75,
-        "start_date": "2026-01-12",
-        "planned_end_date": "2026-12-31",
+        "start_date": START.isoformat(),
+        "planned_end_date": (START + timedelta(days=300)).isoformat(),
     }
 
 
@@ -55,12 +60,12 @@ async def life_of_a_placement(client: httpx.AsyncClient, i: int) -> int:
             {
                 "module": "sprak",
                 "level": "B1",
-                "assessed_on": "2026-03-01",
+                "assessed_on": ASSESSED.isoformat(),
                 "assessor": "handledare",
             },
         ),
         ("value-added", {"beneficiary": "individual", "category": "arbetslivserfarenhet"}),
-        ("end", {"end_date": "2026-12-31", "outcome": "A"}),
+        ("end", {"end_date": END.isoformat(), "outcome": "A"}),
     ):
         (await client.post(f"{url}/{path}", json=body)).raise_for_status()
     return 4

@@ -3,7 +3,15 @@
 # to validate the alert rules, and Debian's chromium to render the dashboard.
 # Installed with apt-get when missing and we are root; otherwise we say what is missing and
 # those tests fail with that message.
+# Also the independent credential verifier (tests/interop): npm packages at the exact versions
+# of its committed package-lock.json, from the npm registry.
 set -euo pipefail
+
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix "$(dirname "$0")/../tests/interop" --no-audit --no-fund --loglevel=error
+else
+  echo "missing for some tests: node and npm (apt-get install nodejs npm)" >&2
+fi
 
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)

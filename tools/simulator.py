@@ -21,9 +21,10 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -186,10 +187,14 @@ def _plan_placement(
 ) -> PlannedPlacement:
     # The order of the random draws is the plan: change it and a seed plays another year.
     months = rng.choice([6, 6, 9, 12, 12, 12, 18, 24])
-    planned_end = start + timedelta(days=30 * months)
-    plan = PlannedPlacement(key, organisation, _registration(rng, start, planned_end, reference))
-    if rng.random() < 0.12:  # extended
-        planned_end += timedelta(days=90)
+    placement_type = pick(rng, TYPES)
+    first, total = _longest(reference, placement_type)  # what the type's rules allow
+    planned_end = start + timedelta(days=30 * min(months, first))
+    registration = _registration(rng, start, planned_end, placement_type, reference)
+    plan = PlannedPlacement(key, organisation, registration)
+    extended = planned_end + timedelta(days=90)
+    if rng.random() < 0.12 and (extended - start).days <= 30 * total:
+        planned_end = extended
         plan.commands.append(
             Command(
                 "planned-end",
@@ -203,8 +208,21 @@ def _plan_placement(
     return plan
 
 
+def _longest(reference: ReferenceData, placement_type: str) -> tuple[int, int]:
+    """Months a placement of the type may be planned for at first, and in total (a month
+    counted as 30 days, so always within the limit). Unlimited types: ten years."""
+    limit = reference.placement_type(placement_type).max_duration
+    if limit is None:
+        return 120, 120
+    return limit.months, limit.extended_months or 120
+
+
 def _registration(
-    rng: random.Random, start: date, planned_end: date, reference: ReferenceData
+    rng: random.Random,
+    start: date,
+    planned_end: date,
+    placement_type: str,
+    reference: ReferenceData,
 ) -> dict[str, Any]:
     return {
         "participant": {
@@ -214,7 +232,7 @@ def _registration(
         },
         "workplace": {"name": rng.choice(WORKPLACES), "unit": None},
         "supervisor": {"name": f"{rng.choice(GIVEN_NAMES)} {rng.choice(FAMILY_NAMES)}"},
-        "placement_type": pick(rng, TYPES),
+        "placement_type": placement_type,
         "role": rng.choice(ROLES),
         "tasks": rng.sample(TASKS, k=2),
         "employment_rate": rng.choice([50, 75, 100, 100]),
@@ -363,9 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args(argv)
     tokens = json.loads(args.tokens.read_text())["tokens"]
-    plans = plan_year(args.seed, args.year, args.placements, load_register(), load_reference_data())
+    # Nothing ends or is assessed after today: the service refuses dates in the future.
+    today = min(date(args.year, 12, 31), datetime.now(ZoneInfo("Europe/Stockholm")).date())
+    plans = plan_year(
+        args.seed, args.year, args.placements, load_register(), load_reference_data(), today
+    )
     started = time.perf_counter()
-    done = asyncio.run(_play_over_http(plans, args.url, tokens, args.concurrency))
+    try:
+        done = asyncio.run(_play_over_http(plans, args.url, tokens, args.concurrency))
+    except KeyboardInterrupt:  # Ctrl-C on `make run` stops the demo, not an error to show
+        return 130
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": round(seconds, 1), **done}), flush=True)
     return 0

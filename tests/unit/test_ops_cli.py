@@ -18,6 +18,8 @@ COMMANDS = [
     ["dead-letters", "purge"],
     ["certificates"],
     ["certificates", "waiting"],
+    ["certificates", "rotate-key"],
+    ["certificates", "compromise-key"],
     ["reporting"],
     ["reporting", "status"],
     ["reporting", "unusable"],

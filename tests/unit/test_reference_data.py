@@ -107,6 +107,38 @@ def test_language_is_assessed_on_cefr_per_sub_skill(ref: ReferenceData) -> None:
     }
 
 
+def test_every_criterion_aligns_with_an_esco_skill_and_language_with_cefr(
+    ref: ReferenceData,
+) -> None:
+    for module in ref.modules:
+        for criterion in module.criteria:
+            assert criterion.esco, criterion.code
+            for skill in criterion.esco:
+                assert skill.uri.startswith("http://data.europa.eu/esco/skill/")
+            assert (criterion.cefr is not None) == (module.scale == "cefr"), criterion.code
+    language = {c.cefr for c in ref.module("sprak").criteria}
+    assert language == {
+        "listening",
+        "reading",
+        "spoken-interaction",
+        "spoken-production",
+        "writing",
+    }
+    listening = ref.module("sprak").criterion("sprak.horforstaelse").esco
+    assert [(s.name, s.uri.rsplit("/", 1)[1]) for s in listening] == [
+        ("understand spoken Swedish", "cd6484a2-bfa2-4371-8e2f-1ffa2a22dac4")
+    ]
+
+
+def test_an_esco_uri_outside_the_skill_scheme_is_refused(data_dir: Path) -> None:
+    def change(d: Any) -> None:
+        _module(d, "sprak")["criteria"][0]["esco"][0]["uri"] = "https://esco.example/swedish"
+
+    _edit(data_dir, "modules.yaml", change)
+    message = str(_load_error(data_dir))
+    assert "modules[0](sprak).criteria[0](sprak.horforstaelse).esco[0].uri" in message
+
+
 @pytest.mark.parametrize(
     "module_code", ["sociala-fardigheter", "allmanna-kompetenser", "praktiskt-kunnande"]
 )
@@ -144,6 +176,16 @@ def test_placement_types(ref: ReferenceData) -> None:
     }
     assert ref.placement_type("extratjanst").name.sv == "Extratjänst"
     assert ref.placement_type("kommunal-arbetsmarknadsanstallning").funding == "kommun"
+
+
+def test_placement_types_carry_their_maximum_duration_and_its_source(ref: ReferenceData) -> None:
+    extratjanst = ref.placement_type("extratjanst").max_duration
+    assert extratjanst is not None
+    assert (extratjanst.months, extratjanst.extended_months) == (12, 24)
+    assert ref.placement_type("trygghetsanstallning").max_duration is None  # no limit
+    for placement_type in ref.placement_types:
+        limit = placement_type.max_duration
+        assert limit is None or limit.source.strip(), placement_type.code
 
 
 def test_value_added_categories_for_workplace_and_individual(ref: ReferenceData) -> None:

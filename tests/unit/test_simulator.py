@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from datetime import date
 
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
-from placements.service import commands
+from placements.service import commands, handlers
+from tests.unit.placements.fakes import FakeUnitOfWork
+from tests.unit.placements.support import CONTEXT, PlacementHandler, register, run
 from tools.simulator import plan_year
 
 REGISTER, REFERENCE = load_register(), load_reference_data()
@@ -43,3 +47,25 @@ def test_every_planned_request_passes_the_api_validation() -> None:
         commands.RegisterPlacement.model_validate(plan.registration)
         for command in plan.commands:
             COMMANDS[command.path].model_validate(command.body)
+
+
+async def test_every_planned_request_passes_the_plausibility_rules() -> None:
+    """Played through the handlers with the plan's "today" as the service's clock: no date,
+    duration, age or double registration the service would refuse."""
+    today = date(2026, 9, 30)  # mid-year: nothing may end or be assessed after it
+    ctx = dataclasses.replace(CONTEXT, today=lambda: today)
+    by_path: dict[str, PlacementHandler] = {
+        "planned-end": handlers.change_planned_end,
+        "assessment-rounds": handlers.assess_modules,
+        "value-added": handlers.record_value_added,
+        "end": handlers.end_placement,
+    }
+    uow = FakeUnitOfWork()
+    for plan in plan_year(13, 2026, 300, REGISTER, REFERENCE, today):
+        request = handlers.Request(organisation=plan.organisation, correlation_id=plan.key)
+        registration = commands.RegisterPlacement.model_validate(plan.registration)
+        placement = await register(uow, registration, request, ctx)
+        for command in plan.commands:
+            body = COMMANDS[command.path].model_validate(command.body)
+            await run(uow, by_path[command.path], placement.id, body, request, ctx)
+    assert len(uow.db.placements) == 300

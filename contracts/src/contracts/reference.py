@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveInt,
     PrivateAttr,
     StringConstraints,
     ValidationError,
@@ -35,9 +36,12 @@ __all__ = [
     "OUTCOME_CODES",
     "REFERENCE_DATA_FILES",
     "Beneficiary",
+    "CefrActivity",
     "Criterion",
+    "EscoSkill",
     "Funding",
     "Language",
+    "MaxDuration",
     "Module",
     "Outcome",
     "OutcomeCategory",
@@ -156,12 +160,31 @@ class Scale(_Frozen):
             raise _unknown("level", code, self.level_codes, f" on scale {self.code!r}") from None
 
 
+CefrActivity = Literal["listening", "reading", "spoken-interaction", "spoken-production", "writing"]
+"""The CEFR's communicative activities, as in its self-assessment grid."""
+
+
+class EscoSkill(_Frozen):
+    """An ESCO skill a criterion aligns with: its concept URI and ESCO's preferred label."""
+
+    uri: EscoUri = Field(
+        description="The ESCO concept URI, e.g. http://data.europa.eu/esco/skill/<uuid>."
+    )
+    name: NonEmptyText = Field(description="ESCO's preferred label (English), as published.")
+
+
 class Criterion(_Frozen):
     """An observable criterion within a module, assessed by the supervisor (handledare)."""
 
     code: Slug = Field(description="Unique within the module, prefixed by the module code.")
     name: Text
     description: Text
+    esco: tuple[EscoSkill, ...] = Field(
+        default=(), description="ESCO skills (v1.2.0) the criterion aligns with."
+    )
+    cefr: CefrActivity | None = Field(
+        default=None, description="The CEFR communicative activity a language criterion assesses."
+    )
 
 
 class Module(_Frozen):
@@ -214,6 +237,27 @@ class Module(_Frozen):
             ) from None
 
 
+class MaxDuration(_Frozen):
+    """How long a placement of a type may be planned to last, counted from its start.
+
+    The rules are set by Arbetsförmedlingen (or the city) and change over time, so each
+    value names where it comes from; the placements service refuses a planned end beyond it.
+    """
+
+    months: PositiveInt = Field(description="Longest planned duration when registered.")
+    extended_months: PositiveInt | None = Field(
+        description="Longest total duration with extensions; null when the rules set no "
+        "total limit (a new decision may always follow)."
+    )
+    source: NonEmptyText = Field(description="Where the limits come from.")
+
+    @model_validator(mode="after")
+    def _extension_is_longer(self) -> MaxDuration:
+        if self.extended_months is not None and self.extended_months < self.months:
+            raise ValueError("extended_months is shorter than months")
+        return self
+
+
 class PlacementType(_Frozen):
     """A kind of labour-market employment (arbetsmarknadsanställning)."""
 
@@ -221,6 +265,9 @@ class PlacementType(_Frozen):
     name: Text
     description: Text
     funding: Funding = Field(description="Who mainly funds the wage cost.")
+    max_duration: MaxDuration | None = Field(
+        description="Null when the rules set no upper limit (e.g. trygghetsanställning)."
+    )
 
 
 class Outcome(_Frozen):

@@ -163,6 +163,8 @@ async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
     operator_token = secrets.token_urlsafe(32)
     settings = CertificatesSettings(
         public_base_url=BASE_URL,
+        issuer_url="https://malmo.se",
+        issuer_email="kompetensintyg@malmo.se",
         clients={org: [token_hash(token)] for org, token in tokens.items()},
         operators=[token_hash(operator_token)],
     )

@@ -105,7 +105,7 @@ async def test_the_credential_proof_verifies_and_one_changed_byte_breaks_it(
 
     assert credential["id"] == certificate_id.urn
     assert "OpenBadgeCredential" in credential["type"]
-    assert credential["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-jcs-2022"  # an array (OB 3.0)
     assert verify_credential(credential, key)
 
     position = raw.index(b"Biblioteksassistent")

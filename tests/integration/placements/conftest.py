@@ -9,6 +9,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -28,6 +29,8 @@ from tests.support import drain, eventually
 from tools.samples import personnummer
 
 ORGANISATIONS = ("sf", "kf")
+TODAY = date(2027, 6, 30)
+"""The service's clock for the plausibility rules: after every date these tests use."""
 CITY_SINK = ConsumerQueue("test.city-sink", EVENTS_EXCHANGE, ("#",))
 IDENTITY_SINK = ConsumerQueue("test.identity-sink", IDENTITY_EXCHANGE, ("#",))
 
@@ -82,13 +85,23 @@ async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placemen
         OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url).run()
     )
     try:
-        yield Placements(build_app(settings, pool), tokens, pool, amqp_url, settings)
+        app = build_app(settings, pool, today=lambda: TODAY)
+        yield Placements(app, tokens, pool, amqp_url, settings)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await relay
         await publisher.close()
         await pool.close()
+
+
+def participant(index: int) -> dict[str, Any]:
+    """Another person for each index: one person's registrations would overlap (a 409)."""
+    return {
+        "personnummer": personnummer("19900101", f"{index:03d}"),
+        "given_name": "Deltagare",
+        "family_name": f"Nummer {index}",
+    }
 
 
 def registration(**overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.placements.conftest import Placements, registration
+from tests.integration.placements.conftest import Placements, participant, registration
 from tools.samples import personnummer
 
 pytestmark = pytest.mark.integration
@@ -108,9 +108,15 @@ async def test_the_whole_life_of_a_placement(placements: Placements) -> None:
 async def test_list_filters_and_pages(placements: Placements) -> None:
     async with placements.client() as client:
         for i in range(5):
-            await register(client, role=f"Roll {i}", workplace={"name": f"Park {i % 2}"})
+            await register(
+                client,
+                participant=participant(i),
+                role=f"Roll {i}",
+                workplace={"name": f"Park {i % 2}"},
+            )
         first = await register(
             client,
+            participant=participant(5),
             placement_type="lonebidrag",
             start_date="2025-01-01",
             planned_end_date="2025-06-30",

@@ -143,13 +143,16 @@ async def test_free_text_keeps_its_line_breaks(placements: Placements) -> None:
 
 async def test_a_fullwidth_personnummer_is_the_same_person(placements: Placements) -> None:
     typed = registration()["participant"]["personnummer"]
+    wide = with_participant(personnummer=fullwidth(typed))
     async with placements.client() as client:
         first = (await client.post("/placements", json=registration())).json()
-        again = await client.post(
-            "/placements", json=registration(**with_participant(personnummer=fullwidth(typed)))
-        )
-    assert again.status_code == 201, again.text
-    assert again.json()["participant"] == first["participant"]
+        twice = await client.post("/placements", json=registration(**wide))
+        meant = await client.post("/placements", json=registration(**wide, overlap_intended=True))
+
+    assert twice.status_code == 409  # the same person's second placement, not a new person
+    assert twice.json()["detail"][0]["ctx"]["existing_placement_id"] == first["id"]
+    assert meant.status_code == 201, meant.text
+    assert meant.json()["participant"] == first["participant"]  # same number, same pseudonym
 
 
 async def test_codes_are_normalised_before_they_are_checked(placements: Placements) -> None:
@@ -227,7 +230,10 @@ async def test_the_workplace_filter_matches_wildcards_literally(placements: Plac
     async with placements.client() as client:
         await client.post("/placements", json=registration())  # Stadsbiblioteket
         literal = await client.post(
-            "/placements", json=registration(workplace={"name": "Café 100% ekologiskt_kök"})
+            "/placements",
+            json=registration(
+                workplace={"name": "Café 100% ekologiskt_kök"}, overlap_intended=True
+            ),
         )
         assert literal.status_code == 201, literal.text
 

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from certificates.domain.credential import Issuer, build_credential, identity_hash
+from certificates.domain.credential import Issuer, achievement, build_credential, identity_hash
 from certificates.domain.record import CompetenceRecord, Ready, build_record
 from certificates.signing.multikey import (
     SigningKey,
@@ -66,7 +66,8 @@ def signed(record: CompetenceRecord) -> dict[str, Any]:
 
 def test_the_proof_verifies(signed: dict[str, Any]) -> None:
     assert verify_credential(signed, KEY.public_multikey())
-    proof = signed["proof"]
+    [proof] = signed["proof"]  # an array, as Open Badges 3.0's schema requires
+    assert proof["@context"] == signed["@context"]  # the proof configuration's, as signed
     assert proof["type"] == "DataIntegrityProof"
     assert proof["cryptosuite"] == "eddsa-jcs-2022"
     assert proof["proofPurpose"] == "assertionMethod"
@@ -92,6 +93,7 @@ def test_it_is_an_open_badges_3_credential_on_vc_2(signed: dict[str, Any]) -> No
         "url": "https://malmo.se",
     }
     assert signed["validFrom"] == "2026-11-02T09:30:00Z"
+    assert signed["awardedDate"] == "2026-11-02T09:30:00Z"
     assert signed["name"] == "Kompetensintyg"
     subject = signed["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
@@ -140,6 +142,80 @@ def test_modules_are_results_against_rubric_levels(
         assert description["name"] == REFERENCE.module(assessed.module).name.sv
         achieved = levels[result["achievedLevel"]]
         assert (achieved["module"], achieved["level"]) == (assessed.module, assessed.latest_level)
+
+
+EMBLEM = "data:image/svg+xml;base64,PHN2Zy8+"
+
+
+def test_the_issuer_profile_carries_contact_and_emblem_and_the_achievement_its_image(
+    record: CompetenceRecord,
+) -> None:
+    issuer = Issuer(
+        id=ISSUER.id,
+        name="Malmö stad",
+        url="https://malmo.se",
+        email="intyg@malmo.se",
+        image=EMBLEM,
+    )
+    credential = credential_for(record, issuer=issuer)
+    assert credential["issuer"] == {
+        "id": ISSUER.id,
+        "type": ["Profile"],
+        "name": "Malmö stad",
+        "url": "https://malmo.se",
+        "email": "intyg@malmo.se",
+        "image": {"id": EMBLEM, "type": "Image", "caption": "Malmö stad"},
+    }
+    image = credential["credentialSubject"]["achievement"]["image"]
+    assert image == {"id": EMBLEM, "type": "Image", "caption": "Kompetensintyg"}
+    assert credential["credentialSubject"]["achievement"] == achievement(
+        REFERENCE, ACHIEVEMENT, "sv", EMBLEM
+    )
+
+
+def test_awarded_date_is_when_first_awarded_valid_from_by_default(
+    record: CompetenceRecord,
+) -> None:
+    assert credential_for(record)["awardedDate"] == "2026-11-02T09:30:00Z"
+    first = datetime(2026, 10, 31, 8, 0, tzinfo=UTC)
+    reissued = credential_for(record, awarded=first)
+    assert reissued["awardedDate"] == "2026-10-31T08:00:00Z"
+    assert reissued["validFrom"] == "2026-11-02T09:30:00Z"
+
+
+def test_every_module_aligns_each_criterion_with_esco_and_language_with_cefr(
+    signed: dict[str, Any],
+) -> None:
+    achievement_ = signed["credentialSubject"]["achievement"]
+    for module, description in zip(
+        REFERENCE.modules, achievement_["resultDescription"], strict=True
+    ):
+        urls = {a["targetUrl"] for a in description["alignment"]}
+        for criterion in module.criteria:
+            assert {skill.uri for skill in criterion.esco} <= urls, criterion.code
+        esco = [a for a in description["alignment"] if a["targetFramework"] == "ESCO"]
+        assert len(esco) == len({a["targetUrl"] for a in esco})  # each skill once
+        for alignment in description["alignment"]:
+            assert alignment["type"] == ["Alignment"]
+            assert alignment["targetType"] == "ceasn:Competency"
+    language = achievement_["resultDescription"][0]
+    assert [a["targetName"] for a in language["alignment"]][:2] == [
+        "understand spoken Swedish",
+        "CEFR: Listening",
+    ]
+    b1 = next(lv for lv in language["rubricCriterionLevel"] if lv["level"] == "B1")
+    assert b1["alignment"] == [
+        {
+            "type": ["Alignment"],
+            "targetName": "CEFR B1 (Threshold)",
+            "targetUrl": "https://www.coe.int/en/web/common-european-framework-reference-languages",
+            "targetFramework": "Common European Framework of Reference for Languages (CEFR)",
+            "targetType": "ceasn:Competency",
+            "targetCode": "B1",
+        }
+    ]
+    social = achievement_["resultDescription"][1]
+    assert "alignment" not in social["rubricCriterionLevel"][0]  # progression: no framework
 
 
 def test_the_credential_names_nobody(signed: dict[str, Any], record: CompetenceRecord) -> None:
@@ -258,14 +334,14 @@ def test_another_key_does_not_verify(signed: dict[str, Any]) -> None:
     "damage",
     [
         lambda d: d.pop("proof"),
-        lambda d: d["proof"].pop("proofValue"),
-        lambda d: d["proof"].update(proofValue="z" + "1" * 10),
-        lambda d: d["proof"].update(proofValue="not multibase"),
-        lambda d: d["proof"].update(cryptosuite="eddsa-rdfc-2022"),
-        lambda d: d["proof"].update(proofPurpose="authentication"),
-        lambda d: d["proof"].update(created="yesterday"),
+        lambda d: d["proof"][0].pop("proofValue"),
+        lambda d: d["proof"][0].update(proofValue="z" + "1" * 10),
+        lambda d: d["proof"][0].update(proofValue="not multibase"),
+        lambda d: d["proof"][0].update(cryptosuite="eddsa-rdfc-2022"),
+        lambda d: d["proof"][0].update(proofPurpose="authentication"),
+        lambda d: d["proof"][0].update(created="yesterday"),
         lambda d: d.update(proof="a string"),
-        lambda d: d["proof"].update({"@context": ["https://example.org/other"]}),
+        lambda d: d["proof"][0].update({"@context": ["https://example.org/other"]}),
         lambda d: d.pop("@context"),
     ],
 )
@@ -281,9 +357,13 @@ def test_garbage_keys_and_documents_are_false() -> None:
     assert verify_credential([], KEY.public_multikey()) is False  # type: ignore[arg-type]
 
 
-def test_a_proof_with_the_documents_context_also_verifies(signed: dict[str, Any]) -> None:
+def test_a_proof_without_context_as_signed_before_still_verifies(signed: dict[str, Any]) -> None:
+    """Certificates issued before the proof carried its @context (a single object) still
+    verify here: the configuration was hashed with the document's @context all the same."""
     document = copy.deepcopy(signed)
-    document["proof"]["@context"] = list(signed["@context"])
+    [proof] = document["proof"]
+    del proof["@context"]
+    document["proof"] = proof
     assert verify_credential(document, KEY.public_multikey())
 
 
@@ -338,7 +418,7 @@ def test_the_w3c_test_vector_verifies_and_is_reproduced() -> None:
     proof = W3C_SIGNED["proof"]
     created = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
     ours = sign_credential(unsigned, key, proof["verificationMethod"], created)
-    assert ours["proof"]["proofValue"] == proof["proofValue"]
+    assert ours["proof"] == [proof]  # the same proof, @context included
 
 
 # --------------------------------------------------------------------------- keys
@@ -383,7 +463,7 @@ def test_the_controller_document_publishes_the_multikey() -> None:
         "https://intyg.malmo.se", "#key-1", KEY.public_multikey()
     )
     assert document == {
-        "@context": ["https://www.w3.org/ns/cid/v1"],
+        "@context": ["https://w3id.org/security/v2", "https://w3id.org/security/multikey/v1"],
         "id": "https://intyg.malmo.se",
         "verificationMethod": [
             {

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import random
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -313,6 +315,43 @@ async def test_reissue_supersedes_and_revokes_the_old_one_and_includes_the_corre
         stored = await uow.repository.certificate(new.id)
     assert stored is not None
     assert stored.supersedes_number == old.number
+
+
+async def credential_of(service: Service, certificate: Certificate) -> dict[str, Any]:
+    async with service.uow as uow:
+        stored = await uow.repository.certificate(certificate.id)
+    assert stored is not None
+    document: dict[str, Any] = json.loads(stored.credential)
+    return document
+
+
+async def test_every_reissue_keeps_the_date_the_certificate_was_first_awarded() -> None:
+    service, first = await issued_service()
+    second = await service.reissue(first)
+    third = await service.reissue(second)
+
+    credentials = [await credential_of(service, c) for c in (first, second, third)]
+    assert credentials[0]["awardedDate"] == credentials[0]["validFrom"]
+    assert [c["awardedDate"] for c in credentials] == [credentials[0]["awardedDate"]] * 3
+    assert len({c["validFrom"] for c in credentials}) == 3  # each signed when it was issued
+
+
+async def test_a_presented_credential_is_genuine_only_if_it_is_the_one_issued() -> None:
+    """Even with a valid proof (a key compromised later could make one with any time), a
+    presented copy that differs from what was issued under its id is not genuine."""
+    service, certificate = await issued_service()
+    issued = await credential_of(service, certificate)
+    altered = {k: v for k, v in issued.items() if k != "proof"}
+    altered["credentialSubject"] = {**altered["credentialSubject"], "role": "Chef"}
+    forged = service.ctx.signer.sign(altered, service.ctx.clock())
+    assert service.ctx.signer.verify(forged)
+
+    async with service.uow as uow:
+        genuine = await verification.verify_presented(uow, service.ctx, copy.deepcopy(issued))
+        refused = await verification.verify_presented(uow, service.ctx, forged)
+    assert genuine is not None
+    assert genuine.genuine
+    assert refused is None
 
 
 async def test_a_revoked_certificate_can_be_reissued_without_a_second_revocation() -> None:

@@ -56,6 +56,13 @@ class FakePlacementRepository:
     async def history(self, placement_id: uuid.UUID) -> list[HistoryEntry]:
         return list(self._db.history.get(placement_id, []))
 
+    async def active_of_participant(
+        self, organisation: str, participant_ref: str
+    ) -> list[Placement]:
+        # One fake unit of work at a time: no concurrent registration to wait for.
+        query = PlacementFilter(status="active", participant_ref=participant_ref, limit=1000)
+        return [p for _, p in await self.list(organisation, query)]
+
     async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
         rows = sorted(
             (number, self._db.placements[placement_id])
@@ -78,6 +85,7 @@ def _matches(p: Placement, registration: int, query: PlacementFilter) -> bool:
             not query.workplace or query.workplace.lower() in p.terms.workplace.name.lower(),
             not query.active_to or p.terms.start_date <= query.active_to,
             not query.active_from or (p.end_date or p.terms.planned_end_date) >= query.active_from,
+            not query.participant_ref or p.participant_ref == query.participant_ref,
             query.after is None or registration > query.after,
         )
     )

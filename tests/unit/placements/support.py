@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from contracts.reference import load_reference_data
@@ -14,11 +15,24 @@ from tests.unit.placements.fakes import FakeUnitOfWork
 from tools.samples import personnummer
 
 PSEUDONYM_KEY = b"test-pseudonym-key"
-CONTEXT = handlers.Context(reference=load_reference_data(), pseudonym_key=PSEUDONYM_KEY)
+TODAY = date(2027, 6, 30)
+"""The clock of the plausibility rules in these tests: after every date the samples use."""
+CONTEXT = handlers.Context(
+    reference=load_reference_data(), pseudonym_key=PSEUDONYM_KEY, today=lambda: TODAY
+)
 SF = handlers.Request(organisation="sf", correlation_id="case-1")
 KF = handlers.Request(organisation="kf", correlation_id="case-kf")
 
 AMINA = personnummer("19990315", "412")  # female, 26 at the start below
+
+
+def participant(index: int) -> dict[str, Any]:
+    """Another person for each index: one person's registrations would overlap."""
+    return {
+        "personnummer": personnummer("19900101", f"{index:03d}"),
+        "given_name": "Deltagare",
+        "family_name": f"Nummer {index}",
+    }
 
 
 def registration(**overrides: Any) -> commands.RegisterPlacement:
@@ -72,9 +86,10 @@ async def register(
     uow: FakeUnitOfWork,
     command: commands.RegisterPlacement | None = None,
     req: handlers.Request = SF,
+    ctx: handlers.Context = CONTEXT,
 ) -> Placement:
     async with uow:
-        placement = await handlers.register_placement(uow, CONTEXT, req, command or registration())
+        placement = await handlers.register_placement(uow, ctx, req, command or registration())
         await uow.commit()
     return placement
 
@@ -85,8 +100,9 @@ async def run(
     placement_id: uuid.UUID,
     command: commands.Command,
     req: handlers.Request = SF,
+    ctx: handlers.Context = CONTEXT,
 ) -> Placement:
     async with uow:
-        placement = await handler(uow, CONTEXT, req, placement_id, command)
+        placement = await handler(uow, ctx, req, placement_id, command)
         await uow.commit()
     return placement

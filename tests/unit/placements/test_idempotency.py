@@ -16,7 +16,9 @@ from tests.unit.placements.support import CONTEXT, SF, registration
 
 
 async def registering(uow: UnitOfWork) -> Placement:
-    return await handlers.register_placement(uow, CONTEXT, SF, registration())
+    # The same request each time: the person's second placement is meant, not a double entry.
+    command = registration(overlap_intended=True)
+    return await handlers.register_placement(uow, CONTEXT, SF, command)
 
 
 def body(response: Any) -> dict[str, Any]:
@@ -73,3 +75,23 @@ async def test_a_concurrent_request_that_committed_first_is_answered_as_it_was()
     assert late.headers["Idempotent-Replayed"] == "true"
     assert body(late) == body(winner[0])
     assert len(uow.db.placements) == 1, "the late request's placement was rolled back"
+
+
+async def test_a_retry_refused_for_what_its_twin_did_is_answered_as_the_twin() -> None:
+    """Two requests with one key at once: the second waits for the first, then finds the same
+    person registered (a 409 on its own); with the key it gets the first one's answer."""
+    uow = FakeUnitOfWork()
+    winner: list[Any] = []
+
+    async def plain(mine: UnitOfWork) -> Placement:
+        return await handlers.register_placement(mine, CONTEXT, SF, registration())
+
+    async def racing(mine: UnitOfWork) -> Placement:
+        other = FakeUnitOfWork(uow.db)
+        winner.append(await respond_once(lambda: other, "sf", "reg-4", "request-1", 201, plain))
+        return await plain(mine)  # sees the twin's committed placement
+
+    late = await respond_once(lambda: uow, "sf", "reg-4", "request-1", 201, racing)
+    assert late.headers["Idempotent-Replayed"] == "true"
+    assert body(late) == body(winner[0])
+    assert len(uow.db.placements) == 1

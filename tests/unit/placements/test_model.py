@@ -11,9 +11,12 @@ from contracts.personnummer import Personnummer
 from contracts.reference import load_reference_data
 from placements.domain.errors import RuleViolation
 from placements.domain.model import Participant, Placement, Supervisor, Terms
+from placements.domain.plausibility import Plausibility
 from tools.samples import personnummer
 
 REFERENCE = load_reference_data()
+RULES = Plausibility()
+TODAY = date(2027, 6, 30)
 
 
 def placement(born: str = "20010601", start: date = date(2026, 5, 31)) -> Placement:
@@ -33,6 +36,8 @@ def placement(born: str = "20010601", start: date = date(2026, 5, 31)) -> Placem
         ),
         planned_value_added=[],
         reference=REFERENCE,
+        rules=RULES,
+        today=TODAY,
         correlation_id="c-1",
     )
 
@@ -53,8 +58,8 @@ def test_age_band_is_taken_on_the_start_date() -> None:
 
 def test_each_change_takes_the_next_sequence() -> None:
     p = placement()
-    p.change_planned_end(date(2027, 6, 30), "", "c-2")
-    p.end(date(2026, 12, 31), "A", REFERENCE, "c-3")
+    p.change_planned_end(date(2027, 6, 30), "", REFERENCE, "c-2")
+    p.end(date(2026, 12, 31), "A", REFERENCE, TODAY, "c-3")
     assert [e.sequence for e in p.events] == [1, 1, 2, 3]
     assert isinstance(p.events[-1], PlacementEnded)
     assert p.status == "ended"
@@ -62,7 +67,7 @@ def test_each_change_takes_the_next_sequence() -> None:
 
 def test_an_ended_placement_refuses_changes() -> None:
     p = placement()
-    p.end(date(2026, 12, 31), "E", REFERENCE, "c")
+    p.end(date(2026, 12, 31), "E", REFERENCE, TODAY, "c")
     with pytest.raises(RuleViolation) as error:
-        p.end(date(2026, 12, 31), "E", REFERENCE, "c")
+        p.end(date(2026, 12, 31), "E", REFERENCE, TODAY, "c")
     assert error.value.rule == "placement_ended"

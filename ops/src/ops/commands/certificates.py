@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +12,11 @@ from certificates import operations as certificates_operations
 from ops.console import age, run, table
 from ops.settings import OpsSettings
 
-certificates = typer.Typer(help="The certificates service's state.", no_args_is_help=True)
+certificates = typer.Typer(
+    help="The certificates service's state and the issuer's signing keys.", no_args_is_help=True
+)
+
+RING_HELP = "The key ring file (CERTIFICATES_KEY_RING_FILE), outside the repository."
 
 
 @certificates.command("waiting")
@@ -34,3 +40,49 @@ def certificates_waiting(
             [str(w.placement_id), w.organisation, age(w.age_seconds), w.reason[:60]] for w in items
         ]
         typer.echo(table(["placement", "förvaltning", "waiting", "what is missing"], rows))
+
+
+def _show_ring(ring: certificates_operations.KeyRing) -> None:
+    rows = [
+        [
+            k.id + (" (current)" if k.id == ring.current else ""),
+            k.public[:16] + "…",
+            k.retired_at.isoformat() if k.retired_at else "",
+            k.compromised_from.isoformat() if k.compromised_from else "",
+        ]
+        for k in ring.keys
+    ]
+    typer.echo(table(["key", "public", "retired", "compromised from"], rows))
+
+
+@certificates.command("rotate-key")
+def certificates_rotate_key(
+    ring: Annotated[Path, typer.Option(help=RING_HELP)],
+    new_key_file: Annotated[Path, typer.Option(help="Where to write the new private key.")],
+    current_key_file: Annotated[
+        Path | None, typer.Option(help="The current key's file, to start a ring (first time).")
+    ] = None,
+) -> None:
+    """Make a new signing key current; the old one retires and still verifies what it signed.
+    Then point CERTIFICATES_SIGNING_KEY_FILE at the new file and restart the service."""
+    result = certificates_operations.rotate_key(
+        ring, new_key_file, current_key_file=current_key_file
+    )
+    _show_ring(result)
+    typer.echo(f"\nset CERTIFICATES_SIGNING_KEY_FILE={new_key_file} and restart")
+
+
+@certificates.command("compromise-key")
+def certificates_compromise_key(
+    ring: Annotated[Path, typer.Option(help=RING_HELP)],
+    key: Annotated[str, typer.Option(help="The key's id, e.g. key-1.")],
+    since: Annotated[
+        datetime,
+        typer.Option(
+            help="From when it is distrusted, with its zone.", formats=["%Y-%m-%dT%H:%M:%S%z"]
+        ),
+    ],
+) -> None:
+    """Distrust a key from a time: what it signed from then on no longer verifies, and it leaves
+    the issuer's assertionMethod (re-issue what it signed before, for other verifiers)."""
+    _show_ring(certificates_operations.compromise_key(ring, key, since))

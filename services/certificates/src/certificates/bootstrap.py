@@ -7,9 +7,12 @@ the pure wiring that the tests and the benchmark use to run parts of the service
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -23,9 +26,10 @@ from certificates.api import forvaltning, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
 from certificates.presentation.pdf import TypstRenderer
-from certificates.service.context import KEY_ID, Context, Urls
+from certificates.service.context import Context, Urls
 from certificates.settings import CertificatesSettings
-from certificates.signing.keys import load_signing_key
+from certificates.signing.keyring import KeyRing
+from certificates.signing.keys import SigningKeyError, load_signing_key
 from certificates.signing.multikey import SigningKey
 from certificates.signing.signer import DataIntegritySigner
 from contracts.organisations import load_register
@@ -56,6 +60,28 @@ DESCRIPTION = (
 )
 
 
+# A plain shield for the demo: the city configures its own emblem (CERTIFICATES_EMBLEM_FILE).
+DEMO_EMBLEM_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 72" width="64" height="72">'
+    '<path d="M4 4h56v30c0 18-12 28-28 34C16 62 4 52 4 34z" fill="#0b5394"/>'
+    '<path d="M12 12h40v22c0 13-9 21-20 25-11-4-20-12-20-25z" fill="#fff"/>'
+    '<path d="M20 22h24v6H20zm0 12h24v6H20z" fill="#0b5394"/></svg>'
+)
+
+
+def emblem_uri(path: Path | None) -> str:
+    """The emblem as a ``data:`` URI, so every credential carries it and needs no other host:
+    the file at ``path`` (SVG or PNG), or the demo's plain shield."""
+    if path is None:
+        data, media_type = DEMO_EMBLEM_SVG.encode("utf-8"), "image/svg+xml"
+    else:
+        data = path.read_bytes()
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if media_type not in {"image/svg+xml", "image/png"}:
+            raise ValueError(f"the emblem {path} is {media_type}, not SVG or PNG")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def build_context(settings: CertificatesSettings, key: SigningKey | None = None) -> Context:
     """Everything the use cases need; refuses to build without a signing key."""
     key = key or load_signing_key(settings)
@@ -64,14 +90,26 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
     return Context(
         reference=reference,
         register=load_register(settings.organisations_file),
-        signer=DataIntegritySigner(key, urls.issuer_id, KEY_ID),
+        signer=DataIntegritySigner(key, urls.issuer_id, _key_ring(settings)),
         renderer=TypstRenderer(reference),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
+        issuer_email=settings.issuer_email,
+        emblem=emblem_uri(settings.emblem_file),
         urls=urls,
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
     )
+
+
+def _key_ring(settings: CertificatesSettings) -> KeyRing | None:
+    if settings.key_ring_file is None:
+        return None
+    try:
+        return KeyRing.load(settings.key_ring_file)
+    except (OSError, ValueError, KeyError) as error:
+        message = f"the key ring {settings.key_ring_file} is not usable: {error}"
+        raise SigningKeyError(message) from None
 
 
 def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:

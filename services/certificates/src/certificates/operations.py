@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 from certificates.adapters.waiting import (
     WaitingPlacement,
     WaitingSummary,
     waiting_placements,
     waiting_summary,
 )
+from certificates.signing.keyring import KeyRing
+from certificates.signing.keys import ensure_key_file
+from certificates.signing.multikey import SigningKey
 from runtime.outbox import OutboxStatus, outbox_status
 from runtime.postgres import connection
 
-__all__ = ["WaitingPlacement", "WaitingSummary", "outbox", "waiting"]
+__all__ = [
+    "KeyRing",
+    "WaitingPlacement",
+    "WaitingSummary",
+    "compromise_key",
+    "outbox",
+    "rotate_key",
+    "waiting",
+]
 
 
 async def waiting(
@@ -27,3 +41,37 @@ async def waiting(
 async def outbox(database_url: str) -> OutboxStatus:
     """``CertificateIssued`` and ``CertificateRevoked`` not yet confirmed by the broker."""
     return await outbox_status(database_url)
+
+
+def rotate_key(
+    ring_file: Path,
+    new_key_file: Path,
+    *,
+    current_key_file: Path | None = None,
+    at: datetime | None = None,
+) -> KeyRing:
+    """A new signing key (written to ``new_key_file``, owner-only) becomes current; the one
+    before retires and still verifies what it signed. The first rotation starts the ring from
+    ``current_key_file``. Point ``CERTIFICATES_SIGNING_KEY_FILE`` at the new file and restart."""
+    if new_key_file.exists():
+        raise FileExistsError(f"{new_key_file} exists: a new key needs a new file")
+    if ring_file.exists():
+        ring = KeyRing.load(ring_file)
+    elif current_key_file is not None:
+        current = SigningKey.load(current_key_file.read_text(encoding="ascii"))
+        ring = KeyRing.single(current)
+    else:
+        raise FileNotFoundError(f"no key ring at {ring_file}: name the current key file")
+    rotated = ring.rotated(ensure_key_file(new_key_file), at or datetime.now(UTC))
+    rotated.save(ring_file)
+    return rotated
+
+
+def compromise_key(ring_file: Path, key_id: str, since: datetime) -> KeyRing:
+    """Distrust ``key_id`` from ``since``: what it signed from then on no longer verifies, and
+    it leaves the controller document's ``assertionMethod``. Rotate first if it is current."""
+    if since.tzinfo is None:
+        raise ValueError("give the time with its time zone, e.g. 2026-11-02T09:30:00+01:00")
+    ring = KeyRing.load(ring_file).compromised(key_id, since)
+    ring.save(ring_file)
+    return ring

@@ -22,12 +22,26 @@ class CertificatesSettings(ServiceSettings):
     )
     issuer_name: str = "Malmö stad"
     issuer_url: str | None = Field(default=None, description="The city's home page, if given.")
+    issuer_email: str | None = Field(
+        default=None, description="The issuer's contact address, shown in every credential."
+    )
+    emblem_file: Path | None = Field(
+        default=None,
+        description="The city's emblem (SVG or PNG) for the credentials; a plain generated one"
+        " otherwise (the demo's).",
+    )
     signing_key: SecretStr | None = Field(
         default=None,
         description="The issuer's Ed25519 key: PEM (PKCS#8) or the 32-byte seed in base64.",
     )
     signing_key_file: Path | None = Field(
         default=None, description="A file holding the signing key, instead of signing_key."
+    )
+    key_ring_file: Path | None = Field(
+        default=None,
+        description="The issuer's key ring (JSON, outside the repository): every public key that"
+        " ever signed, the current one, retired and compromised ones. Without it the signing key"
+        " is the only key (key-1). `city-ops certificates rotate-key` writes it.",
     )
     language: Language = Field(default="sv", description="The language certificates are issued in.")
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")

@@ -7,9 +7,11 @@ of the HTTP app, which the tests use on a pool of their own."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date, datetime
 from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import FastAPI
@@ -18,6 +20,7 @@ from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
 from placements.api import routes
+from placements.domain.plausibility import Plausibility
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
 from runtime.amqp import PublisherPerProducer, declare
@@ -35,8 +38,16 @@ MIGRATIONS = [
 ]
 
 
+CITY_TIME = ZoneInfo("Europe/Stockholm")
+
+
 class MissingSecret(RuntimeError):
     pass
+
+
+def city_today() -> date:
+    """The calendar day in Sweden, whatever the server's own time zone."""
+    return datetime.now(CITY_TIME).date()
 
 
 @asynccontextmanager
@@ -69,18 +80,38 @@ async def bootstrap(settings: PlacementsSettings | None = None) -> AsyncIterator
 
 
 def build_app(
-    settings: PlacementsSettings, pool: asyncpg.Pool, readiness: Mapping[str, Check] | None = None
+    settings: PlacementsSettings,
+    pool: asyncpg.Pool,
+    readiness: Mapping[str, Check] | None = None,
+    *,
+    today: Callable[[], date] = city_today,
 ) -> FastAPI:
-    """The HTTP API on ``pool``; ready when the database answers, unless told otherwise."""
+    """The HTTP API on ``pool``; ready when the database answers, unless told otherwise.
+    ``today`` is the clock of the plausibility rules (tests pin it)."""
     return service_app(
         title=routes.TITLE,
         description=routes.DESCRIPTION,
-        routers=[routes.router],
+        routers=[routes.router, routes.participants],
         clients={FORVALTNING: Clients(settings.clients)},
         readiness=readiness or {"database": database_check(pool)},
         errors=routes.ERRORS,
         unit_of_work=lambda: PlacementsUnitOfWork(pool),
-        context=Context(reference=load_reference_data(), pseudonym_key=pseudonym_key(settings)),
+        context=Context(
+            reference=load_reference_data(),
+            pseudonym_key=pseudonym_key(settings),
+            today=today,
+            rules=plausibility(settings),
+        ),
+    )
+
+
+def plausibility(settings: PlacementsSettings) -> Plausibility:
+    return Plausibility(
+        start_years_back=settings.start_years_back,
+        start_months_ahead=settings.start_months_ahead,
+        assessment_grace_days=settings.assessment_grace_days,
+        min_age=settings.min_age,
+        max_age=settings.max_age,
     )
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -25,3 +27,21 @@ class PlacementsSettings(ServiceSettings):
         description="Per-förvaltning broker URL (its own user) for the relay, JSON by org code;"
         " organisations not listed publish with amqp_url.",
     )
+    # Plausibility: what a typed date or age may be before it is refused as a mistake.
+    start_years_back: int = Field(
+        default=5, ge=0, description="A start date at most this many years before today."
+    )
+    start_months_ahead: int = Field(
+        default=6, ge=0, description="A start date at most this many months after today."
+    )
+    assessment_grace_days: int = Field(
+        default=30, ge=0, description="Days after the placement's end an assessment may be dated."
+    )
+    min_age: int = Field(default=16, ge=0, description="Youngest participant age at the start.")
+    max_age: int = Field(default=67, ge=0, description="Oldest participant age at the start.")
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> Self:
+        if self.min_age > self.max_age:
+            raise ValueError("PLACEMENTS_MIN_AGE is above PLACEMENTS_MAX_AGE")
+        return self

@@ -27,7 +27,7 @@ VERIFICATION_EXAMPLE: dict[str, Any] = {
 }
 
 ISSUER_EXAMPLE: dict[str, Any] = {
-    "@context": ["https://www.w3.org/ns/cid/v1"],
+    "@context": ["https://w3id.org/security/v2", "https://w3id.org/security/multikey/v1"],
     "id": "https://intyg.malmo.se/issuer",
     "verificationMethod": [
         {
@@ -58,12 +58,18 @@ CREDENTIAL_EXAMPLE: dict[str, Any] = {
         "statusListIndex": "94567",
         "statusListCredential": "https://intyg.malmo.se/status/1",
     },
-    "proof": {
-        "type": "DataIntegrityProof",
-        "cryptosuite": "eddsa-jcs-2022",
-        "created": "2026-11-02T09:30:00Z",
-        "verificationMethod": "https://intyg.malmo.se/issuer#key-1",
-        "proofPurpose": "assertionMethod",
-        "proofValue": "z3FXQjecWufY46…",
-    },
+    "proof": [
+        {
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            ],
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "created": "2026-11-02T09:30:00Z",
+            "verificationMethod": "https://intyg.malmo.se/issuer#key-1",
+            "proofPurpose": "assertionMethod",
+            "proofValue": "z3FXQjecWufY46…",
+        }
+    ],
 }

@@ -130,6 +130,24 @@ async def issuer(ctx: ServiceContext) -> dict[str, Any]:
     return verification.issuer_document(ctx)
 
 
+@router.get(
+    "/achievements/kompetensintyg",
+    summary="The achievement every certificate awards (public)",
+    description="The Open Badges 3.0 `Achievement` that each credential's achievement id "
+    "names: criteria, image and the rubric, one result description per module with its "
+    "levels and ESCO/CEFR alignments.",
+    responses={200: {"content": {"application/json": {}}}},
+)
+async def achievement(
+    ctx: ServiceContext,
+    language: Annotated[Literal["sv", "en"] | None, Query()] = None,
+) -> JSONResponse:
+    return JSONResponse(
+        verification.achievement_document(ctx, language),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 def _uuid(text: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(text)

@@ -22,11 +22,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from certificates.domain.record import CompetenceRecord
-from contracts.reference import Language, ReferenceData
+from contracts.reference import Language, Module, ReferenceData
 
 __all__ = [
     "CREDENTIAL_CONTEXT",
     "Issuer",
+    "achievement",
     "build_credential",
     "identity_hash",
     "verification_method_id",
@@ -36,6 +37,15 @@ __all__ = [
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CREDENTIAL_CONTEXT: tuple[str, ...] = (VC_CONTEXT, OB_CONTEXT)
+CEFR_URL = "https://www.coe.int/en/web/common-european-framework-reference-languages"
+CEFR_FRAMEWORK = "Common European Framework of Reference for Languages (CEFR)"
+_CEFR_ACTIVITIES = {
+    "listening": "Listening",
+    "reading": "Reading",
+    "spoken-interaction": "Spoken interaction",
+    "spoken-production": "Spoken production",
+    "writing": "Writing",
+}
 
 
 def xml_datetime(value: datetime) -> str:
@@ -54,16 +64,23 @@ def verification_method_id(issuer_id: str, key_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Issuer:
-    """The issuing ``Profile``: the city, identified by a URL (or a DID)."""
+    """The issuing ``Profile``: the city, identified by a URL (or a DID), with its home page,
+    contact address and emblem (``image``: a URL or a ``data:`` URI) where given."""
 
     id: str
     name: str
     url: str | None = None
+    email: str | None = None
+    image: str | None = None
 
     def profile(self) -> dict[str, Any]:
         profile: dict[str, Any] = {"id": self.id, "type": ["Profile"], "name": self.name}
         if self.url:
             profile["url"] = self.url
+        if self.email:
+            profile["email"] = self.email
+        if self.image:
+            profile["image"] = {"id": self.image, "type": "Image", "caption": self.name}
         return profile
 
 
@@ -85,13 +102,15 @@ def build_credential(
     status_list_index: int,
     identity_salt: str | None = None,
     language: Language = "sv",
+    awarded: datetime | None = None,
 ) -> dict[str, Any]:
     """The unsigned ``OpenBadgeCredential`` for one certificate; sign it with the service's
     signer (:mod:`certificates.signing`).
 
     ``achievement_id`` is the URL of the one city-wide "Kompetensintyg" achievement (its
     rubric, one result description per module, is the same on every certificate).
-    ``identity_salt`` defaults to a fresh random salt.
+    ``identity_salt`` defaults to a fresh random salt. ``awarded`` is when the certificate was
+    first awarded (a re-issue keeps it); ``valid_from`` by default.
     """
     texts = _TEXTS[language]
     summary = texts["summary"].format(
@@ -110,9 +129,10 @@ def build_credential(
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer.profile(),
         "validFrom": xml_datetime(valid_from),
+        "awardedDate": xml_datetime(awarded or valid_from),
         "name": texts["name"],
         "description": summary,
-        "credentialSubject": _subject(record, reference, achievement_id, salt, language),
+        "credentialSubject": _subject(record, reference, achievement_id, salt, language, issuer),
         "credentialStatus": _status_entry(status_list_url, status_list_index),
     }
 
@@ -123,6 +143,7 @@ def _subject(
     achievement_id: str,
     salt: str,
     language: Language,
+    issuer: Issuer,
 ) -> dict[str, Any]:
     return {
         "type": ["AchievementSubject"],
@@ -138,7 +159,7 @@ def _subject(
         "activityStartDate": _date_time(record.start_date),
         "activityEndDate": _date_time(record.end_date),
         "role": record.role,
-        "achievement": _achievement(reference, achievement_id, language),
+        "achievement": achievement(reference, achievement_id, language, issuer.image),
         "result": [
             {
                 "type": ["Result"],
@@ -150,12 +171,14 @@ def _subject(
     }
 
 
-def _achievement(
-    reference: ReferenceData, achievement_id: str, language: Language
+def achievement(
+    reference: ReferenceData, achievement_id: str, language: Language, image: str | None = None
 ) -> dict[str, Any]:
-    """The city-wide "Kompetensintyg" achievement with its rubric: the same on every paper."""
+    """The city-wide "Kompetensintyg" achievement with its rubric: the same on every paper,
+    and what its id answers with."""
     texts = _TEXTS[language]
     modules = ", ".join(m.name.localized(language).lower() for m in reference.modules)
+    image_object = {"image": {"id": image, "type": "Image", "caption": texts["name"]}}
     return {
         "id": achievement_id,
         "type": ["Achievement"],
@@ -166,6 +189,7 @@ def _achievement(
         ),
         "criteria": {"narrative": texts["criteria"]},
         "inLanguage": language,
+        **(image_object if image else {}),
         "resultDescription": [
             _result_description(achievement_id, m.code, reference, language)
             for m in reference.modules
@@ -208,22 +232,48 @@ def _result_description(
                 "name": level.name.localized(language),
                 "description": module.descriptor(level.code).localized(language),
                 "level": level.code,
+                **_cefr_level(scale.code, level.code, level.name.en),
             }
             for level in scale.levels
         ],
     }
-    if module.esco:
-        description["alignment"] = [
-            {
-                "type": ["Alignment"],
-                "targetName": module.name.localized(language),
-                "targetUrl": uri,
-                "targetFramework": "ESCO",
-                "targetType": "ceasn:Competency",
-            }
-            for uri in module.esco
-        ]
+    alignments = _alignments(module)
+    if alignments:
+        description["alignment"] = alignments
     return description
+
+
+def _alignments(module: Module) -> list[dict[str, Any]]:
+    """The module's criteria aligned with ESCO skills (and language with the CEFR's
+    activities), each target once."""
+    targets: dict[tuple[str, str], dict[str, Any]] = {}
+    for uri in module.esco:
+        targets[(uri, module.name.en)] = _alignment(module.name.en, uri, "ESCO")
+    for criterion in module.criteria:
+        for skill in criterion.esco:
+            targets[(skill.uri, skill.name)] = _alignment(skill.name, skill.uri, "ESCO")
+        if criterion.cefr:
+            name = f"CEFR: {_CEFR_ACTIVITIES[criterion.cefr]}"
+            targets[(CEFR_URL, name)] = _alignment(name, CEFR_URL, CEFR_FRAMEWORK)
+    return list(targets.values())
+
+
+def _alignment(name: str, url: str, framework: str) -> dict[str, Any]:
+    return {
+        "type": ["Alignment"],
+        "targetName": name,
+        "targetUrl": url,
+        "targetFramework": framework,
+        "targetType": "ceasn:Competency",
+    }
+
+
+def _cefr_level(scale: str, code: str, name: str) -> dict[str, Any]:
+    """A level of the CEFR scale is that CEFR level: say so, for machines."""
+    if scale != "cefr":
+        return {}
+    alignment = _alignment(f"CEFR {code} ({name})", CEFR_URL, CEFR_FRAMEWORK)
+    return {"alignment": [{**alignment, "targetCode": code}]}
 
 
 def _date_time(value: date) -> str:

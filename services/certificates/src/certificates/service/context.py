@@ -61,6 +61,9 @@ class Context:
     issuer_name: str
     urls: Urls
     issuer_url: str | None = None
+    issuer_email: str | None = None
+    emblem: str | None = None
+    """The city's emblem as a URL or ``data:`` URI: the issuer's and the achievement's image."""
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
     language: Language = "sv"
     """The language a certificate is issued in unless a re-issue asks for another."""
@@ -68,7 +71,13 @@ class Context:
 
     @property
     def issuer(self) -> Issuer:
-        return Issuer(id=self.urls.issuer_id, name=self.issuer_name, url=self.issuer_url)
+        return Issuer(
+            id=self.urls.issuer_id,
+            name=self.issuer_name,
+            url=self.issuer_url,
+            email=self.issuer_email,
+            image=self.emblem,
+        )
 
     def organisation_name(self, code: str) -> str:
         """The förvaltning's name from the register; its code if the register lacks it (the

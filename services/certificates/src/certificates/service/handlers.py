@@ -155,7 +155,8 @@ async def issue(
     info = _paper(ctx, record.producer, certificate_id, number, now, supersedes)
     pdf = await render(ctx, record, info, language)
     entry = await repo.allocate_status_entry()
-    signed = _signed_credential(ctx, record, info, certificate_id, entry, now, language)
+    awarded = await _first_awarded(uow, supersedes) or now
+    signed = _signed_credential(ctx, record, info, certificate_id, entry, now, awarded, language)
     certificate = Certificate(
         id=certificate_id,
         number=number,
@@ -198,6 +199,21 @@ async def render(
     return await asyncio.to_thread(ctx.renderer.render, record, info, language)
 
 
+async def _first_awarded(uow: UnitOfWork, supersedes: Certificate | None) -> datetime | None:
+    """When the certificate a re-issue replaces was first awarded (Open Badges' ``awardedDate``
+    survives corrections); None for a first issue."""
+    if supersedes is None:
+        return None
+    stored = await uow.repository.certificate(supersedes.id)
+    awarded = json.loads(stored.credential).get("awardedDate") if stored else None
+    if isinstance(awarded, str):
+        try:
+            return datetime.fromisoformat(awarded.replace("Z", "+00:00"))
+        except ValueError:
+            pass  # not ours to repair: the replaced certificate's issue time will do
+    return supersedes.issued_at
+
+
 def _signed_credential(
     ctx: Context,
     record: CompetenceRecord,
@@ -205,6 +221,7 @@ def _signed_credential(
     certificate_id: uuid.UUID,
     entry: StatusEntry,
     now: datetime,
+    awarded: datetime,
     language: Language,
 ) -> dict[str, Any]:
     credential = build_credential(
@@ -218,6 +235,7 @@ def _signed_credential(
         status_list_url=ctx.urls.status_list(entry.list_id),
         status_list_index=entry.index,
         language=language,
+        awarded=awarded,
     )
     return ctx.signer.sign(credential, now)
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from certificates.domain.certificate import Certificate
+from certificates.domain.credential import CREDENTIAL_CONTEXT, achievement
 from certificates.domain.record import CompetenceRecord
 from certificates.domain.status_list import status_list_credential
 from certificates.service.context import Context
 from certificates.service.ports import UnitOfWork
+from contracts.reference import Language
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,21 @@ class Verification:
 
 
 async def verify_certificate(
-    uow: UnitOfWork, ctx: Context, certificate_id: uuid.UUID
+    uow: UnitOfWork,
+    ctx: Context,
+    certificate_id: uuid.UUID,
+    presented: Mapping[str, Any] | None = None,
 ) -> Verification | None:
-    """What the verification page shows; None if no certificate has this id."""
+    """What the verification page shows; None if no certificate has this id, or if
+    ``presented`` is not exactly the credential issued under it (a proof by a key compromised
+    later could carry any time, so a presented copy must be the one we issued)."""
     stored = await uow.repository.certificate(certificate_id)
     if stored is None:
         return None
-    genuine = ctx.signer.verify(json.loads(stored.credential))
+    issued = json.loads(stored.credential)
+    if presented is not None and dict(presented) != issued:
+        return None
+    genuine = ctx.signer.verify(issued)
     return Verification(
         certificate=stored.certificate,
         record=stored.record,
@@ -42,7 +52,7 @@ async def verify_certificate(
 
 async def verify_presented(uow: UnitOfWork, ctx: Context, document: Any) -> Verification | None:
     """A credential someone holds: genuine only if our key signed exactly this document and
-    we issued it. None otherwise (nothing about why, beyond "not genuine")."""
+    it is the one we issued. None otherwise (nothing about why, beyond "not genuine")."""
     if not isinstance(document, Mapping):
         return None
     if not ctx.signer.verify(document):
@@ -50,7 +60,7 @@ async def verify_presented(uow: UnitOfWork, ctx: Context, document: Any) -> Veri
     certificate_id = _urn_uuid(document.get("id"))
     if certificate_id is None:
         return None
-    return await verify_certificate(uow, ctx, certificate_id)
+    return await verify_certificate(uow, ctx, certificate_id, presented=document)
 
 
 def _urn_uuid(value: object) -> uuid.UUID | None:
@@ -76,3 +86,12 @@ async def signed_status_list(uow: UnitOfWork, ctx: Context, list_id: int) -> dic
 def issuer_document(ctx: Context) -> dict[str, Any]:
     """The issuer's controller document: its Multikey, allowed to sign credentials."""
     return ctx.signer.controller_document()
+
+
+def achievement_document(ctx: Context, language: Language | None = None) -> dict[str, Any]:
+    """What the achievement id in every credential answers: the "Kompetensintyg" Achievement
+    with its rubric, the same object the credentials embed."""
+    document = achievement(
+        ctx.reference, ctx.urls.achievement, language or ctx.language, ctx.emblem
+    )
+    return {"@context": list(CREDENTIAL_CONTEXT), **document}

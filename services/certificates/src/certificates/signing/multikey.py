@@ -21,7 +21,14 @@ __all__ = [
     "public_key_from_multikey",
 ]
 
-CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
+# The vocabulary of the controller document. Multikey's own context, which Multikey verifiers
+# require; the security vocabulary (v2) for ``assertionMethod`` and ``verificationMethod``: both
+# ship with verifiers (npm packages), so the document expands offline. (The newer
+# ``https://www.w3.org/ns/cid/v1`` context defines the same terms but ships with none of them.)
+CONTROLLER_CONTEXT: tuple[str, ...] = (
+    "https://w3id.org/security/v2",
+    "https://w3id.org/security/multikey/v1",
+)
 _ED25519_PUB_PREFIX = b"\xed\x01"  # multicodec ed25519-pub, as an unsigned varint
 
 
@@ -138,7 +145,7 @@ def controller_document(issuer_id: str, key_id: str, public_multikey: str) -> di
     public_key_from_multikey(public_multikey)  # refuse to publish something that is not a key
     method = verification_method_id(issuer_id, key_id)
     return {
-        "@context": [CID_CONTEXT],
+        "@context": list(CONTROLLER_CONTEXT),
         "id": issuer_id,
         "verificationMethod": [
             {

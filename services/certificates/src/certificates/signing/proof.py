@@ -1,9 +1,14 @@
 """The Data Integrity proof of the ``eddsa-jcs-2022`` cryptosuite (W3C "Data Integrity EdDSA
 Cryptosuites v1.0"):
 
-- ``proofConfig`` is the proof options plus the document's ``@context``;
+- ``proofConfig`` is the proof options plus the document's ``@context`` ("Create Proof" step
+  2), and the emitted proof keeps that ``@context`` so a verifier hashes exactly what was signed;
 - ``hashData`` = SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(document without proof));
 - the signature is Ed25519 over ``hashData``, and ``proofValue`` its multibase base58btc form.
+
+The proof is emitted as a one-element array: Open Badges 3.0's AchievementCredential schema
+requires ``proof`` to be an array. A proof without ``@context`` (as this service signed before)
+still verifies here: its configuration was hashed with the document's ``@context`` all the same.
 
 JCS is RFC 8785 (the ``rfc8785`` package); Ed25519 comes from ``cryptography``.
 """
@@ -27,7 +32,7 @@ from certificates.signing.multikey import (
     public_key_from_multikey,
 )
 
-__all__ = ["CRYPTOSUITE", "PROOF_PURPOSE", "sign_credential", "verify_credential"]
+__all__ = ["CRYPTOSUITE", "PROOF_PURPOSE", "proof_of", "sign_credential", "verify_credential"]
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -41,13 +46,15 @@ def sign_credential(
     created: datetime,
     proof_purpose: str = PROOF_PURPOSE,
 ) -> dict[str, Any]:
-    """A copy of ``document`` with an ``eddsa-jcs-2022`` Data Integrity proof added."""
+    """A copy of ``document`` with an ``eddsa-jcs-2022`` Data Integrity proof added (a one-element
+    ``proof`` array)."""
     if "proof" in document:
         raise ValueError("the document already has a proof")
     if "@context" not in document:
         raise ValueError("the document has no @context")
     unsecured = copy.deepcopy(dict(document))
     options: dict[str, Any] = {
+        "@context": copy.deepcopy(unsecured["@context"]),
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
         "created": xml_datetime(created),
@@ -55,7 +62,8 @@ def sign_credential(
         "proofPurpose": proof_purpose,
     }
     signature = key.sign(_hash_data(unsecured, options))
-    return {**unsecured, "proof": {**options, "proofValue": "z" + base58btc_encode(signature)}}
+    proof = {**options, "proofValue": "z" + base58btc_encode(signature)}
+    return {**unsecured, "proof": [proof]}
 
 
 def verify_credential(
@@ -91,6 +99,14 @@ def _verify(document: Mapping[str, Any], public_multikey: str, proof_purpose: st
         unsecured["@context"] = options["@context"]
     public_key_from_multikey(public_multikey).verify(signature, _hash_data(unsecured, options))
     return True
+
+
+def proof_of(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The document's one ``eddsa-jcs-2022`` assertion proof, or None; never raises."""
+    try:
+        return _single_proof(document.get("proof"), PROOF_PURPOSE)
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _single_proof(proof: Any, proof_purpose: str) -> Mapping[str, Any] | None:

@@ -58,6 +58,24 @@ class PostgresPlacementRepository:
         self.seen[placement.id] = placement
         return placement
 
+    async def active_of_participant(
+        self, organisation: str, participant_ref: str
+    ) -> list[Placement]:
+        """A transaction lock on (förvaltning, participant) first: a concurrent registration
+        of the same person waits for this one to commit, then sees it."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"placements:{organisation}:{participant_ref}",
+        )
+        rows = await self._conn.fetch(
+            """SELECT data FROM placements
+                WHERE organisation = $1 AND data->>'participant_ref' = $2 AND status = 'active'
+                ORDER BY registration""",
+            organisation,
+            participant_ref,
+        )
+        return [_load(r["data"]) for r in rows]
+
     async def save_changed(self) -> None:
         """Write every placement that emitted events in this unit of work."""
         for placement in self.seen.values():
@@ -126,6 +144,8 @@ class PostgresPlacementRepository:
             where("start_date <= {}", query.active_to)
         if query.active_from:
             where("coalesce(end_date, planned_end_date) >= {}", query.active_from)
+        if query.participant_ref:
+            where("data->>'participant_ref' = {}", query.participant_ref)
         if query.after is not None:
             where("registration > {}", query.after)
         args.append(query.limit)

@@ -13,13 +13,13 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from placements.api.cursor import decode_cursor, encode_cursor
-from placements.api.dependencies import Caller, Run, UnitOfWorkFactory
+from placements.api.dependencies import Caller, Context, Run, UnitOfWorkFactory
 from placements.api.idempotency import (
     CONFLICT,
     IdempotencyConflict,
 )
 from placements.api.schemas import PlacementOut, PlacementPage
-from placements.domain.errors import PlacementNotFound, RuleViolation
+from placements.domain.errors import OverlappingPlacement, PlacementNotFound, RuleViolation
 from placements.service import commands, handlers, queries
 from placements.service.ports import PlacementFilter
 from runtime.http.errors import ErrorResponses, field_error, fixed
@@ -34,6 +34,7 @@ DESCRIPTION = (
 )
 
 router = APIRouter(prefix="/placements", tags=["placements"])
+participants = APIRouter(prefix="/participants", tags=["participants"])
 
 ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown bearer token."},
@@ -41,13 +42,22 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Idempotency-Key reused with a different request."},
     422: {"description": "A field breaks a rule; `detail` names the field and the rule."},
 }
+REGISTRATION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **ANSWERS,
+    409: {
+        "description": "Idempotency-Key reused with a different request; or the participant "
+        "already has an active placement with this förvaltning over the same time "
+        "(`detail[0].type` is `overlapping_placement` and `detail[0].ctx.existing_placement_id` "
+        "names it): send `overlap_intended: true` if both are meant."
+    },
+}
 
 
 @router.post(
     "",
     status_code=201,
     response_model=PlacementOut,
-    responses=ANSWERS,
+    responses=REGISTRATION_ANSWERS,
     summary="Register a placement",
 )
 async def register(command: commands.RegisterPlacement, run: Run) -> JSONResponse:
@@ -193,13 +203,56 @@ async def read_placement(
     return PlacementOut.of(placement, history)
 
 
+@participants.post(
+    "/search",
+    response_model=PlacementPage,
+    responses={401: ANSWERS[401], 422: ANSWERS[422]},
+    summary="Find a person's placements with this förvaltning",
+    description="The personnummer goes in the body, never in the URL. Paged like "
+    "`GET /placements` (`limit`, `cursor`); another förvaltning's placements are never shown.",
+)
+async def search_participant(
+    query: commands.FindParticipant,
+    caller: Caller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> PlacementPage:
+    page = await queries.find_participant(
+        unit_of_work, ctx, caller, query, PlacementFilter(after=decode_cursor(cursor), limit=limit)
+    )
+    return PlacementPage(
+        items=[PlacementOut.of(p) for p in page.placements],
+        next_cursor=encode_cursor(page.last) if page.last is not None else None,
+    )
+
+
 def rule_violation(error: RuleViolation) -> JSONResponse:
     """A business rule reads like a type error: ``loc`` names the field, ``type`` the rule."""
     return field_error(["body", *error.field.split(".")], error.message, error.rule)
 
 
+def overlapping_placement(error: OverlappingPlacement) -> JSONResponse:
+    """A 409 in the 422's shape: ``loc`` the participant, ``ctx`` the existing placement."""
+    return JSONResponse(
+        status_code=409,
+        content={
+            "detail": [
+                {
+                    "loc": ["body", "participant", "personnummer"],
+                    "msg": str(error),
+                    "type": "overlapping_placement",
+                    "ctx": {"existing_placement_id": str(error.existing)},
+                }
+            ]
+        },
+    )
+
+
 ERRORS: ErrorResponses = {
     RuleViolation: rule_violation,
+    OverlappingPlacement: overlapping_placement,
     PlacementNotFound: fixed(404, "placement not found"),
     IdempotencyConflict: fixed(409, CONFLICT),
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 
 class RuleViolation(ValueError):
     """A business rule refused the change. ``field`` is the request field it concerns (dotted
@@ -16,3 +18,15 @@ class RuleViolation(ValueError):
 
 class PlacementNotFound(LookupError):
     """No such placement for this förvaltning (another förvaltning's placement included)."""
+
+
+class OverlappingPlacement(ValueError):
+    """The participant already has an active placement with this förvaltning over the same
+    time, and the request did not say that the overlap is intended (often a double entry)."""
+
+    def __init__(self, existing: uuid.UUID) -> None:
+        super().__init__(
+            f"the participant already has an active placement {existing} over the same time; "
+            "send overlap_intended: true if both are meant"
+        )
+        self.existing = existing

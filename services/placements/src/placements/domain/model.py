@@ -33,7 +33,9 @@ from contracts.events import (
 )
 from contracts.personnummer import Personnummer
 from contracts.reference import ReferenceData
-from placements.domain.errors import RuleViolation
+from placements.domain import plausibility
+from placements.domain.errors import OverlappingPlacement, RuleViolation
+from placements.domain.plausibility import Plausibility
 
 YOUTH_AGE_LIMIT = 24  # the national statistics split participants at 24 / 25+
 
@@ -107,6 +109,19 @@ class Placement:
         return "ended" if self.end_date is not None else "active"
 
     @property
+    def last_day(self) -> date:
+        """The actual end once there is one, the planned end until then."""
+        return self.end_date or self.terms.planned_end_date
+
+    def overlaps(self, terms: Terms) -> bool:
+        """Active over some of the time of ``terms`` (a planned end not yet recorded counts)."""
+        return (
+            self.status == "active"
+            and self.terms.start_date <= terms.planned_end_date
+            and terms.start_date <= self.last_day
+        )
+
+    @property
     def age_band(self) -> AgeBand:
         age = self.participant.personnummer.age_on(self.terms.start_date)
         return "up_to_24" if age <= YOUTH_AGE_LIMIT else "25_plus"
@@ -124,10 +139,20 @@ class Placement:
         terms: Terms,
         planned_value_added: list[ValueAddedEntry],
         reference: ReferenceData,
+        rules: Plausibility,
+        today: date,
         correlation_id: str,
         placement_id: uuid.UUID | None = None,
     ) -> Placement:
         _check_registration(reference, terms, planned_value_added)
+        plausibility.check_start(rules, today, terms.start_date)
+        plausibility.check_planned_end(
+            reference.placement_type(terms.placement_type),
+            terms.start_date,
+            terms.planned_end_date,
+            extended=False,
+        )
+        plausibility.check_age(rules, participant.personnummer, terms.start_date)
         placement = cls(
             id=placement_id or uuid.uuid4(),
             organisation=organisation,
@@ -157,12 +182,16 @@ class Placement:
         placement.events.append(placement._identified(started))
         return placement
 
-    def change_planned_end(self, planned_end_date: date, reason: str, correlation_id: str) -> None:
+    def change_planned_end(
+        self, planned_end_date: date, reason: str, reference: ReferenceData, correlation_id: str
+    ) -> None:
         self._require_active("planned_end_date")
-        if planned_end_date < self.terms.start_date:
-            raise RuleViolation(
-                "planned_end_date", "dates_in_order", "planned_end_date is before start_date"
-            )
+        plausibility.check_planned_end(
+            reference.placement_type(self.terms.placement_type),
+            self.terms.start_date,
+            planned_end_date,
+            extended=True,
+        )
         self.terms = _replace_terms(self.terms, planned_end_date=planned_end_date)
         self._emit(
             PlacementUpdated,
@@ -183,14 +212,18 @@ class Placement:
         )
 
     def assess_module(
-        self, assessment: Assessment, reference: ReferenceData, correlation_id: str
+        self,
+        assessment: Assessment,
+        reference: ReferenceData,
+        rules: Plausibility,
+        today: date,
+        correlation_id: str,
     ) -> None:
         self._require_active("module")
         _check_assessment(reference, assessment)
-        if assessment.assessed_on < self.terms.start_date:
-            raise RuleViolation(
-                "assessed_on", "dates_in_order", "assessed_on is before the placement's start_date"
-            )
+        plausibility.check_assessed_on(
+            rules, today, self.terms.start_date, self.last_day, assessment.assessed_on
+        )
         self.assessments.append(assessment)
         self._emit(
             ModuleAssessed,
@@ -206,15 +239,19 @@ class Placement:
         )
 
     def end(
-        self, end_date: date, outcome: str, reference: ReferenceData, correlation_id: str
+        self,
+        end_date: date,
+        outcome: str,
+        reference: ReferenceData,
+        today: date,
+        correlation_id: str,
     ) -> None:
         self._require_active("end_date")
         if outcome not in {o.code for o in reference.outcomes}:
             raise RuleViolation(
                 "outcome", "reference_data", f"unknown outcome code {outcome!r}; use A–E"
             )
-        if end_date < self.terms.start_date:
-            raise RuleViolation("end_date", "dates_in_order", "end_date is before start_date")
+        plausibility.check_end(self.terms.start_date, end_date, today)
         self.end_date, self.outcome = end_date, outcome
         self._emit(
             PlacementEnded,
@@ -286,10 +323,6 @@ def _check_registration(
 ) -> None:
     _check_placement_type(reference, terms.placement_type)
     _check_employment_rate(terms.employment_rate)
-    if terms.planned_end_date < terms.start_date:
-        raise RuleViolation(
-            "planned_end_date", "dates_in_order", "planned_end_date is before start_date"
-        )
     for index, entry in enumerate(planned_value_added):
         _check_value_added(reference, entry, f"planned_value_added.{index}")
 
@@ -352,3 +385,14 @@ def _check_assessment(reference: ReferenceData, assessment: Assessment) -> None:
             "reference_data",
             f"criteria not in module {module.code}: {', '.join(unknown)}",
         )
+
+
+def check_no_overlap(terms: Terms, others: list[Placement], *, intended: bool) -> None:
+    """A second active placement over the same time for one participant in one förvaltning
+    is most often the same placement registered twice; it takes the request's word that it
+    is meant (``OverlappingPlacement`` names the first one found)."""
+    if intended:
+        return
+    for other in others:
+        if other.overlaps(terms):
+            raise OverlappingPlacement(other.id)

@@ -87,6 +87,11 @@ class RegisterPlacement(Command):
     start_date: Day
     planned_end_date: Day
     planned_value_added: list[ValueAddedIn] = Field(default_factory=list, max_length=20)
+    overlap_intended: bool = Field(
+        default=False,
+        description="The participant is meant to have this placement beside another active "
+        "one with this förvaltning; without it such a registration is a 409.",
+    )
 
     @field_validator("planned_end_date")
     @classmethod
@@ -148,3 +153,9 @@ class AssessModules(Command):
 class EndPlacement(Command):
     end_date: Day
     outcome: Code = Field(description="Outcome code A–E from the reference data.", examples=["A"])
+
+
+class FindParticipant(Command):
+    """A person search: the personnummer travels in the body, never in a URL."""
+
+    personnummer: PersonnummerText

@@ -4,7 +4,8 @@ the stored response of an ``Idempotency-Key``), and the events leave with the co
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from contracts.events import Workplace
@@ -18,7 +19,9 @@ from placements.domain.model import (
     Supervisor,
     Terms,
     ValueAddedEntry,
+    check_no_overlap,
 )
+from placements.domain.plausibility import Plausibility
 from placements.domain.pseudonym import participant_ref
 from placements.service import commands
 from placements.service.ports import UnitOfWork
@@ -30,6 +33,9 @@ class Context:
 
     reference: ReferenceData
     pseudonym_key: bytes
+    today: Callable[[], date]
+    """The city's calendar day: what "in the future" means to the plausibility rules."""
+    rules: Plausibility = field(default_factory=Plausibility)
 
 
 @dataclass(frozen=True)
@@ -44,12 +50,13 @@ async def register_placement(
     uow: UnitOfWork, ctx: Context, req: Request, cmd: commands.RegisterPlacement
 ) -> Placement:
     personnummer = Personnummer(cmd.participant.personnummer)  # normalised by the command
+    ref = participant_ref(ctx.pseudonym_key, personnummer)
     placement = Placement.register(
         organisation=req.organisation,
         participant=Participant(
             personnummer, cmd.participant.given_name, cmd.participant.family_name
         ),
-        participant_ref=participant_ref(ctx.pseudonym_key, personnummer),
+        participant_ref=ref,
         supervisor=Supervisor(cmd.supervisor.name, cmd.supervisor.email, cmd.supervisor.phone),
         terms=Terms(
             placement_type=cmd.placement_type,
@@ -65,8 +72,12 @@ async def register_placement(
             for v in cmd.planned_value_added
         ],
         reference=ctx.reference,
+        rules=ctx.rules,
+        today=ctx.today(),
         correlation_id=req.correlation_id,
     )
+    others = await uow.placements.active_of_participant(req.organisation, ref)
+    check_no_overlap(placement.terms, others, intended=cmd.overlap_intended)
     uow.placements.add(placement)
     return placement
 
@@ -79,7 +90,9 @@ async def change_planned_end(
     cmd: commands.ChangePlannedEnd,
 ) -> Placement:
     placement = await uow.placements.get(req.organisation, placement_id)
-    placement.change_planned_end(cmd.planned_end_date, cmd.reason, req.correlation_id)
+    placement.change_planned_end(
+        cmd.planned_end_date, cmd.reason, ctx.reference, req.correlation_id
+    )
     return placement
 
 
@@ -105,7 +118,7 @@ async def assess_module(
 ) -> Placement:
     placement = await uow.placements.get(req.organisation, placement_id)
     assessment = _assessment(cmd, cmd.assessed_on, cmd.assessor)
-    placement.assess_module(assessment, ctx.reference, req.correlation_id)
+    placement.assess_module(assessment, ctx.reference, ctx.rules, ctx.today(), req.correlation_id)
     return placement
 
 
@@ -118,10 +131,11 @@ async def assess_modules(
 ) -> Placement:
     """Several modules at one occasion: all recorded, or none (one ModuleAssessed each)."""
     placement = await uow.placements.get(req.organisation, placement_id)
+    today = ctx.today()
     for index, module in enumerate(cmd.modules):
         assessment = _assessment(module, cmd.assessed_on, cmd.assessor)
         try:
-            placement.assess_module(assessment, ctx.reference, req.correlation_id)
+            placement.assess_module(assessment, ctx.reference, ctx.rules, today, req.correlation_id)
         except RuleViolation as violation:
             if violation.field == "assessed_on" or violation.rule == "placement_ended":
                 raise  # about the round, not one module
@@ -135,7 +149,7 @@ async def end_placement(
     uow: UnitOfWork, ctx: Context, req: Request, placement_id: uuid.UUID, cmd: commands.EndPlacement
 ) -> Placement:
     placement = await uow.placements.get(req.organisation, placement_id)
-    placement.end(cmd.end_date, cmd.outcome, ctx.reference, req.correlation_id)
+    placement.end(cmd.end_date, cmd.outcome, ctx.reference, ctx.today(), req.correlation_id)
     return placement
 
 

@@ -21,6 +21,7 @@ class PlacementFilter:
     workplace: str | None = None  # part of the name, case-insensitive
     active_from: date | None = None  # active at some time within [active_from, active_to]
     active_to: date | None = None
+    participant_ref: str | None = None  # one person's placements (the keyed pseudonym)
     after: int | None = None  # keyset cursor: registration number of the last item seen
     limit: int = 50
 
@@ -61,6 +62,14 @@ class PlacementRepository(Protocol):
         ...
 
     async def history(self, placement_id: uuid.UUID) -> list[HistoryEntry]: ...
+
+    async def active_of_participant(
+        self, organisation: str, participant_ref: str
+    ) -> list[Placement]:
+        """The participant's active placements with this förvaltning. Registrations for the
+        same participant wait for each other from here until the unit of work ends, so two
+        at once cannot both miss the other."""
+        ...
 
     # Last: within the class, ``list`` names this method, not the builtin.
     async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from contracts.personnummer import Personnummer
 from placements.domain.model import Placement
-from placements.service.handlers import Request
+from placements.domain.pseudonym import participant_ref
+from placements.service.commands import FindParticipant
+from placements.service.handlers import Context, Request
 from placements.service.ports import HistoryEntry, PlacementFilter, UnitOfWork
+from runtime.logging import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,3 +41,23 @@ async def read_placement(
         placement = await uow.placements.get(req.organisation, placement_id, lock=False)
         history = await uow.placements.history(placement_id)
     return placement, history
+
+
+async def find_participant(
+    unit_of_work: Callable[[], UnitOfWork],
+    ctx: Context,
+    req: Request,
+    query: FindParticipant,
+    page: PlacementFilter,
+) -> Page:
+    """The förvaltning's own placements of one person, found by the keyed pseudonym (the
+    personnummer is neither stored in an index nor logged). ``page`` gives the cursor and limit.
+    Every search is logged (who asked, how many were found): it is a read of identity data."""
+    ref = participant_ref(ctx.pseudonym_key, Personnummer(query.personnummer))
+    found = await list_placements(unit_of_work, req, replace(page, participant_ref=ref))
+    log.info(
+        "participant search",
+        organisation=req.organisation,
+        results=len(found.placements),
+    )
+    return found
