@@ -274,3 +274,27 @@ async def test_an_idempotency_key_is_one_line_of_text(placements: Placements) ->
         response = await client.post("/placements", json=registration())
     assert the_error(response) == (["header", "Idempotency-Key"], "text.control_character")
     assert await stored(placements) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("intended", ["yes", 1, "true"])
+async def test_an_intended_overlap_is_a_boolean(placements: Placements, intended: Any) -> None:
+    async with placements.client() as client:
+        response = await client.post("/placements", json=registration(overlap_intended=intended))
+    assert the_error(response) == (["body", "overlap_intended"], "bool_type")
+    assert await stored(placements) == (0, 0, 0)
+
+
+async def test_a_search_is_refused_as_a_registration_is(placements: Placements) -> None:
+    typed = registration()["participant"]["personnummer"]
+    async with placements.client() as client:
+        await client.post("/placements", json=registration())
+        found = await client.post("/participants/search", json={"personnummer": fullwidth(typed)})
+        refused = await client.post("/participants/search", json={"personnummer": typed + "\x00"})
+        cursor = await client.post(
+            "/participants/search", params={"cursor": "\x00"}, json={"personnummer": typed}
+        )
+    assert [p["participant"]["personnummer"] for p in found.json()["items"]] == [
+        f"{typed[:8]}-{typed[-4:]}"
+    ]
+    assert the_error(refused) == (["body", "personnummer"], "text.control_character")
+    assert the_error(cursor) == (["query", "cursor"], "text.control_character")

@@ -217,7 +217,7 @@ async def search_participant(
     ctx: Context,
     unit_of_work: UnitOfWorkFactory,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: FilterText | None = None,
 ) -> PlacementPage:
     page = await queries.find_participant(
         unit_of_work, ctx, caller, query, PlacementFilter(after=decode_cursor(cursor), limit=limit)

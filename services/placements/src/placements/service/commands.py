@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -87,7 +88,7 @@ class RegisterPlacement(Command):
     start_date: Day
     planned_end_date: Day
     planned_value_added: list[ValueAddedIn] = Field(default_factory=list, max_length=20)
-    overlap_intended: bool = Field(
+    overlap_intended: StrictBool = Field(
         default=False,
         description="The participant is meant to have this placement beside another active "
         "one with this förvaltning; without it such a registration is a 409.",
