@@ -45,3 +45,14 @@ def test_age_on_a_day_counts_birthdays() -> None:
 
 def test_repr_never_shows_the_number() -> None:
     assert "2001" not in repr(Personnummer.parse(personnummer("20010601", "238")))
+
+
+def test_fullwidth_digits_are_the_same_number_and_other_digits_are_not() -> None:
+    typed = personnummer("19900101", "238")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in typed)  # ０-９ and the fullwidth hyphen
+    arabic_indic = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in typed)
+
+    assert Personnummer.parse(fullwidth) == Personnummer.parse(typed)
+    with pytest.raises(InvalidPersonnummer) as caught:
+        Personnummer.parse(arabic_indic)  # a digit to Python, but not one NFKC makes ASCII
+    assert caught.value.rule == "format"

@@ -8,11 +8,12 @@ Only the placements service (validation, pseudonym, statistics) and the certific
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-_FORMAT = re.compile(r"^(\d{8})[-+]?(\d{4})$")
+_FORMAT = re.compile(r"^(\d{8})[-+]?(\d{4})$", re.ASCII)
 COORDINATION_DAY_OFFSET = 60
 
 
@@ -39,8 +40,9 @@ class Personnummer:
     @classmethod
     def parse(cls, value: str, *, check_digit: bool = True) -> Personnummer:
         """Parse and validate. ``check_digit=False`` is for numbers another service already
-        validated (the certificate only needs the birth date). Messages never echo the number."""
-        match = _FORMAT.match(value.strip())
+        validated (the certificate only needs the birth date). Messages never echo the number.
+        NFKC first: fullwidth digits typed on another keyboard are the same person."""
+        match = _FORMAT.match(unicodedata.normalize("NFKC", value).strip())
         if match is None:
             raise InvalidPersonnummer(
                 "format", "must be twelve digits, YYYYMMDD-NNNN or YYYYMMDDNNNN"

@@ -178,7 +178,7 @@ async def test_samordningsnummer_is_accepted(placements: Placements) -> None:
 @pytest.mark.parametrize(
     ("overrides", "loc", "rule"),
     [
-        ({"planned_end_date": "2025-12-31"}, ["body"], "dates_in_order"),
+        ({"planned_end_date": "2025-12-31"}, ["body", "planned_end_date"], "dates_in_order"),
         ({"employment_rate": 0}, ["body", "employment_rate"], "greater_than_equal"),
         ({"employment_rate": 101}, ["body", "employment_rate"], "less_than_equal"),
         ({"placement_type": "sommarjobb"}, ["body", "placement_type"], "reference_data"),

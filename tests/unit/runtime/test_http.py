@@ -3,6 +3,7 @@ correlation id and the operations endpoints."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import httpx
@@ -42,6 +43,11 @@ async def either(
     caller: Annotated[Caller, Depends(bearer(FORVALTNING, OPERATOR, detail="who are you?"))],
 ) -> dict[str, str]:
     return {"role": caller.role, "subject": caller.subject}
+
+
+@router.post("/echo")
+async def echo(body: dict[str, int]) -> dict[str, int]:
+    return body
 
 
 @router.get("/missing")
@@ -127,3 +133,39 @@ async def test_ready_answers_503_with_the_failing_check() -> None:
     async with client() as http:
         assert (await http.get("/ready")).status_code == 200
         assert (await http.get("/metrics")).text.startswith("# HELP")
+
+
+async def test_a_correlation_id_with_control_characters_or_spaces_is_replaced() -> None:
+    async with client() as http:
+        for bad in ("abc\x00", "a b", "x" * 129):
+            response = await http.get("/health", headers={"X-Correlation-ID": bad})
+            assert len(response.headers["X-Correlation-ID"]) == 36
+
+
+@pytest.mark.parametrize(
+    ("content", "echoed"),
+    [
+        (json.dumps({"n": float("nan")}), "nan"),
+        (json.dumps({"n": float("-inf")}), "-inf"),
+        (json.dumps({"n": "\ud800"}), "\\ud800"),
+    ],
+)
+async def test_a_422_echoes_what_json_cannot_hold_without_failing(
+    content: str, echoed: str
+) -> None:
+    async with client() as http:
+        response = await http.post(
+            "/echo", content=content, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["input"]) == (["body", "n"], echoed)
+
+
+async def test_a_body_that_is_not_utf8_is_invalid_json_not_a_bad_request() -> None:
+    async with client() as http:
+        response = await http.post(
+            "/echo", content=b'{"n": "\xff"}', headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"

@@ -6,6 +6,7 @@ depending on HTTP."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -38,7 +39,13 @@ class Delivery(BaseModel):
     committee: str
     name: str
     delivered: int = Field(description="Placements active at some time in the period.")
-    target: int | None = Field(description="The committee's target for the period's year.")
+    target: int | None = Field(
+        description="The target the period is compared with: the year's, or its pro-rata "
+        "share for a shorter period (see `DeliverySummary.target_basis`)."
+    )
+    annual_target: int | None = Field(
+        default=None, description="The committee's target for the whole year."
+    )
     difference: int | None = Field(description="delivered − target")
     attainment: float | None = Field(description="delivered / target")
     met: bool | None
@@ -48,8 +55,23 @@ class DeliverySummary(BaseModel):
     target_year: int | None = Field(
         description="Targets are per calendar year; none for a period spanning several years."
     )
+    target_basis: Literal["year", "pro_rata"] | None = Field(
+        description="year: compared with the whole year's target (a year, the delår); "
+        "pro_rata: with the share of it the period's days make (a month, tertial or custom "
+        "period); null: not compared."
+    )
+    target_share: float | None = Field(
+        description="The share of the year's target the period is compared with (days of the "
+        "period / days of the year), 4 decimals.",
+        examples=[0.0822],
+    )
+    target_label: str = Field(
+        description="What the target is, in Swedish, as the dashboard and exports say it.",
+        examples=["Mål för perioden (andel av årsmålet, 30 av 365 dagar)"],
+    )
     delivered: int
-    target: int | None
+    target: int | None = Field(description="The target the period is compared with.")
+    annual_target: int | None = Field(description="The year's target.")
     attainment: float | None
     committees: list[Delivery]
 

@@ -4,6 +4,7 @@ request causes."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import structlog
@@ -13,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CORRELATION_HEADER = "X-Correlation-ID"
 MAX_LENGTH = 128  # what the event envelope accepts
+# Visible ASCII only: the id goes into every log line and event; anything else is replaced.
+_ACCEPTED = re.compile(rf"[\x21-\x7e]{{1,{MAX_LENGTH}}}", re.ASCII)
 
 
 class CorrelationMiddleware:
@@ -26,7 +29,7 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send)
             return
         given = Headers(scope=scope).get(CORRELATION_HEADER, "")
-        correlation = given if 0 < len(given) <= MAX_LENGTH else str(uuid.uuid4())
+        correlation = given if _ACCEPTED.fullmatch(given) else str(uuid.uuid4())
         scope.setdefault("state", {})["correlation_id"] = correlation
 
         async def send_with_header(message: Message) -> None:

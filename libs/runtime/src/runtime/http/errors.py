@@ -6,17 +6,24 @@ The domain never imports the web framework: a service maps its exception types t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 Answer = int | Callable[[Any], JSONResponse]
 ErrorResponses = Mapping[type[Exception], Answer]
 
 
 def install_error_responses(app: FastAPI, answers: ErrorResponses) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _unreadable_body)
     for error_type, answer in answers.items():
         app.add_exception_handler(error_type, _handler(answer))
 
@@ -48,3 +55,35 @@ def fixed(status_code: int, detail: str) -> Callable[[Any], JSONResponse]:
         return JSONResponse(status_code=status_code, content={"detail": detail})
 
     return answer
+
+
+async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own 422, except that the input it echoes may be what JSON in UTF-8 cannot
+    hold (a lone surrogate, NaN): it is written as an escape or a string, not a crash."""
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse(
+        status_code=422, content={"detail": _encodable(jsonable_encoder(error.errors()))}
+    )
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and Infinity, echoed as given: JSON has no such numbers
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
+
+
+_UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot decode
+
+
+async def _unreadable_body(request: Request, error: Exception) -> Response:
+    """A JSON body that is not UTF-8 is as invalid as one that is not JSON: the same 422."""
+    assert isinstance(error, HTTPException)
+    if error.status_code == 400 and error.detail == _UNREADABLE:
+        return field_error(["body"], "the body is not JSON in UTF-8", "json_invalid")
+    return await http_exception_handler(request, error)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import AfterValidator
 
 from certificates.api.dependencies import ServiceContext, UnitOfWorkFactory
 from certificates.api.examples import ISSUER_EXAMPLE, VERIFICATION_EXAMPLE
@@ -18,6 +19,7 @@ from certificates.api.schemas import VerificationOut
 from certificates.api.verification import verification_out, wants_json
 from certificates.presentation.verification_page import PAGE_HEADERS, render_page
 from certificates.service import verification
+from runtime.text import json_document
 
 router = APIRouter(tags=["public"])
 
@@ -65,13 +67,22 @@ async def verify_page(
 @router.post(
     "/verify",
     response_model=VerificationOut,
-    responses={422: {"description": "The body is not JSON."}},
+    responses={
+        422: {
+            "description": "The body is not a JSON object, or holds NaN, Infinity or text "
+            "that is not valid (control characters, lone surrogates, bidirectional overrides)."
+        }
+    },
     summary="Verify a credential someone presents (public)",
     description="Genuine only if this issuer's key signed exactly this document. The "
     "answer is the same as the verification page's.",
 )
 async def verify_credential(
-    document: Annotated[dict[str, Any], Body(description="An OpenBadgeCredential with its proof.")],
+    document: Annotated[
+        dict[str, Any],
+        AfterValidator(json_document),
+        Body(description="An OpenBadgeCredential with its proof."),
+    ],
     unit_of_work: UnitOfWorkFactory,
     ctx: ServiceContext,
 ) -> VerificationOut:

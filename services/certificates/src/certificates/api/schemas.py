@@ -12,8 +12,12 @@ from certificates.domain.placement import PlacementState, WaitingPlacement, Wait
 from certificates.service.context import Urls
 from certificates.service.queries import CertificateView
 from contracts.reference import Language
+from runtime.text import NAME
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# One line with something to read: it is published and printed on the verification page.
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NAME
+]
 
 EXAMPLE_ID = "3f1c2a9e-6b7d-4c1e-9a55-0c3d8e2f4b61"
 EXAMPLE_PLACEMENT = "9b2e7c1a-3d4f-4a6b-8c9d-1e2f3a4b5c6d"

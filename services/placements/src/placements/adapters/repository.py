@@ -26,6 +26,11 @@ def _load(data: str) -> Placement:
     return _PLACEMENT.validate_json(data)
 
 
+def _literal(text: str) -> str:
+    """A LIKE pattern that matches ``text`` itself: ``%`` and ``_`` are not wildcards here."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class PostgresPlacementRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -134,7 +139,7 @@ class PostgresPlacementRepository:
         if query.placement_type:
             where("placement_type = {}", query.placement_type)
         if query.workplace:
-            where("workplace ILIKE {}", f"%{query.workplace}%")
+            where("workplace ILIKE {} ESCAPE '\\'", f"%{_literal(query.workplace)}%")
         if query.active_to:
             where("start_date <= {}", query.active_to)
         if query.active_from:

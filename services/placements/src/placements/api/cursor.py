@@ -14,8 +14,11 @@ def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        registration = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise RequestValidationError(
-            [{"loc": ("query", "cursor"), "msg": "not a cursor from this API", "type": "cursor"}]
-        ) from None
+        registration = -1
+    if 0 <= registration < 2**63:  # a registration number is a bigint
+        return registration
+    raise RequestValidationError(
+        [{"loc": ("query", "cursor"), "msg": "not a cursor from this API", "type": "cursor"}]
+    )

@@ -21,9 +21,10 @@ from placements.domain.model import Placement
 from placements.service import handlers
 from placements.service.commands import Command
 from placements.service.ports import KeyAlreadyUsed, StoredResponse, UnitOfWork
+from runtime.text import LINE
 
 IdempotencyKey = Annotated[
-    str | None,
+    Annotated[str, LINE] | None,  # stored as text: no NUL byte, no lone surrogate
     Header(
         alias="Idempotency-Key",
         max_length=200,

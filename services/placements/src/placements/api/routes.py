@@ -6,11 +6,11 @@ services. Each förvaltning sees and changes only its own placements.
 """
 
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from placements.api.cursor import decode_cursor, encode_cursor
 from placements.api.dependencies import Caller, Context, Run, UnitOfWorkFactory
@@ -23,6 +23,7 @@ from placements.domain.errors import OverlappingPlacement, PlacementNotFound, Ru
 from placements.service import commands, handlers, queries
 from placements.service.ports import PlacementFilter
 from runtime.http.errors import ErrorResponses, field_error, fixed
+from runtime.text import IDENTIFIER, LINE, IsoDate
 
 TITLE = "Placements API"
 DESCRIPTION = (
@@ -146,6 +147,11 @@ async def end_placement(
     )
 
 
+# Filters go into SQL: the text rules keep NUL bytes and lone surrogates from the driver.
+FilterText = Annotated[str, StringConstraints(max_length=200), LINE]
+FilterCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), IDENTIFIER]
+
+
 @router.get(
     "",
     response_model=PlacementPage,
@@ -156,12 +162,17 @@ async def list_placements(
     caller: Caller,
     unit_of_work: UnitOfWorkFactory,
     status_: Annotated[Literal["active", "ended"] | None, Query(alias="status")] = None,
-    placement_type: str | None = None,
-    workplace: Annotated[str | None, Query(description="Part of the workplace name.")] = None,
-    active_from: Annotated[date | None, Query(description="Active on or after this day.")] = None,
-    active_to: Annotated[date | None, Query(description="Active on or before this day.")] = None,
+    placement_type: FilterCode | None = None,
+    workplace: Annotated[
+        FilterText | None,
+        Query(description="Part of the workplace name; `%` and `_` match themselves."),
+    ] = None,
+    active_from: Annotated[
+        IsoDate | None, Query(description="Active on or after this day.")
+    ] = None,
+    active_to: Annotated[IsoDate | None, Query(description="Active on or before this day.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: FilterText | None = None,
 ) -> PlacementPage:
     query = PlacementFilter(
         status=status_,
@@ -206,7 +217,7 @@ async def search_participant(
     ctx: Context,
     unit_of_work: UnitOfWorkFactory,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: FilterText | None = None,
 ) -> PlacementPage:
     page = await queries.find_participant(
         unit_of_work, ctx, caller, query, PlacementFilter(after=decode_cursor(cursor), limit=limit)

@@ -1,5 +1,6 @@
 """What a förvaltning system can ask for. These are also the HTTP request bodies, so field
-rules (types, lengths, ranges) give the same 422 answers as the domain's own rules."""
+rules (types, lengths, ranges, the text rules of ``runtime.text``) give the same 422 answers
+as the domain's own rules."""
 
 from __future__ import annotations
 
@@ -11,28 +12,34 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from contracts.events import Workplace
 from contracts.personnummer import InvalidPersonnummer, Personnummer
+from runtime.text import FREE_TEXT, IDENTIFIER, LINE, NAME, IsoDate, WholeNumber
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NAME]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), FREE_TEXT]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), IDENTIFIER
+]
+Day = IsoDate
 
 
 def _valid_personnummer(value: str) -> str:
     try:
-        return Personnummer.parse(value).digits
+        return Personnummer.parse(value).digits  # NFKC-normalised by the parse
     except InvalidPersonnummer as error:
         raise PydanticCustomError(f"personnummer.{error.rule}", f"personnummer: {error}") from None
 
 
 PersonnummerText = Annotated[
     str,
+    LINE,
     AfterValidator(_valid_personnummer),
     Field(
         description="Personnummer or samordningsnummer, twelve digits (YYYYMMDD-NNNN).",
@@ -51,12 +58,17 @@ class ParticipantIn(Command):
     family_name: Name = Field(examples=["Hassan"])
 
 
+class WorkplaceIn(Command):
+    name: Name = Field(examples=["Stadsbiblioteket"])
+    unit: Name | None = Field(default=None, examples=["Barnavdelningen"])
+
+
 class SupervisorIn(Command):
     name: Name = Field(examples=["Karin Nilsson"])
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")] | None = Field(
-        default=None, examples=["karin.nilsson@example.se"]
-    )
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"), NAME] | None
+    ) = Field(default=None, examples=["karin.nilsson@example.se"])
+    phone: Annotated[str, StringConstraints(max_length=40), LINE] | None = None
 
 
 class ValueAddedIn(Command):
@@ -67,30 +79,33 @@ class ValueAddedIn(Command):
 
 class RegisterPlacement(Command):
     participant: ParticipantIn
-    workplace: Workplace
+    workplace: WorkplaceIn
     supervisor: SupervisorIn
     placement_type: Code = Field(examples=["extratjanst"])
     role: Name = Field(examples=["Biblioteksassistent"])
     tasks: list[Name] = Field(default_factory=list, max_length=30)
-    employment_rate: int = Field(ge=1, le=100, description="Percent of full time, 1–100.")
-    start_date: date
-    planned_end_date: date
+    employment_rate: WholeNumber = Field(ge=1, le=100, description="Percent of full time, 1–100.")
+    start_date: Day
+    planned_end_date: Day
     planned_value_added: list[ValueAddedIn] = Field(default_factory=list, max_length=20)
-    overlap_intended: bool = Field(
+    overlap_intended: StrictBool = Field(
         default=False,
         description="The participant is meant to have this placement beside another active "
         "one with this förvaltning; without it such a registration is a 409.",
     )
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> RegisterPlacement:
-        if self.planned_end_date < self.start_date:
+    @field_validator("planned_end_date")
+    @classmethod
+    def _dates_in_order(cls, planned_end_date: date, info: ValidationInfo) -> date:
+        """On the field, so that the 422 names ``planned_end_date``, not the body."""
+        start_date = info.data.get("start_date")
+        if start_date is not None and planned_end_date < start_date:
             raise PydanticCustomError("dates_in_order", "planned_end_date is before start_date")
-        return self
+        return planned_end_date
 
 
 class ChangePlannedEnd(Command):
-    planned_end_date: date
+    planned_end_date: Day
     reason: Text = ""
 
 
@@ -105,7 +120,7 @@ class AssessModule(Command):
     module: Code = Field(examples=["sprak"])
     level: Code = Field(examples=["B1"])
     criteria_met: list[Code] = Field(default_factory=list, max_length=30)
-    assessed_on: date
+    assessed_on: Day
     assessor: Name = Field(
         description="The assessor's role, e.g. handledare (no names on the stream).",
         examples=["handledare"],
@@ -123,20 +138,21 @@ class ModuleLevel(Command):
 class AssessModules(Command):
     """One assessment occasion: the supervisor goes through several modules at once."""
 
-    assessed_on: date
+    assessed_on: Day
     assessor: Name = Field(description="The assessor's role.", examples=["handledare"])
     modules: list[ModuleLevel] = Field(min_length=1, max_length=10)
 
-    @model_validator(mode="after")
-    def _each_module_once(self) -> AssessModules:
-        codes = [m.module for m in self.modules]
+    @field_validator("modules")
+    @classmethod
+    def _each_module_once(cls, modules: list[ModuleLevel]) -> list[ModuleLevel]:
+        codes = [m.module for m in modules]
         if len(codes) != len(set(codes)):
             raise PydanticCustomError("unique_modules", "a module is assessed at most once a round")
-        return self
+        return modules
 
 
 class EndPlacement(Command):
-    end_date: date
+    end_date: Day
     outcome: Code = Field(description="Outcome code A–E from the reference data.", examples=["A"])
 
 

@@ -12,9 +12,17 @@ from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from contracts.reference import ReferenceData
-from reporting.domain.periods import Period, PeriodError, PeriodKind, resolve
+from reporting.domain.periods import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Period,
+    PeriodError,
+    PeriodKind,
+    resolve,
+)
 from reporting.service.ports import ConsumerState, ReferenceUnitOfWork, Snapshot
 from runtime.http.auth import ADMIN, Caller, bearer
+from runtime.text import IsoDate
 
 
 def snapshot(request: Request) -> Snapshot:
@@ -54,11 +62,17 @@ def period(
     kind: Annotated[
         PeriodKind, Query(description="year, interim (delår jan–aug), tertial, month or custom")
     ] = PeriodKind.YEAR,
-    year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year.")] = None,
+    year: Annotated[
+        int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Default: this year.")
+    ] = None,
     tertial: Annotated[int | None, Query(ge=1, le=3)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
-    start: Annotated[date | None, Query(alias="from", description="custom: first day")] = None,
-    end: Annotated[date | None, Query(alias="to", description="custom: last day")] = None,
+    start: Annotated[
+        IsoDate | None, Query(alias="from", description="custom: first day, YYYY-MM-DD")
+    ] = None,
+    end: Annotated[
+        IsoDate | None, Query(alias="to", description="custom: last day, YYYY-MM-DD")
+    ] = None,
 ) -> Period:
     try:
         return resolve(
@@ -69,9 +83,9 @@ def period(
             start=start,
             end=end,
         )
-    except PeriodError as error:
+    except PeriodError as error:  # names the parameter that is wrong, as a type error would
         raise RequestValidationError(
-            [{"loc": ("query", "kind"), "msg": str(error), "type": "period"}]
+            [{"loc": ("query", error.parameter), "msg": str(error), "type": error.rule}]
         ) from None
 
 

@@ -34,7 +34,9 @@ async def get_status(reads: Reads, stream: Stream, consumer: Consumer) -> Status
 )
 async def get_unusable(
     reads: Reads,
-    after_offset: Annotated[int, Query(ge=-1, description="Page after this offset.")] = -1,
+    after_offset: Annotated[
+        int, Query(ge=-1, le=2**63 - 1, description="Page after this offset (a bigint).")
+    ] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[UnusableEventOut]:
     rows = await reports.unusable_events(reads, after_offset=after_offset, limit=limit)

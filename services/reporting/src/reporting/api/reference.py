@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 
 from reporting.api.dependencies import Admin, Reads, ReferenceChange
-from reporting.api.schemas import OrganisationRegister, YearTargets
+from reporting.api.schemas import OrganisationRegister, RegisterIn, YearTargets
 from reporting.service import reference, reports
 
 router = APIRouter(prefix="/reference", tags=["reference data"])
@@ -39,11 +39,10 @@ async def get_register(reads: Reads) -> OrganisationRegister:
     summary="Replace the organisation register",
     responses=CHANGE_ERRORS,
 )
-async def put_register(
-    body: OrganisationRegister, _: Admin, change: ReferenceChange
-) -> OrganisationRegister:
-    await reference.replace_register(change, body)
-    return body
+async def put_register(body: RegisterIn, _: Admin, change: ReferenceChange) -> OrganisationRegister:
+    register = body.register()
+    await reference.replace_register(change, register)
+    return register
 
 
 @router.get(

@@ -9,6 +9,9 @@ API, the exports and the dashboard mean one thing and can be read here.
   each counted once, attributed to the committee of the förvaltning that registered it.
 - *Full-time equivalents* (årsarbetare): Σ employment_rate/100 × (days active within the
   period / days of the period); the average number of full-time posts the period held.
+- *Target* of a period: the year's target for the year and the delår; for a month, a tertial
+  or a custom period within one year, its pro-rata share (days of the period / days of the
+  year), in whole placements; none for a period across years.
 - *Share to work or studies*: placements that ended in the period with outcome A (work) or B
   (studies), over all placements that ended in the period (A–E); see ``OUTCOME_DEFINITION``.
 """
@@ -23,6 +26,7 @@ from fractions import Fraction
 from typing import Literal
 
 from contracts.reference import OUTCOME_CATEGORIES
+from reporting.domain.periods import Period, PeriodKind
 
 DurationBucket = Literal["under_3", "3_to_6", "6_to_24", "over_24"]
 DURATION_BUCKETS: tuple[DurationBucket, ...] = ("under_3", "3_to_6", "6_to_24", "over_24")
@@ -89,6 +93,27 @@ def progression(first_index: int, last_index: int, assessments: int) -> Progress
 def fte(rate_days: int, period_days: int) -> Fraction:
     """Full-time equivalents from Σ employment_rate × active days (rate in percent)."""
     return Fraction(rate_days, 100 * period_days)
+
+
+def target_share(period: Period) -> Fraction | None:
+    """The part of the year's target a period is compared with: its share of the year's days
+    (a month, a tertial, a custom period within one year); the whole target for the year and
+    the delår (which reports progress toward the year's target); None across years."""
+    year = period.year
+    if year is None:
+        return None
+    if period.kind in (PeriodKind.YEAR, PeriodKind.INTERIM):
+        return Fraction(1)
+    return Fraction(period.days, days_in_year(year))
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def period_target(annual: int, share: Fraction) -> int:
+    """The year's target cut to a period, in whole placements (half rounds up)."""
+    return int(annual * share + Fraction(1, 2))
 
 
 def share(part: int, whole: int) -> float | None:

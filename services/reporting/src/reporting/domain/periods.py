@@ -14,6 +14,7 @@ from babel.dates import get_month_names
 
 MONTHS_SV = tuple(get_month_names("wide", locale="sv")[m] for m in range(1, 13))  # januari …
 MAX_CUSTOM_DAYS = 366 * 25  # a quarter of a century: enough for any follow-up, bounded work
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a report can be about
 
 
 class PeriodKind(StrEnum):
@@ -25,7 +26,14 @@ class PeriodKind(StrEnum):
 
 
 class PeriodError(ValueError):
-    """A period that cannot exist (month 13, end before start …)."""
+    """A period that cannot exist or is not supported (month 13, end before start, year 1066).
+    ``parameter`` names the request parameter that is wrong (``year``, ``from`` …), ``rule``
+    what is wrong with it."""
+
+    def __init__(self, parameter: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.rule = f"period.{rule}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class Period:
     def tertial(cls, year: int, number: int) -> Period:
         _check_year(year)
         if number not in (1, 2, 3):
-            raise PeriodError("tertial must be 1, 2 or 3")
+            raise PeriodError("tertial", "tertial", "tertial must be 1, 2 or 3")
         first_month = 4 * (number - 1) + 1
         start = date(year, first_month, 1)
         last = first_month + 3
@@ -97,7 +105,7 @@ class Period:
     def month(cls, year: int, month: int) -> Period:
         _check_year(year)
         if not 1 <= month <= 12:
-            raise PeriodError("month must be within 1–12")
+            raise PeriodError("month", "month", "month must be within 1–12")
         end = date(year, month, calendar.monthrange(year, month)[1])
         return cls(
             PeriodKind.MONTH,
@@ -108,16 +116,20 @@ class Period:
 
     @classmethod
     def custom(cls, start: date, end: date) -> Period:
+        _check_year(start.year, "from")
+        _check_year(end.year, "to")
         if end < start:
-            raise PeriodError("the period ends before it starts")
+            raise PeriodError("to", "order", "the period ends before it starts")
         if (end - start).days + 1 > MAX_CUSTOM_DAYS:
-            raise PeriodError(f"a custom period may be at most {MAX_CUSTOM_DAYS} days")
+            raise PeriodError(
+                "to", "too_long", f"a custom period may be at most {MAX_CUSTOM_DAYS} days"
+            )
         return cls(PeriodKind.CUSTOM, start, end, f"{start.isoformat()} – {end.isoformat()}")
 
 
-def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise PeriodError("year must be within 2000–2100")
+def _check_year(year: int, parameter: str = "year") -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(parameter, "year_range", f"year must be within {FIRST_YEAR}–{LAST_YEAR}")
 
 
 def resolve(
@@ -132,18 +144,19 @@ def resolve(
     """The period a request names; says which parameter is missing."""
     if kind is PeriodKind.CUSTOM:
         if start is None or end is None:
-            raise PeriodError("a custom period needs both from and to")
+            missing = "from" if start is None else "to"
+            raise PeriodError(missing, "missing", "a custom period needs both from and to")
         return Period.custom(start, end)
     if year is None:
-        raise PeriodError(f"a {kind.value} period needs a year")
+        raise PeriodError("year", "missing", f"a {kind.value} period needs a year")
     if kind is PeriodKind.YEAR:
         return Period.calendar_year(year)
     if kind is PeriodKind.INTERIM:
         return Period.interim(year)
     if kind is PeriodKind.TERTIAL:
         if tertial is None:
-            raise PeriodError("a tertial period needs tertial (1–3)")
+            raise PeriodError("tertial", "missing", "a tertial period needs tertial (1–3)")
         return Period.tertial(year, tertial)
     if month is None:
-        raise PeriodError("a month period needs month (1–12)")
+        raise PeriodError("month", "missing", "a month period needs month (1–12)")
     return Period.month(year, month)

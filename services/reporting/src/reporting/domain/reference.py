@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from contracts.events import OrgCode
 from contracts.organisations import Committee, OrganisationRegister
@@ -17,7 +17,8 @@ UNKNOWN_COMMITTEE = Committee.model_construct(
 )
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+# Strict: ``true`` or ``"50"`` is no number of placements, nor is 50.0 or NaN.
+Count = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
 
 
 class YearTargets(BaseModel):

@@ -121,8 +121,10 @@ DEFINITIONS = {
     "(annars planerat slutdatum) ≥ periodens början.",
     "delivered": "Levererade platser: platser aktiva någon gång under perioden, räknade en gång "
     "per plats, hos den nämnd vars förvaltning registrerade platsen.",
-    "target": "Målet är nämndens mål för kalenderåret enligt fördelningsmodellen; för en "
-    "period över flera år visas inget mål.",
+    "target": "Målet är nämndens mål för kalenderåret enligt fördelningsmodellen. Ett år och "
+    "delåret jämförs med hela årsmålet; en månad, ett tertial eller en egen period inom ett år "
+    "med sin andel av årsmålet (periodens dagar / årets dagar, avrundat till hela platser); "
+    "för en period över flera år visas inget mål.",
     "fte": "Årsarbetare: summan av sysselsättningsgrad/100 × andel av periodens dagar som "
     "platsen var aktiv.",
     "outcomes": definitions.OUTCOME_DEFINITION,
@@ -239,29 +241,52 @@ def _round(value: Fraction, digits: int) -> float:
 def _delivery(
     by_committee: list[Group], period: Period, targets: Mapping[str, int] | None
 ) -> DeliverySummary:
+    """Delivered against the target the period is compared with (``definitions.target_share``)."""
+    share = definitions.target_share(period) if targets is not None else None
+    annual = targets if targets is not None and share is not None else None
+
+    def cut(target: int | None) -> int | None:
+        return definitions.period_target(target, share) if target is not None and share else None
+
     rows = []
     for group in by_committee:
-        target = targets.get(group.code) if targets is not None else None
+        target = cut(annual.get(group.code) if annual is not None else None)
         rows.append(
             Delivery(
                 committee=group.code,
                 name=group.name,
                 delivered=group.active,
                 target=target,
+                annual_target=annual.get(group.code) if annual is not None else None,
                 difference=group.active - target if target is not None else None,
                 attainment=definitions.share(group.active, target) if target else None,
                 met=group.active >= target if target is not None else None,
             )
         )
     delivered = sum(g.active for g in by_committee)
-    total_target = sum(targets.values()) if targets is not None else None
+    total_annual = sum(annual.values()) if annual is not None else None
+    total_target = cut(total_annual)
     return DeliverySummary(
-        target_year=period.year if targets is not None else None,
+        target_year=period.year if annual is not None else None,
+        target_basis=None if share is None else "year" if share == 1 else "pro_rata",
+        target_share=_round(share, 4) if share is not None else None,
+        target_label=_target_label(period, share),
         delivered=delivered,
         target=total_target,
+        annual_target=total_annual,
         attainment=definitions.share(delivered, total_target) if total_target else None,
         committees=rows,
     )
+
+
+def _target_label(period: Period, share: Fraction | None) -> str:
+    """Which target the figures are compared with, as the dashboard and exports say it."""
+    if share is None:
+        return "Inget mål för perioden"
+    if share == 1:
+        return "Årsmål"
+    year_days = definitions.days_in_year(period.start.year)
+    return f"Mål för perioden (andel av årsmålet, {period.days} av {year_days} dagar)"
 
 
 def _outcomes(

@@ -50,8 +50,9 @@ def _svg(chart_id: str, title: str, description: str, width: int, height: int, b
     )
 
 
-def delivery_chart(rows: Sequence[Delivery]) -> Markup:
-    """Delivered placements per committee as bars, the target as a mark across each bar."""
+def delivery_chart(rows: Sequence[Delivery], target: str = "nämndens mål för året") -> Markup:
+    """Delivered placements per committee as bars, the target as a mark across each bar
+    (``target`` says which: the year's, or the period's share of it)."""
     label_w, bar_w, value_w, row_h, top = 310, 510, 180, 30, 34
     width, height = label_w + bar_w + value_w, top + row_h * len(rows) + 10
     scale = nice_ceiling(max([1, *(r.delivered for r in rows), *(r.target or 0 for r in rows)]))
@@ -91,7 +92,7 @@ def delivery_chart(rows: Sequence[Delivery]) -> Markup:
     return _svg(
         "chart-delivery",
         "Levererade platser mot mål per nämnd",
-        "Stapeln visar platser aktiva under perioden, strecket nämndens mål för året.",
+        f"Stapeln visar platser aktiva under perioden, strecket {target}.",
         width,
         height,
         "".join(parts),
@@ -129,14 +130,16 @@ class _Plot:
         )
 
 
-def trend_chart(months: Sequence[TrendMonth], target: int | None) -> Markup:
+def trend_chart(
+    months: Sequence[TrendMonth], target: int | None, target_name: str = "Mål för året"
+) -> Markup:
     """Active placements per month as bars; placements delivered so far as a line; the year's
     target as a dashed line."""
     peak = max(
         [1, *(m.active for m in months), *(m.delivered_to_date for m in months), target or 0]
     )
     plot = _Plot(scale=nice_ceiling(peak))
-    parts = [_trend_legend(plot.left, target), *_grid(plot)]
+    parts = [_trend_legend(plot.left, target, target_name), *_grid(plot)]
     points = []
     slot = plot.inner_width / max(1, len(months))
     every = max(1, math.ceil(len(months) / 24))
@@ -165,7 +168,7 @@ def trend_chart(months: Sequence[TrendMonth], target: int | None) -> Markup:
     )
 
 
-def _trend_legend(left: int, target: int | None) -> str:
+def _trend_legend(left: int, target: int | None, target_name: str) -> str:
     return (
         '<g class="legend" font-size="12">'
         f'<rect x="{left}" y="4" width="12" height="12" class="active"/>'
@@ -174,7 +177,7 @@ def _trend_legend(left: int, target: int | None) -> str:
         f'<text x="{left + 190}" y="14">Levererade hittills</text>'
         + (
             f'<line x1="{left + 320}" y1="10" x2="{left + 344}" y2="10" class="target-line"/>'
-            f'<text x="{left + 350}" y="14">Mål för året</text>'
+            f'<text x="{left + 350}" y="14">{escape(target_name)}</text>'
             if target
             else ""
         )

@@ -42,6 +42,7 @@ class FormState:
 
 def render(report: Report, form: FormState, links: Mapping[str, str], generated_at: str) -> str:
     template = _environment.get_template("dashboard.html.j2")
+    pro_rata = report.delivery.target_basis == "pro_rata"  # the charts say which target
     return template.render(
         report=report,
         form=form,
@@ -53,8 +54,15 @@ def render(report: Report, form: FormState, links: Mapping[str, str], generated_
         percent=charts.percent,
         outcomes_by_committee={o.code: o for o in report.outcomes.by_committee},
         charts={
-            "delivery": charts.delivery_chart(report.delivery.committees),
-            "trend": charts.trend_chart(report.trend, report.delivery.target),
+            "delivery": charts.delivery_chart(
+                report.delivery.committees,
+                "periodens andel av nämndens årsmål" if pro_rata else "nämndens mål för året",
+            ),
+            "trend": charts.trend_chart(
+                report.trend,
+                report.delivery.target,
+                "Periodens andel av årsmålet" if pro_rata else "Mål för året",
+            ),
             "outcomes": charts.outcome_chart(report.outcomes),
         },
     )

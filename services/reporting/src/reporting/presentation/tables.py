@@ -108,6 +108,7 @@ def _about(report: Report, threshold: int, generated_at: datetime) -> Table:
             ("Period", report.period.label),
             ("Från och med", report.period.start.isoformat()),
             ("Till och med", report.period.end.isoformat()),
+            ("Mål", report.delivery.target_label),
             ("Skapad", generated_at.isoformat(timespec="seconds")),
             (
                 "Små tal",
@@ -117,6 +118,15 @@ def _about(report: Report, threshold: int, generated_at: datetime) -> Table:
             *((key, text) for key, text in report.definitions.items()),
         ),
     )
+
+
+def target_heading(report: Report) -> str:
+    """The year's target, or the period's share of it: a reader must see which."""
+    return "Mål för perioden (andel av årsmålet)" if _pro_rata(report) else "Mål"
+
+
+def _pro_rata(report: Report) -> bool:
+    return report.delivery.target_basis == "pro_rata"
 
 
 def _committees(report: Report, totals: Group) -> Table:
@@ -149,8 +159,13 @@ def _committees(report: Report, totals: Group) -> Table:
         "Platser och mål per nämnd",
         (
             *_figure_columns(Column("label", "Nämnd", "label")),
-            Column("target", "Mål", "fixed"),
-            Column("attainment", f"Levererat av mål {PERCENT}", "derived", ("active",)),
+            Column("target", target_heading(report), "fixed"),
+            Column(
+                "attainment",
+                f"Levererat av {'periodens ' if _pro_rata(report) else ''}mål {PERCENT}",
+                "derived",
+                ("active",),
+            ),
         ),
         committee_rows,
         has_total_row=True,
