@@ -21,13 +21,13 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from contracts.calendar import city_today
 from contracts.organisations import OrganisationRegister, load_register
 from contracts.reference import Module, ReferenceData, load_reference_data
 from tools.samples import personnummer
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tokens = json.loads(args.tokens.read_text())["tokens"]
     # Nothing ends or is assessed after today: the service refuses dates in the future.
-    today = min(date(args.year, 12, 31), datetime.now(ZoneInfo("Europe/Stockholm")).date())
+    today = min(date(args.year, 12, 31), city_today())
     plans = plan_year(
         args.seed, args.year, args.placements, load_register(), load_reference_data(), today
     )

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from placements.bootstrap import MissingSecret, bootstrap, city_today, plausibility
+from contracts.calendar import city_today
+from placements.bootstrap import MissingSecret, bootstrap, plausibility
 from placements.domain.plausibility import Plausibility
 from placements.settings import PlacementsSettings
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date, datetime
+from datetime import date
 from importlib.resources import files
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import FastAPI
 
+from contracts.calendar import city_today
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
@@ -38,16 +38,8 @@ MIGRATIONS = [
 ]
 
 
-CITY_TIME = ZoneInfo("Europe/Stockholm")
-
-
 class MissingSecret(RuntimeError):
     pass
-
-
-def city_today() -> date:
-    """The calendar day in Sweden, whatever the server's own time zone."""
-    return datetime.now(CITY_TIME).date()
 
 
 @asynccontextmanager

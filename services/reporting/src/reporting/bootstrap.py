@@ -8,20 +8,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date, datetime
 from importlib.resources import files
 
 import aiormq
 import asyncpg
 from fastapi import FastAPI
 
+from contracts.calendar import city_today
 from contracts.reference import ReferenceData, load_reference_data
 from contracts.topology import REPORTING_CITY_STREAM
 from reporting.adapters.reference_store import RegisterMissing, load_files_once
 from reporting.adapters.stream import declare_stream
 from reporting.adapters.unit_of_work import PostgresReferenceUnitOfWork, PostgresSnapshot
 from reporting.api import operators, reference, report
-from reporting.domain.projection import CITY_TIME
 from reporting.service.reference import ReferenceConflict
 from reporting.settings import ReportingSettings
 from reporting.stream.consumer import ConsumerConfig, StreamConsumer
@@ -128,9 +127,5 @@ def build_app(
         stream=REPORTING_CITY_STREAM.name,
         consumer=consumer.state,
         suppression_threshold=settings.suppression_threshold,
-        today=_today,
+        today=city_today,
     )
-
-
-def _today() -> date:
-    return datetime.now(CITY_TIME).date()

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from certificates.domain.credential import Issuer, verification_method_id
 from certificates.service.ports import Renderer, Signer
+from contracts.calendar import CITY_TIME
 from contracts.organisations import OrganisationRegister
 from contracts.reference import Language, ReferenceData
 
@@ -64,7 +65,7 @@ class Context:
     issuer_email: str | None = None
     emblem: str | None = None
     """The city's emblem as a URL or ``data:`` URI: the issuer's and the achievement's image."""
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
+    timezone: ZoneInfo = CITY_TIME
     language: Language = "sv"
     """The language a certificate is issued in unless a re-issue asks for another."""
     clock: Callable[[], datetime] = _now

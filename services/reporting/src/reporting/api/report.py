@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from contracts.calendar import CITY_TIME
 from reporting.api.dependencies import ChosenPeriod, Reads, Reference, Threshold, Today
 from reporting.api.schemas import Report
 from reporting.domain.periods import Period, PeriodKind
-from reporting.domain.projection import CITY_TIME
 from reporting.domain.suppression import Table, suppress
 from reporting.presentation import dashboard, exports
 from reporting.presentation.tables import report_tables

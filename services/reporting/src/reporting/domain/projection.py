@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
+from contracts.calendar import CITY_TIME  # a certificate's issue day is the city's day
 from contracts.events import (
     CertificateIssued,
     CertificateRevoked,
@@ -36,8 +36,6 @@ from contracts.events import (
 from contracts.reference import ReferenceData
 from reporting.domain import definitions
 from reporting.domain.intake import RejectReason
-
-CITY_TIME = ZoneInfo("Europe/Stockholm")  # a certificate's issue day is the city's calendar day
 
 
 @dataclass
