@@ -12,10 +12,16 @@ from pydantic import ValidationError
 from contracts.events import (
     ALL_EVENTS,
     CITY_WIDE_EVENTS,
+    CORRECTION_EVENTS,
+    PLACEMENT_EVENTS,
     ParticipantIdentified,
+    PlacementEndCorrectedPayload,
     PlacementStarted,
+    PlacementWithdrawn,
     UnknownEventType,
+    ValueAdded,
     parse_event,
+    value_added_entries,
 )
 from contracts.topology import EVENTS_EXCHANGE, IDENTITY_EXCHANGE, exchange_for
 from tools.samples import placement_started
@@ -99,3 +105,34 @@ def test_envelope_defaults_give_fresh_ids() -> None:
     a, b = placement_started(), placement_started()
     assert a.event_id != b.event_id
     assert isinstance(uuid.UUID(a.correlation_id), uuid.UUID)
+
+
+def test_a_planned_mervärde_entry_keeps_its_id_on_every_reading() -> None:
+    """A correction names an entry by id; every service must derive the same one."""
+    planned = [ValueAdded(beneficiary="workplace", category=c, description="") for c in ("a", "b")]
+    event = placement_started()
+    event = event.model_copy(
+        update={"payload": event.payload.model_copy(update={"planned_value_added": planned})}
+    )
+    again = parse_event(wire(event))
+    assert isinstance(again, PlacementStarted)
+    ids = [entry_id for entry_id, _, _ in value_added_entries(event)]
+    assert ids == [entry_id for entry_id, _, _ in value_added_entries(again)]
+    assert len(set(ids)) == 2
+    assert event.event_id not in ids
+
+
+def test_a_correction_without_a_reason_or_an_author_is_refused() -> None:
+    payload = {"end_date": "2026-05-01", "outcome": "A", "reason": " ", "corrected_by": "kim"}
+    with pytest.raises(ValidationError, match="reason"):
+        PlacementEndCorrectedPayload.model_validate(payload)
+    with pytest.raises(ValidationError, match="corrected_by"):
+        PlacementEndCorrectedPayload.model_validate(
+            {**payload, "reason": "typo", "corrected_by": ""}
+        )
+
+
+def test_every_correction_is_a_city_wide_placement_event() -> None:
+    assert set(CORRECTION_EVENTS) <= set(PLACEMENT_EVENTS)
+    assert all(e.type_name().endswith("Corrected") for e in CORRECTION_EVENTS)
+    assert PlacementWithdrawn in PLACEMENT_EVENTS

@@ -44,6 +44,16 @@ ParticipantRef = Annotated[
 ]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=4000, strip_whitespace=True)]
+Reason = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1000, strip_whitespace=True),
+    Field(description="Why the record was changed, as the person who changed it wrote it."),
+]
+Actor = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    Field(description="Who made the change: the signed-in user or the förvaltning system."),
+]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -160,6 +170,65 @@ class PlacementEndedPayload(Payload):
     outcome: OutcomeCode
 
 
+class Correction(Payload):
+    """What every correction (rättelse) says besides the corrected fact: why, and who.
+
+    A correction carries the whole corrected fact, not a difference, so a consumer folds it
+    like the original: the highest ``sequence`` wins, whatever order the events arrive in."""
+
+    reason: Reason
+    corrected_by: Actor
+
+
+class PlacementEndCorrectedPayload(Correction):
+    end_date: date
+    outcome: OutcomeCode
+
+
+class AssessmentCorrectedPayload(Correction, ModuleAssessedPayload):
+    assessment_id: uuid.UUID = Field(
+        description="The corrected assessment: the `event_id` of its `ModuleAssessed`."
+    )
+
+
+class ValueAddedCorrectedPayload(Correction):
+    entry_id: uuid.UUID = Field(
+        description="The corrected mervärde entry, as `contracts.events.value_added_entries` "
+        "numbers them."
+    )
+    stage: Literal["planned", "realised"]
+    value_added: ValueAdded
+
+
+class PlacementDetailsCorrectedPayload(Correction):
+    """The placement's terms as corrected: every field, changed or not."""
+
+    placement_type: Code
+    age_band: AgeBand = Field(description="Age at the (corrected) start.")
+    workplace: Workplace
+    role: ShortText
+    tasks: list[ShortText] = Field(default_factory=list, max_length=30)
+    employment_rate: int = Field(ge=1, le=100, description="Percent of full time.")
+    start_date: date
+    planned_end_date: date
+    identity_corrected: bool = Field(
+        default=False,
+        description="A `ParticipantIdentified` with this event's sequence carries the "
+        "corrected name or supervisor; consumers of identity data wait for it.",
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PlacementDetailsCorrectedPayload:
+        if self.planned_end_date < self.start_date:
+            raise ValueError("planned_end_date is before start_date")
+        return self
+
+
+class PlacementWithdrawnPayload(Payload):
+    reason: Reason
+    withdrawn_by: Actor
+
+
 class CertificateIssuedPayload(Payload):
     certificate_id: uuid.UUID
     certificate_number: ShortText
@@ -248,6 +317,48 @@ class CertificateRevoked(Envelope):
     payload: CertificateRevokedPayload
 
 
+class PlacementEndCorrected(Envelope):
+    """The recorded end of a placement was wrong: the corrected end date and outcome."""
+
+    event_type: Literal["PlacementEndCorrected"] = "PlacementEndCorrected"
+    schema_version: Literal[1] = 1
+    payload: PlacementEndCorrectedPayload
+
+
+class AssessmentCorrected(Envelope):
+    """An earlier module assessment was wrong: the assessment as it should have been recorded."""
+
+    event_type: Literal["AssessmentCorrected"] = "AssessmentCorrected"
+    schema_version: Literal[1] = 1
+    payload: AssessmentCorrectedPayload
+
+
+class ValueAddedCorrected(Envelope):
+    """An earlier mervärde entry was wrong: the entry as it should have been recorded."""
+
+    event_type: Literal["ValueAddedCorrected"] = "ValueAddedCorrected"
+    schema_version: Literal[1] = 1
+    payload: ValueAddedCorrectedPayload
+
+
+class PlacementDetailsCorrected(Envelope):
+    """The placement's terms (type, workplace, role, tasks, extent, period) were wrong, or,
+    with ``identity_corrected``, the participant's name or the supervisor."""
+
+    event_type: Literal["PlacementDetailsCorrected"] = "PlacementDetailsCorrected"
+    schema_version: Literal[1] = 1
+    payload: PlacementDetailsCorrectedPayload
+
+
+class PlacementWithdrawn(Envelope):
+    """The placement was registered by mistake (makulering): it counts nowhere, its
+    certificate is revoked, and nothing changes it afterwards."""
+
+    event_type: Literal["PlacementWithdrawn"] = "PlacementWithdrawn"
+    schema_version: Literal[1] = 1
+    payload: PlacementWithdrawnPayload
+
+
 class ParticipantIdentified(Envelope):
     """Name and personnummer of a placement's participant.
 
@@ -267,6 +378,17 @@ PLACEMENT_EVENTS: tuple[type[Envelope], ...] = (
     ValueAddedRecorded,
     ModuleAssessed,
     PlacementEnded,
+    PlacementEndCorrected,
+    AssessmentCorrected,
+    ValueAddedCorrected,
+    PlacementDetailsCorrected,
+    PlacementWithdrawn,
+)
+CORRECTION_EVENTS: tuple[type[Envelope], ...] = (
+    PlacementEndCorrected,
+    AssessmentCorrected,
+    ValueAddedCorrected,
+    PlacementDetailsCorrected,
 )
 CERTIFICATE_EVENTS: tuple[type[Envelope], ...] = (CertificateIssued, CertificateRevoked)
 CITY_WIDE_EVENTS: tuple[type[Envelope], ...] = PLACEMENT_EVENTS + CERTIFICATE_EVENTS
@@ -287,3 +409,25 @@ def parse_event(document: dict[str, Any]) -> Envelope:
     if cls is None:
         raise UnknownEventType(f"unknown event_type {event_type!r}")
     return cls.model_validate(document)
+
+
+# --- ids of the facts a correction names --------------------------------------------------
+
+
+def assessment_id(event: ModuleAssessed) -> uuid.UUID:
+    """An assessment is known by the ``event_id`` of the ``ModuleAssessed`` that recorded it."""
+    return event.event_id
+
+
+def value_added_entries(
+    event: PlacementStarted | ValueAddedRecorded,
+) -> list[tuple[uuid.UUID, Literal["planned", "realised"], ValueAdded]]:
+    """The mervärde entries an event records, each with the id a correction names it by: a
+    ``ValueAddedRecorded``'s own ``event_id``, or for the planned entries a
+    ``PlacementStarted`` carries, an id derived from its ``event_id`` and the entry's place."""
+    if isinstance(event, ValueAddedRecorded):
+        return [(event.event_id, event.payload.stage, event.payload.value_added)]
+    return [
+        (uuid.uuid5(event.event_id, f"planned_value_added/{index}"), "planned", entry)
+        for index, entry in enumerate(event.payload.planned_value_added)
+    ]
