@@ -1,0 +1,117 @@
+"""The whole city as processes: the three services (``python -m NAME``) on one vhost, each
+with its own database and, as in production, its own least-privilege broker users."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from contracts.topology import CITY_TOPOLOGY, broker_users, publisher_user_name
+from runtime.amqp import declare
+from runtime.http.auth import token_hash
+from tests.support import eventually
+from tools.broker_admin import delete_users, provision_users
+from tools.sandbox import AMQP_HOST, free_port, management, temporary_database, unique
+
+SERVICES = ("placements", "certificates", "reporting")
+ORGANISATION = "sf"
+
+
+@dataclass
+class City:
+    urls: dict[str, str]
+    token: str
+    environments: dict[str, dict[str, str]]
+    """Each service's environment, for running its operator commands against the same city."""
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.urls[service],
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+        )
+
+    async def all_ready(self) -> bool:
+        async with httpx.AsyncClient(timeout=5) as client:
+            for url in self.urls.values():
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{url}/ready")).status_code == 200:
+                        continue
+                return False
+        return True
+
+
+@pytest.fixture
+async def city(amqp_url: str) -> AsyncIterator[City]:
+    vhost = amqp_url.rsplit("/", 1)[1]
+    await declare(amqp_url, CITY_TOPOLOGY)
+    users = broker_users([ORGANISATION], prefix=f"{unique('e2e')}-")
+    passwords = {u.name: secrets.token_urlsafe(16) for u in users}
+
+    def url_of(suffix: str) -> str:
+        [name] = [u.name for u in users if u.name.endswith(suffix)]
+        return f"amqp://{quote(name)}:{passwords[name]}@{AMQP_HOST}/{vhost}"
+
+    token = secrets.token_urlsafe(32)
+    clients = json.dumps({ORGANISATION: [token_hash(token)]})
+    ports = {name: free_port() for name in SERVICES}
+    async with management() as api, AsyncExitStack() as stack:
+        await provision_users(api, vhost, users, passwords)
+        stack.push_async_callback(delete_users, api, users)
+        databases = {
+            name: await stack.enter_async_context(temporary_database()) for name in SERVICES
+        }
+        extra: dict[str, dict[str, str]] = {
+            "placements": {
+                "PLACEMENTS_AMQP_URL": amqp_url,  # for orgs without a user of their own
+                "PLACEMENTS_PSEUDONYM_KEY": secrets.token_urlsafe(16),
+                "PLACEMENTS_CLIENTS": clients,
+                "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
+                    {ORGANISATION: url_of(publisher_user_name(ORGANISATION))}
+                ),
+            },
+            "certificates": {
+                "CERTIFICATES_AMQP_URL": url_of("-certificates"),
+                "CERTIFICATES_DECLARE_TOPOLOGY": "false",
+                "CERTIFICATES_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "CERTIFICATES_CLIENTS": clients,
+                "CERTIFICATES_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['certificates']}",
+            },
+            "reporting": {"REPORTING_AMQP_URL": url_of("-reporting")},
+        }
+        environments = {
+            name: {
+                **os.environ,
+                f"{name.upper()}_DATABASE_URL": databases[name],
+                f"{name.upper()}_HTTP_PORT": str(ports[name]),
+                f"{name.upper()}_LOG_LEVEL": "WARNING",
+                **extra[name],
+            }
+            for name in SERVICES
+        }
+        processes = [
+            await asyncio.create_subprocess_exec(sys.executable, "-m", name, env=environments[name])
+            for name in SERVICES
+        ]
+        city = City({n: f"http://127.0.0.1:{p}" for n, p in ports.items()}, token, environments)
+        try:
+            await eventually(city.all_ready, within=90)
+            yield city
+        finally:
+            for process in processes:
+                if process.returncode is None:
+                    process.terminate()
+            for process in processes:
+                await asyncio.wait_for(process.wait(), 30)
