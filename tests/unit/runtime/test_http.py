@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, Depends
@@ -169,3 +170,37 @@ async def test_a_body_that_is_not_utf8_is_invalid_json_not_a_bad_request() -> No
         )
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+@router.get("/database-gone")
+async def database_gone(error: str) -> None:
+    raise {
+        "refused": ConnectionRefusedError(111, "Connect call failed"),
+        "lost": asyncpg.ConnectionDoesNotExistError("connection was closed"),
+        "restarting": asyncpg.CannotConnectNowError("the database system is starting up"),
+        "closed": asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed"),
+        "misuse": asyncpg.InterfaceError("another operation is in progress"),
+    }[error]
+
+
+@pytest.mark.parametrize("error", ["refused", "lost", "restarting", "closed"])
+async def test_an_unreachable_database_is_a_503_to_retry_not_a_500(error: str) -> None:
+    async with client() as http:
+        response = await http.get("/database-gone", params={"error": error})
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "try again" in response.json()["detail"]
+
+
+async def test_misusing_a_connection_is_still_our_bug() -> None:
+    async with client() as http:
+        response = await http.get("/database-gone", params={"error": "misuse"})
+    assert response.status_code == 500
+
+
+async def test_every_route_documents_the_503() -> None:
+    async with client() as http:
+        paths = (await http.get("/openapi.json")).json()["paths"]
+    for path in ("/mine", "/echo", "/database-gone"):
+        [operation] = paths[path].values()
+        assert "Retry-After" in operation["responses"]["503"]["headers"], path

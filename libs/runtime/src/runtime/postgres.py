@@ -63,13 +63,20 @@ async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def ensure_database(dsn: str, *, maintenance_db: str = "postgres") -> None:
-    """Create the DSN's database if it does not exist (needs CREATEDB on the role)."""
+    """Create the DSN's database if it does not exist (needs CREATEDB on the role).
+
+    Replicas starting together may both find it missing; the one that loses the race to
+    create it finds it there, which is all it wanted."""
     name = database_name(dsn)
     async with connection(_with_database(dsn, maintenance_db)) as conn:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
+        if exists:
+            return
+        try:
             await conn.execute(f'CREATE DATABASE "{name}"')
-            log.info("database created", database=name)
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            return  # created by a replica between the check and ours
+        log.info("database created", database=name)
 
 
 async def drop_database(dsn: str, *, maintenance_db: str = "postgres") -> None:

@@ -13,6 +13,8 @@ from runtime.http.correlation import install_correlation_id
 from runtime.http.errors import ErrorResponses, install_error_responses
 from runtime.http.operations import Check
 from runtime.http.operations import router as operations
+from runtime.http.unavailable import RESPONSE as UNAVAILABLE
+from runtime.http.unavailable import install_unavailable_responses
 
 
 def service_app(
@@ -31,8 +33,9 @@ def service_app(
     app = FastAPI(title=title, version=version, description=description)
     install_correlation_id(app)
     install_error_responses(app, errors)
+    install_unavailable_responses(app)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=UNAVAILABLE)
     app.include_router(operations)
     app.state.clients = dict(clients)
     app.state.readiness = dict(readiness)
