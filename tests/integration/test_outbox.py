@@ -184,3 +184,47 @@ async def test_published_rows_are_purged_after_the_retention_and_unpublished_one
     assert len(remaining) == 2
     assert remaining[0]["published_at"] is None, "an unpublished row is never purged"
     assert remaining[1]["published_at"] is not None, "a recently published row stays"
+
+
+class ConnectionKillingPublisher:
+    """Publishes through the real one, but first kills every connection the relay holds to
+    the database: the crash of PostgreSQL, or of the network, inside the relay's transaction."""
+
+    def __init__(self, publisher: AmqpPublisher, database_url: str) -> None:
+        self._publisher = publisher
+        self._database_url = database_url
+        self.kills = 0
+
+    async def publish(self, message: OutboxMessage) -> None:
+        if self.kills < 2:
+            self.kills += 1
+            conn = await asyncpg.connect(self._database_url)
+            try:
+                await conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await conn.close()
+        await self._publisher.publish(message)
+
+
+async def test_the_relay_outlives_its_database_connection_dying_mid_transaction(
+    pool: asyncpg.Pool, publisher: AmqpPublisher, database_url: str, amqp_url: str
+) -> None:
+    events = [placement_started() for _ in range(5)]
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, events)
+    killer = ConnectionKillingPublisher(publisher, database_url)
+    relay = OutboxRelay(pool, killer, poll_interval=0.05, listen_dsn=database_url)
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: all_published(pool), within=30)
+        assert not task.done(), "the relay stopped"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert killer.kills == 2
+    received = {str(m.message_id) for m in await drain(amqp_url, SINK.name)}
+    assert received == {str(e.event_id) for e in events}, "at least once: all of them"

@@ -35,7 +35,7 @@ from runtime.metrics import (
     OUTBOX_PUBLISHED,
     OUTBOX_RELAY_LAG,
 )
-from runtime.postgres import connection
+from runtime.postgres import DATABASE_ERRORS, connection
 
 log = get_logger(__name__)
 
@@ -108,7 +108,7 @@ class OutboxRelay:
                 try:
                     while await self.publish_pending() == self._batch_size:
                         pass  # a full, fully confirmed batch: there may be more, go on at once
-                except (OSError, asyncpg.PostgresError) as error:
+                except DATABASE_ERRORS as error:
                     log.warning("outbox relay pass failed, retrying", error=str(error))
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that races with its timeout, and the relay would never stop.
@@ -187,12 +187,14 @@ class OutboxRelay:
         while True:
             try:
                 conn = await asyncpg.connect(self._listen_dsn)
-            except (OSError, asyncpg.PostgresError) as error:
+            except DATABASE_ERRORS as error:
                 log.warning("outbox listener cannot connect", error=str(error))
                 await asyncio.sleep(self._poll_interval)
                 continue
             try:
                 await self._listen_until_closed(conn)
+            except DATABASE_ERRORS as error:
+                log.warning("outbox listener lost its connection", error=str(error))
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=1)
@@ -261,7 +263,7 @@ async def monitor_outbox(
     """Keep the backlog gauges current for ``/metrics`` (alerts fire on old rows), and the
     table small."""
     while True:
-        with contextlib.suppress(OSError, asyncpg.PostgresError):
+        with contextlib.suppress(*DATABASE_ERRORS):
             async with pool.acquire() as conn:
                 backlog, age = await outbox_backlog(conn)
                 await purge_published(conn, retention)

@@ -22,6 +22,13 @@ from runtime.logging import get_logger
 
 log = get_logger(__name__)
 
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,  # refused, reset, timed out
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,  # "the underlying connection is closed", e.g. in a rollback
+)
+"""What a loop that must outlive the database (a relay, a monitor) waits out and retries."""
+
 _MIGRATION_LOCK = 7_340_211  # arbitrary, constant advisory-lock key for migrations
 
 
