@@ -7,11 +7,19 @@ import uuid
 from datetime import datetime
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 
 from contracts.events import Envelope
 from contracts.topology import DEAD_LETTER_EXCHANGE, Topology
 from runtime.outbox import OutboxMessage
+
+BROKER_ERRORS: tuple[type[Exception], ...] = (
+    aiormq.exceptions.AMQPError,  # connection and channel closed, refused, timed out
+    aiormq.exceptions.ChannelInvalidStateError,  # a RuntimeError: used a channel already closed
+    ConnectionError,
+)
+"""What a loop that must outlive the broker (a consumer, a relay) waits out and retries."""
 
 
 def amqp_message(

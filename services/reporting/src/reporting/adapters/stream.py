@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
-from aiormq.abc import DeliveredMessage
+import aiormq
+from aiormq.abc import AbstractChannel, DeliveredMessage
 
 from contracts.topology import StreamQueue
 from reporting.domain.intake import StreamRecord
@@ -95,10 +96,19 @@ async def consume(
                 continue
             batch = await _fill(buffer, first, batch_size, linger_seconds)
             await handle([_record(message) for message in batch])
-            await amqp.basic_ack(_delivery_tag(batch[-1]), multiple=True)
+            await _acknowledge(amqp, batch[-1])
     finally:
         with contextlib.suppress(Exception):
             await connection.close()
+
+
+async def _acknowledge(amqp: AbstractChannel, last: DeliveredMessage) -> None:
+    """Acknowledge a committed batch. If the channel closed meanwhile the batch is committed
+    with its offset anyway, so the next session simply starts after it."""
+    try:
+        await amqp.basic_ack(_delivery_tag(last), multiple=True)
+    except aiormq.exceptions.ChannelInvalidStateError as error:
+        raise ConsumerLost(f"acknowledgement on a closed channel: {error}") from error
 
 
 async def _next(

@@ -13,7 +13,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import aiormq
 import asyncpg
 
 from contracts.reference import ReferenceData
@@ -25,20 +24,20 @@ from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import PositionMoved, apply_batch
 from reporting.service.ports import ConsumerState
+from runtime.amqp import BROKER_ERRORS
 from runtime.logging import get_logger
 from runtime.metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE
+from runtime.postgres import DATABASE_ERRORS
 
 log = get_logger(__name__)
 
 CONSUMER_LOCK = 7_340_511  # advisory-lock key: the one reporting consumer of the stream
 
-TRANSIENT = (
+TRANSIENT: tuple[type[Exception], ...] = (
     ConsumerLost,
     PositionMoved,
-    OSError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    aiormq.exceptions.AMQPError,
+    *DATABASE_ERRORS,
+    *BROKER_ERRORS,
 )
 
 
