@@ -119,6 +119,19 @@ async def test_a_corrected_end_follows_the_rules_of_the_end(
     assert (violation.field, violation.rule) == (field, rule)
 
 
+async def test_an_earlier_end_still_holds_the_assessments() -> None:
+    uow, placement = await registered()
+    late = assessment(assessed_on="2026-06-15")
+    await run(uow, handlers.assess_module, placement.id, late)
+    await run(uow, handlers.end_placement, placement.id, END)  # 2026-06-30
+    within_grace = commands.CorrectEnd.model_validate({"end_date": "2026-05-16", **REASON})
+    await run(uow, handlers.correct_end, placement.id, within_grace)
+
+    too_early = commands.CorrectEnd.model_validate({"end_date": "2026-05-15", **REASON})
+    violation = await refused(uow, handlers.correct_end, placement.id, too_early)
+    assert (violation.field, violation.rule) == ("end_date", "dates_in_order")
+
+
 async def test_only_an_ended_placement_has_an_end_to_correct() -> None:
     uow, placement = await registered()
     command = commands.CorrectEnd.model_validate({"outcome": "B", **REASON})

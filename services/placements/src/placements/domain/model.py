@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from contracts.events import (
@@ -339,10 +339,12 @@ class Placement:
         outcome: str | None,
         note: CorrectionNote,
         reference: ReferenceData,
+        rules: Plausibility,
         today: date,
         correlation_id: str,
     ) -> None:
-        """The end date, the outcome or both (None keeps what was recorded)."""
+        """The end date, the outcome or both (None keeps what was recorded). An earlier end
+        must still hold the assessments, with their grace period."""
         self._require_not_withdrawn()
         if self.end_date is None or self.outcome is None:
             raise RuleViolation(
@@ -353,6 +355,14 @@ class Placement:
             raise _unchanged("the end")
         _check_outcome(reference, outcome)
         plausibility.check_end(self.terms.start_date, end_date, today)
+        latest = max((a.assessed_on for a in self.assessments), default=end_date)
+        if latest > end_date + timedelta(days=rules.assessment_grace_days):
+            raise RuleViolation(
+                "end_date",
+                "dates_in_order",
+                f"an assessment on {latest.isoformat()} is more than "
+                f"{rules.assessment_grace_days} days after end_date; correct that first",
+            )
         self.end_date, self.outcome = end_date, outcome
         self._emit(
             PlacementEndCorrected,

@@ -47,13 +47,12 @@ class Request:
 
     organisation: str
     correlation_id: str
-    actor: str | None = None
-    """The signed-in caller's subject when it is not the förvaltning's own system."""
 
     @property
     def author(self) -> str:
-        """Who a correction or withdrawal is recorded as made by."""
-        return self.actor or self.organisation
+        """Who a correction or withdrawal is recorded as made by: the authenticated caller's
+        subject, which for a förvaltning's token is its organisation code."""
+        return self.organisation
 
 
 async def register_placement(
@@ -171,7 +170,13 @@ async def correct_end(
 ) -> Placement:
     placement = await uow.placements.get(req.organisation, placement_id)
     placement.correct_end(
-        cmd.end_date, cmd.outcome, _note(cmd, req), ctx.reference, ctx.today(), req.correlation_id
+        cmd.end_date,
+        cmd.outcome,
+        _note(cmd, req),
+        ctx.reference,
+        ctx.rules,
+        ctx.today(),
+        req.correlation_id,
     )
     return placement
 
