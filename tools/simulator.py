@@ -6,7 +6,9 @@ year, deterministic from a seed.
 A plan is made first (pure, from the seed): about 1,500 placements spread over the
 förvaltningar of the organisation register, starting through the year (some the year before,
 so periods are crossed), with planned mervärde, assessments that progress, some extensions,
-realised mervärde and endings spread over the outcome codes. Then the plan is played against
+realised mervärde and endings spread over the outcome codes; a few corrections (an outcome, an
+assessment's comment) and withdrawals of placements registered by mistake. Then the plan is
+played against
 the API, placements side by side, each placement's commands in order. Every POST carries an
 Idempotency-Key made from the seed, so playing the same plan again changes nothing.
 """
@@ -136,7 +138,7 @@ COMMENTS = [
 
 @dataclass
 class Command:
-    path: str  # relative to the placement, "" for the registration
+    path: str  # relative to the placement; "{assessment}" is its first assessment's id
     body: dict[str, Any]
 
 
@@ -205,7 +207,32 @@ def _plan_placement(
     plan.commands += _assessment_rounds(rng, reference, start, end, today)
     if end <= today:
         plan.commands += _ending(rng, reference, end)
+    plan.commands += _corrections(key, plan.commands)
     return plan
+
+
+def _corrections(key: str, planned: list[Command]) -> list[Command]:
+    """About one placement in a hundred is withdrawn as registered by mistake; a few get an
+    assessment or the outcome corrected. From a generator of the placement's own, so the
+    rest of the year stays as the seed made it."""
+    rng = random.Random(f"{key}/corrections")
+    if rng.random() < 0.01:
+        return [Command("withdrawal", {"reason": "Registrerad av misstag"})]
+    corrections = []
+    if rng.random() < 0.05 and any(c.path == "assessment-rounds" for c in planned):
+        corrections.append(
+            Command(
+                "corrections/assessments/{assessment}",
+                {"comment": "Rättad kommentar efter samtal.", "reason": "Fel kommentar"},
+            )
+        )
+    ended = [c.body["outcome"] for c in planned if c.path == "end"]
+    if ended and rng.random() < 0.05:
+        outcome = pick(rng, {code: w for code, w in OUTCOMES.items() if code != ended[0]})
+        corrections.append(
+            Command("corrections/end", {"outcome": outcome, "reason": "Fel utfallskod"})
+        )
+    return corrections
 
 
 def _longest(reference: ReferenceData, placement_type: str) -> tuple[int, int]:
@@ -331,12 +358,19 @@ async def _play_one(
     client: httpx.AsyncClient, plan: PlannedPlacement, tokens: dict[str, str], done: Counter[str]
 ) -> None:
     headers = {"Authorization": f"Bearer {tokens[plan.organisation]}"}
-    created = await _post(client, "/placements", plan.registration, headers, f"{plan.key}-0")
+    placement = await _post(client, "/placements", plan.registration, headers, f"{plan.key}-0")
     done["registered"] += 1
     for step, command in enumerate(plan.commands, start=1):
-        path = f"/placements/{created['id']}/{command.path}"
-        await _post(client, path, command.body, headers, f"{plan.key}-{step}")
+        path = f"/placements/{placement['id']}/{resolved(command.path, placement)}"
+        placement = await _post(client, path, command.body, headers, f"{plan.key}-{step}")
         done[command.path] += 1
+
+
+def resolved(path: str, placement: dict[str, Any]) -> str:
+    """A correction's path names the fact it corrects, whose id only the API's answer gives."""
+    if "{assessment}" in path:
+        return path.format(assessment=placement["assessments"][0]["id"])
+    return path
 
 
 async def _post(

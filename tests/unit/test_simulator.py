@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections import Counter
 from datetime import date
 
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
+from placements.domain.model import Placement
 from placements.service import commands, handlers
 from tests.unit.placements.fakes import FakeUnitOfWork
 from tests.unit.placements.support import CONTEXT, PlacementHandler, register, run
@@ -19,6 +21,9 @@ COMMANDS: dict[str, type[commands.Command]] = {
     "assessment-rounds": commands.AssessModules,
     "value-added": commands.RecordValueAdded,
     "end": commands.EndPlacement,
+    "corrections/assessments/{assessment}": commands.CorrectAssessment,
+    "corrections/end": commands.CorrectEnd,
+    "withdrawal": commands.Withdraw,
 }
 
 
@@ -59,6 +64,9 @@ async def test_every_planned_request_passes_the_plausibility_rules() -> None:
         "assessment-rounds": handlers.assess_modules,
         "value-added": handlers.record_value_added,
         "end": handlers.end_placement,
+        "corrections/assessments/{assessment}": _correct_first_assessment,
+        "corrections/end": handlers.correct_end,
+        "withdrawal": handlers.withdraw,
     }
     uow = FakeUnitOfWork()
     for plan in plan_year(13, 2026, 300, REGISTER, REFERENCE, today):
@@ -69,3 +77,24 @@ async def test_every_planned_request_passes_the_plausibility_rules() -> None:
             body = COMMANDS[command.path].model_validate(command.body)
             await run(uow, by_path[command.path], placement.id, body, request, ctx)
     assert len(uow.db.placements) == 300
+
+
+async def _correct_first_assessment(
+    uow: FakeUnitOfWork,
+    ctx: handlers.Context,
+    req: handlers.Request,
+    placement_id: uuid.UUID,
+    cmd: commands.CorrectAssessment,
+) -> Placement:
+    """The simulator's ``{assessment}``: the first assessment, as the API's answer names it."""
+    first = (await uow.placements.get(req.organisation, placement_id)).assessments[0].id
+    return await handlers.correct_assessment(uow, ctx, req, placement_id, first, cmd)
+
+
+def test_a_year_has_a_few_corrections_and_withdrawals() -> None:
+    paths = Counter(
+        c.path for p in plan_year(2026, 2026, 1500, REGISTER, REFERENCE) for c in p.commands
+    )
+    assert 0 < paths["withdrawal"] < 30
+    assert 0 < paths["corrections/end"] < paths["end"] / 10
+    assert 0 < paths["corrections/assessments/{assessment}"] < 150

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -41,14 +42,14 @@ async def test_register_a_placement(placements: Placements) -> None:
     assert body["participant"]["given_name"] == "Amina"
     assert len(body["participant"]["participant_ref"]) == 64
     assert body["employment_rate"] == 75
-    assert body["value_added"] == [
-        {
-            "stage": "planned",
-            "beneficiary": "workplace",
-            "category": "okad-service-till-invanare",
-            "description": "Längre öppettider i barnavdelningen",
-        }
-    ]
+    [entry] = body["value_added"]
+    assert uuid.UUID(entry.pop("id"))  # what a correction names it by
+    assert entry == {
+        "stage": "planned",
+        "beneficiary": "workplace",
+        "category": "okad-service-till-invanare",
+        "description": "Längre öppettider i barnavdelningen",
+    }
     assert body["sequence"] == 1
 
 

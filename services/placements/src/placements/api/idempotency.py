@@ -16,7 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from placements.api.schemas import PlacementOut
-from placements.domain.errors import OverlappingPlacement, RuleViolation
+from placements.domain.errors import OverlappingPlacement, PlacementIsWithdrawn, RuleViolation
 from placements.domain.model import Placement
 from placements.service import handlers
 from placements.service.commands import Command
@@ -67,9 +67,10 @@ async def respond_once(
                     organisation, key, StoredResponse(request_hash, status_code, body)
                 )
             await uow.commit()
-    except (KeyAlreadyUsed, RuleViolation, OverlappingPlacement):
+    except (KeyAlreadyUsed, RuleViolation, OverlappingPlacement, PlacementIsWithdrawn):
         # A concurrent request with the same key committed first (a rule may have refused
-        # this one because of what it did, e.g. registered the same person): answer as it did.
+        # this one because of what it did, e.g. registered the same person or withdrew the
+        # placement): answer as it did.
         if not key:
             raise
         async with unit_of_work() as uow:

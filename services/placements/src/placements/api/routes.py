@@ -19,7 +19,13 @@ from placements.api.idempotency import (
     IdempotencyConflict,
 )
 from placements.api.schemas import PlacementOut, PlacementPage
-from placements.domain.errors import OverlappingPlacement, PlacementNotFound, RuleViolation
+from placements.domain.errors import (
+    FactNotFound,
+    OverlappingPlacement,
+    PlacementIsWithdrawn,
+    PlacementNotFound,
+    RuleViolation,
+)
 from placements.service import commands, handlers, queries
 from placements.service.ports import PlacementFilter
 from runtime.http.errors import ErrorResponses, field_error, fixed
@@ -30,7 +36,13 @@ DESCRIPTION = (
     "Register and follow labour-market placements (extratjänster and other "
     "arbetsmarknadsanställningar). Each förvaltning authenticates with its own bearer "
     "token and sees only its own placements. Every change is published as an event on "
-    "the city-wide stream, with the participant pseudonymised."
+    "the city-wide stream, with the participant pseudonymised.\n\n"
+    "Any recorded fact can be corrected (rättelse), also after the end, under "
+    "`/placements/{id}/corrections/…`, with a reason; the correction is recorded as made by the "
+    "calling förvaltning and the history keeps the original. A placement registered by mistake "
+    "is withdrawn (makulering) with `POST /placements/{id}/withdrawal`; after that nothing "
+    "changes it (409 `placement_withdrawn`). The personnummer cannot be corrected: a wrong one "
+    "is another person, so withdraw the placement and register it again."
 )
 
 router = APIRouter(prefix="/placements", tags=["placements"])
@@ -39,8 +51,25 @@ participants = APIRouter(prefix="/participants", tags=["participants"])
 ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown bearer token."},
     404: {"description": "No such placement for this förvaltning."},
-    409: {"description": "Idempotency-Key reused with a different request."},
+    409: {
+        "description": "Idempotency-Key reused with a different request; or the placement was "
+        "withdrawn (`detail[0].type` is `placement_withdrawn`) and cannot be changed."
+    },
     422: {"description": "A field breaks a rule; `detail` names the field and the rule."},
+}
+CORRECTION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **ANSWERS,
+    422: {
+        "description": "A field breaks a rule; `detail` names the field and the rule. A "
+        "correction that changes nothing is refused with `detail[0].type` `unchanged`."
+    },
+}
+FACT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **CORRECTION_ANSWERS,
+    404: {
+        "description": "No such placement for this förvaltning, or no such assessment or "
+        "mervärde entry on it (`detail[0].loc` names the path parameter)."
+    },
 }
 REGISTRATION_ANSWERS: dict[int | str, dict[str, Any]] = {
     **ANSWERS,
@@ -147,6 +176,94 @@ async def end_placement(
     )
 
 
+# --- corrections (rättelse) and withdrawal (makulering) -------------------------------------
+
+
+@router.post(
+    "/{placement_id}/corrections/end",
+    response_model=PlacementOut,
+    responses=CORRECTION_ANSWERS,
+    summary="Correct the end date or the outcome of an ended placement",
+)
+async def correct_end(
+    placement_id: uuid.UUID, command: commands.CorrectEnd, run: Run
+) -> JSONResponse:
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.correct_end(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/corrections/assessments/{assessment_id}",
+    response_model=PlacementOut,
+    responses=FACT_ANSWERS,
+    summary="Correct an assessment (module, level, criteria, date, comment, assessor)",
+)
+async def correct_assessment(
+    placement_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    command: commands.CorrectAssessment,
+    run: Run,
+) -> JSONResponse:
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.correct_assessment(
+            uow, ctx, caller, placement_id, assessment_id, command
+        ),
+    )
+
+
+@router.post(
+    "/{placement_id}/corrections/value-added/{entry_id}",
+    response_model=PlacementOut,
+    responses=FACT_ANSWERS,
+    summary="Correct a mervärde entry",
+)
+async def correct_value_added(
+    placement_id: uuid.UUID, entry_id: uuid.UUID, command: commands.CorrectValueAdded, run: Run
+) -> JSONResponse:
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.correct_value_added(
+            uow, ctx, caller, placement_id, entry_id, command
+        ),
+    )
+
+
+@router.post(
+    "/{placement_id}/corrections/details",
+    response_model=PlacementOut,
+    responses=CORRECTION_ANSWERS,
+    summary="Correct the workplace, role, tasks, extent, period, supervisor or name",
+    description="Give only what changes; `workplace`, `supervisor` and `tasks` are replaced "
+    "whole. The personnummer cannot be corrected: withdraw the placement and register it "
+    "again.",
+)
+async def correct_details(
+    placement_id: uuid.UUID, command: commands.CorrectDetails, run: Run
+) -> JSONResponse:
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.correct_details(uow, ctx, caller, placement_id, command),
+    )
+
+
+@router.post(
+    "/{placement_id}/withdrawal",
+    response_model=PlacementOut,
+    responses=ANSWERS,
+    summary="Withdraw a placement registered by mistake (makulering)",
+    description="Final: the placement counts nowhere, its certificate is revoked, its history "
+    "stays, and every later change is a 409 `placement_withdrawn`.",
+)
+async def withdraw(placement_id: uuid.UUID, command: commands.Withdraw, run: Run) -> JSONResponse:
+    return await run(
+        command,
+        lambda uow, ctx, caller: handlers.withdraw(uow, ctx, caller, placement_id, command),
+    )
+
+
 # Filters go into SQL: the text rules keep NUL bytes and lone surrogates from the driver.
 FilterText = Annotated[str, StringConstraints(max_length=200), LINE]
 FilterCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), IDENTIFIER]
@@ -161,7 +278,9 @@ FilterCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=
 async def list_placements(
     caller: Caller,
     unit_of_work: UnitOfWorkFactory,
-    status_: Annotated[Literal["active", "ended"] | None, Query(alias="status")] = None,
+    status_: Annotated[
+        Literal["active", "ended", "withdrawn"] | None, Query(alias="status")
+    ] = None,
     placement_type: FilterCode | None = None,
     workplace: Annotated[
         FilterText | None,
@@ -230,7 +349,7 @@ async def search_participant(
 
 def rule_violation(error: RuleViolation) -> JSONResponse:
     """A business rule reads like a type error: ``loc`` names the field, ``type`` the rule."""
-    return field_error(["body", *error.field.split(".")], error.message, error.rule)
+    return field_error(["body", *filter(None, error.field.split("."))], error.message, error.rule)
 
 
 def overlapping_placement(error: OverlappingPlacement) -> JSONResponse:
@@ -250,9 +369,19 @@ def overlapping_placement(error: OverlappingPlacement) -> JSONResponse:
     )
 
 
+def fact_not_found(error: FactNotFound) -> JSONResponse:
+    return field_error(["path", error.field], str(error), "not_found", status_code=404)
+
+
+def placement_withdrawn(error: PlacementIsWithdrawn) -> JSONResponse:
+    return field_error(["path", "placement_id"], str(error), "placement_withdrawn", status_code=409)
+
+
 ERRORS: ErrorResponses = {
     RuleViolation: rule_violation,
     OverlappingPlacement: overlapping_placement,
     PlacementNotFound: fixed(404, "placement not found"),
+    FactNotFound: fact_not_found,
+    PlacementIsWithdrawn: placement_withdrawn,
     IdempotencyConflict: fixed(409, CONFLICT),
 }

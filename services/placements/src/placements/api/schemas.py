@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -27,6 +27,7 @@ class SupervisorOut(BaseModel):
 
 
 class ValueAddedOut(BaseModel):
+    id: uuid.UUID = Field(description="Names the entry in a correction.")
     stage: str
     beneficiary: str
     category: str
@@ -34,12 +35,21 @@ class ValueAddedOut(BaseModel):
 
 
 class AssessmentOut(BaseModel):
+    id: uuid.UUID = Field(
+        description="Names the assessment in a correction: the `event_id` of its `ModuleAssessed`."
+    )
     module: str
     level: str
     criteria_met: list[str]
     assessed_on: date
     assessor: str
     comment: str
+
+
+class WithdrawnOut(BaseModel):
+    reason: str
+    withdrawn_by: str
+    withdrawn_at: datetime
 
 
 class EventOut(BaseModel):
@@ -54,7 +64,7 @@ class EventOut(BaseModel):
 class PlacementOut(BaseModel):
     id: uuid.UUID
     organisation: str
-    status: str
+    status: Literal["active", "ended", "withdrawn"]
     participant: ParticipantOut
     supervisor: SupervisorOut
     placement_type: str
@@ -68,9 +78,14 @@ class PlacementOut(BaseModel):
     outcome: str | None
     value_added: list[ValueAddedOut]
     assessments: list[AssessmentOut]
+    withdrawn: WithdrawnOut | None = Field(
+        description="Set once the placement was withdrawn (makulerad): it counts nowhere."
+    )
     sequence: int = Field(description="The sequence of the placement's latest event.")
     events: list[EventOut] | None = Field(
-        default=None, description="The event history (on the single-placement read only)."
+        default=None,
+        description="The event history (on the single-placement read only): originals and "
+        "their corrections, each correction with its `reason` and `corrected_by`.",
     )
 
     @classmethod
@@ -103,6 +118,7 @@ class PlacementOut(BaseModel):
                 AssessmentOut(**{**vars(a), "criteria_met": list(a.criteria_met)})
                 for a in p.assessments
             ],
+            withdrawn=WithdrawnOut(**vars(p.withdrawal)) if p.withdrawal else None,
             sequence=p.sequence,
             events=[EventOut(**vars(h)) for h in history] if history is not None else None,
         )

@@ -30,3 +30,24 @@ class OverlappingPlacement(ValueError):
             "send overlap_intended: true if both are meant"
         )
         self.existing = existing
+
+
+class FactNotFound(LookupError):
+    """A correction names an assessment or mervärde entry the placement does not have.
+    ``field`` is the path parameter that named it (``assessment_id``, ``entry_id``)."""
+
+    def __init__(self, field: str, fact_id: uuid.UUID) -> None:
+        super().__init__(f"this placement has no {field.removesuffix('_id')} {fact_id}")
+        self.field = field
+        self.fact_id = fact_id
+
+
+class PlacementIsWithdrawn(Exception):
+    """The placement was withdrawn (makulerad): it is kept as an audit trail, and nothing,
+    not even a correction, changes it any more."""
+
+    def __init__(self, placement_id: uuid.UUID) -> None:
+        super().__init__(
+            f"placement {placement_id} was withdrawn; a withdrawn placement cannot be changed"
+        )
+        self.placement_id = placement_id

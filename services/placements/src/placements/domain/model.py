@@ -9,37 +9,55 @@ on its own restricted route and reuses the sequence of the ``PlacementStarted`` 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from contracts.events import (
     AgeBand,
+    AssessmentCorrected,
+    AssessmentCorrectedPayload,
     Envelope,
     ModuleAssessed,
     ModuleAssessedPayload,
     ParticipantIdentified,
     ParticipantIdentifiedPayload,
+    PlacementDetailsCorrected,
+    PlacementDetailsCorrectedPayload,
+    PlacementEndCorrected,
+    PlacementEndCorrectedPayload,
     PlacementEnded,
     PlacementEndedPayload,
     PlacementStarted,
     PlacementStartedPayload,
     PlacementUpdated,
     PlacementUpdatedPayload,
+    PlacementWithdrawn,
+    PlacementWithdrawnPayload,
     ValueAdded,
+    ValueAddedCorrected,
+    ValueAddedCorrectedPayload,
     ValueAddedRecorded,
     ValueAddedRecordedPayload,
     Workplace,
+    assessment_id,
+    value_added_entries,
 )
 from contracts.personnummer import Personnummer
 from contracts.reference import ReferenceData
 from placements.domain import plausibility
-from placements.domain.errors import OverlappingPlacement, RuleViolation
+from placements.domain.errors import (
+    FactNotFound,
+    OverlappingPlacement,
+    PlacementIsWithdrawn,
+    RuleViolation,
+)
 from placements.domain.plausibility import Plausibility
 
 YOUTH_AGE_LIMIT = 24  # the national statistics split participants at 24 / 25+
 
-Status = Literal["active", "ended"]
+Status = Literal["active", "ended", "withdrawn"]
 
 
 @dataclass(frozen=True)
@@ -67,11 +85,44 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class RecordedAssessment(Assessment):
+    """An assessment as the placement keeps it: known by the ``event_id`` of the
+    ``ModuleAssessed`` that recorded it (``contracts.events.assessment_id``)."""
+
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class ValueAddedEntry:
     stage: Literal["planned", "realised"]
     beneficiary: Literal["workplace", "individual"]
     category: str
     description: str
+
+
+@dataclass(frozen=True)
+class RecordedValueAdded(ValueAddedEntry):
+    """A mervärde entry as the placement keeps it, with the id a correction names it by
+    (``contracts.events.value_added_entries``)."""
+
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class CorrectionNote:
+    """Why a recorded fact is corrected (rättelse), and who corrected it."""
+
+    reason: str
+    corrected_by: str
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """The placement was registered by mistake (makulering)."""
+
+    reason: str
+    withdrawn_by: str
+    withdrawn_at: datetime
 
 
 @dataclass(frozen=True)
@@ -87,6 +138,17 @@ class Terms:
     planned_end_date: date
 
 
+@dataclass(frozen=True)
+class Details:
+    """What a details correction may change: the terms, the supervisor and the
+    participant's name (never the personnummer: that is another person)."""
+
+    terms: Terms
+    supervisor: Supervisor
+    given_name: str
+    family_name: str
+
+
 @dataclass
 class Placement:
     id: uuid.UUID
@@ -95,10 +157,11 @@ class Placement:
     participant_ref: str
     supervisor: Supervisor
     terms: Terms
-    value_added: list[ValueAddedEntry] = field(default_factory=list)
-    assessments: list[Assessment] = field(default_factory=list)
+    value_added: list[RecordedValueAdded] = field(default_factory=list)
+    assessments: list[RecordedAssessment] = field(default_factory=list)
     end_date: date | None = None
     outcome: str | None = None
+    withdrawal: Withdrawal | None = None
     sequence: int = 0
     events: list[Envelope] = field(default_factory=list, compare=False, repr=False)
 
@@ -106,6 +169,8 @@ class Placement:
 
     @property
     def status(self) -> Status:
+        if self.withdrawal is not None:
+            return "withdrawn"
         return "ended" if self.end_date is not None else "active"
 
     @property
@@ -125,6 +190,18 @@ class Placement:
     def age_band(self) -> AgeBand:
         age = self.participant.personnummer.age_on(self.terms.start_date)
         return "up_to_24" if age <= YOUTH_AGE_LIMIT else "25_plus"
+
+    def assessment(self, assessment_id: uuid.UUID) -> RecordedAssessment:
+        return self.assessments[_index_of(self.assessments, assessment_id, "assessment_id")]
+
+    def value_added_entry(self, entry_id: uuid.UUID) -> RecordedValueAdded:
+        return self.value_added[_index_of(self.value_added, entry_id, "entry_id")]
+
+    @property
+    def details(self) -> Details:
+        return Details(
+            self.terms, self.supervisor, self.participant.given_name, self.participant.family_name
+        )
 
     # --- commands -------------------------------------------------------------------------
 
@@ -160,7 +237,6 @@ class Placement:
             participant_ref=participant_ref,
             supervisor=supervisor,
             terms=terms,
-            value_added=list(planned_value_added),
         )
         started = placement._emit(
             PlacementStarted,
@@ -179,6 +255,13 @@ class Placement:
             ),
             correlation_id,
         )
+        assert isinstance(started, PlacementStarted)
+        placement.value_added = [
+            RecordedValueAdded(**vars(entry), id=entry_id)
+            for entry, (entry_id, _, _) in zip(
+                planned_value_added, value_added_entries(started), strict=True
+            )
+        ]
         placement.events.append(placement._identified(started))
         return placement
 
@@ -204,12 +287,12 @@ class Placement:
     ) -> None:
         self._require_active("category")
         _check_value_added(reference, entry, "")
-        self.value_added.append(entry)
-        self._emit(
+        event = self._emit(
             ValueAddedRecorded,
             ValueAddedRecordedPayload(stage=entry.stage, value_added=_as_contract(entry)),
             correlation_id,
         )
+        self.value_added.append(RecordedValueAdded(**vars(entry), id=event.event_id))
 
     def assess_module(
         self,
@@ -224,19 +307,9 @@ class Placement:
         plausibility.check_assessed_on(
             rules, today, self.terms.start_date, self.last_day, assessment.assessed_on
         )
-        self.assessments.append(assessment)
-        self._emit(
-            ModuleAssessed,
-            ModuleAssessedPayload(
-                module=assessment.module,
-                level=assessment.level,
-                criteria_met=list(assessment.criteria_met),
-                assessed_on=assessment.assessed_on,
-                assessor_role=assessment.assessor,
-                comment=assessment.comment,
-            ),
-            correlation_id,
-        )
+        event = self._emit(ModuleAssessed, _assessed(assessment), correlation_id)
+        assert isinstance(event, ModuleAssessed)
+        self.assessments.append(RecordedAssessment(**vars(assessment), id=assessment_id(event)))
 
     def end(
         self,
@@ -247,10 +320,7 @@ class Placement:
         correlation_id: str,
     ) -> None:
         self._require_active("end_date")
-        if outcome not in {o.code for o in reference.outcomes}:
-            raise RuleViolation(
-                "outcome", "reference_data", f"unknown outcome code {outcome!r}; use A–E"
-            )
+        _check_outcome(reference, outcome)
         plausibility.check_end(self.terms.start_date, end_date, today)
         self.end_date, self.outcome = end_date, outcome
         self._emit(
@@ -259,17 +329,195 @@ class Placement:
             correlation_id,
         )
 
+    # --- corrections (rättelse) and withdrawal (makulering) -------------------------------
+    # A correction is checked by the rules of the original, allowed before and after the end,
+    # refused when it changes nothing, and emits the whole corrected fact with its reason.
+
+    def correct_end(
+        self,
+        end_date: date | None,
+        outcome: str | None,
+        note: CorrectionNote,
+        reference: ReferenceData,
+        rules: Plausibility,
+        today: date,
+        correlation_id: str,
+    ) -> None:
+        """The end date, the outcome or both (None keeps what was recorded). An earlier end
+        must still hold the assessments, with their grace period."""
+        self._require_not_withdrawn()
+        if self.end_date is None or self.outcome is None:
+            raise RuleViolation(
+                "end_date", "placement_not_ended", "the placement has not ended: end it instead"
+            )
+        end_date, outcome = end_date or self.end_date, outcome or self.outcome
+        if (end_date, outcome) == (self.end_date, self.outcome):
+            raise _unchanged("the end")
+        _check_outcome(reference, outcome)
+        plausibility.check_end(self.terms.start_date, end_date, today)
+        latest = max((a.assessed_on for a in self.assessments), default=end_date)
+        if latest > end_date + timedelta(days=rules.assessment_grace_days):
+            raise RuleViolation(
+                "end_date",
+                "dates_in_order",
+                f"an assessment on {latest.isoformat()} is more than "
+                f"{rules.assessment_grace_days} days after end_date; correct that first",
+            )
+        self.end_date, self.outcome = end_date, outcome
+        self._emit(
+            PlacementEndCorrected,
+            PlacementEndCorrectedPayload(end_date=end_date, outcome=outcome, **_note(note)),
+            correlation_id,
+        )
+
+    def correct_assessment(
+        self,
+        corrected: RecordedAssessment,
+        note: CorrectionNote,
+        reference: ReferenceData,
+        rules: Plausibility,
+        today: date,
+        correlation_id: str,
+    ) -> None:
+        """``corrected.id`` names the assessment; a correction may move it to another module."""
+        self._require_not_withdrawn()
+        index = _index_of(self.assessments, corrected.id, "assessment_id")
+        if self.assessments[index] == corrected:
+            raise _unchanged("the assessment")
+        _check_assessment(reference, corrected)
+        plausibility.check_assessed_on(
+            rules, today, self.terms.start_date, self.last_day, corrected.assessed_on
+        )
+        self.assessments[index] = corrected
+        payload = _assessed(corrected).model_dump()
+        self._emit(
+            AssessmentCorrected,
+            AssessmentCorrectedPayload(assessment_id=corrected.id, **payload, **_note(note)),
+            correlation_id,
+        )
+
+    def correct_value_added(
+        self,
+        corrected: RecordedValueAdded,
+        note: CorrectionNote,
+        reference: ReferenceData,
+        correlation_id: str,
+    ) -> None:
+        """``corrected.id`` names the entry; its stage may change too."""
+        self._require_not_withdrawn()
+        index = _index_of(self.value_added, corrected.id, "entry_id")
+        if self.value_added[index] == corrected:
+            raise _unchanged("the mervärde entry")
+        _check_value_added(reference, corrected, "")
+        self.value_added[index] = corrected
+        self._emit(
+            ValueAddedCorrected,
+            ValueAddedCorrectedPayload(
+                entry_id=corrected.id,
+                stage=corrected.stage,
+                value_added=_as_contract(corrected),
+                **_note(note),
+            ),
+            correlation_id,
+        )
+
+    def correct_details(
+        self,
+        corrected: Details,
+        note: CorrectionNote,
+        reference: ReferenceData,
+        rules: Plausibility,
+        today: date,
+        correlation_id: str,
+    ) -> None:
+        """The terms, the supervisor or the name. A new name or supervisor goes to the
+        certificate on the identity route, with the correction's sequence."""
+        self._require_not_withdrawn()
+        current = self.details
+        if corrected == current:
+            raise _unchanged("the details")
+        _check_terms(reference, corrected.terms)
+        if _period(corrected.terms) != _period(current.terms):
+            self._check_period(corrected.terms, reference, rules, today)
+        identity_corrected = _identity(corrected) != _identity(current)
+        self.terms, self.supervisor = corrected.terms, corrected.supervisor
+        self.participant = replace(
+            self.participant, given_name=corrected.given_name, family_name=corrected.family_name
+        )
+        event = self._emit(
+            PlacementDetailsCorrected,
+            self._details_payload(identity_corrected, note),
+            correlation_id,
+        )
+        if identity_corrected:
+            self.events.append(self._identified(event))
+
+    def withdraw(self, reason: str, withdrawn_by: str, correlation_id: str) -> None:
+        """Makulering: the events stay as the audit trail; nothing changes it afterwards."""
+        self._require_not_withdrawn()
+        event = self._emit(
+            PlacementWithdrawn,
+            PlacementWithdrawnPayload(reason=reason, withdrawn_by=withdrawn_by),
+            correlation_id,
+        )
+        self.withdrawal = Withdrawal(reason, withdrawn_by, event.occurred_at)
+
+    def _check_period(
+        self, terms: Terms, reference: ReferenceData, rules: Plausibility, today: date
+    ) -> None:
+        """A corrected period is checked as a registration's, and must still hold what was
+        recorded in it: the actual end and the assessments."""
+        if terms.start_date != self.terms.start_date:
+            plausibility.check_start(rules, today, terms.start_date)
+            plausibility.check_age(rules, self.participant.personnummer, terms.start_date)
+        plausibility.check_planned_end(
+            reference.placement_type(terms.placement_type),
+            terms.start_date,
+            terms.planned_end_date,
+            extended=True,
+        )
+        if self.end_date is not None and self.end_date < terms.start_date:
+            raise RuleViolation(
+                "start_date",
+                "dates_in_order",
+                f"start_date is after the placement's end ({self.end_date.isoformat()})",
+            )
+        if any(a.assessed_on < terms.start_date for a in self.assessments):
+            raise RuleViolation(
+                "start_date",
+                "dates_in_order",
+                "start_date is after an assessment of the placement; correct that first",
+            )
+
+    def _details_payload(
+        self, identity_corrected: bool, note: CorrectionNote
+    ) -> PlacementDetailsCorrectedPayload:
+        t = self.terms
+        return PlacementDetailsCorrectedPayload(
+            placement_type=t.placement_type,
+            age_band=self.age_band,
+            workplace=t.workplace,
+            role=t.role,
+            tasks=list(t.tasks),
+            employment_rate=t.employment_rate,
+            start_date=t.start_date,
+            planned_end_date=t.planned_end_date,
+            identity_corrected=identity_corrected,
+            **_note(note),
+        )
+
     # --- internals ------------------------------------------------------------------------
 
-    def _identified(self, started: Envelope) -> ParticipantIdentified:
+    def _identified(self, accompanied: Envelope) -> ParticipantIdentified:
         """Who the participant is, for the certificate only: on its own restricted route,
-        with the sequence of the ``PlacementStarted`` it accompanies."""
+        with the sequence of the ``PlacementStarted`` (or the details correction) it
+        accompanies."""
         return ParticipantIdentified(
             producer=self.organisation,
             placement_id=self.id,
-            sequence=started.sequence,
-            correlation_id=started.correlation_id,
-            occurred_at=started.occurred_at,
+            sequence=accompanied.sequence,
+            correlation_id=accompanied.correlation_id,
+            occurred_at=accompanied.occurred_at,
             payload=ParticipantIdentifiedPayload(
                 personnummer=self.participant.personnummer.digits,
                 given_name=self.participant.given_name,
@@ -278,7 +526,12 @@ class Placement:
             ),
         )
 
+    def _require_not_withdrawn(self) -> None:
+        if self.withdrawal is not None:
+            raise PlacementIsWithdrawn(self.id)
+
     def _require_active(self, field_name: str) -> None:
+        self._require_not_withdrawn()
         if self.end_date is not None:
             raise RuleViolation(
                 field_name, "placement_ended", f"the placement ended on {self.end_date.isoformat()}"
@@ -312,6 +565,45 @@ def _replace_terms(terms: Terms, *, planned_end_date: date) -> Terms:
     )
 
 
+def _assessed(assessment: Assessment) -> ModuleAssessedPayload:
+    return ModuleAssessedPayload(
+        module=assessment.module,
+        level=assessment.level,
+        criteria_met=list(assessment.criteria_met),
+        assessed_on=assessment.assessed_on,
+        assessor_role=assessment.assessor,
+        comment=assessment.comment,
+    )
+
+
+def _note(note: CorrectionNote) -> dict[str, str]:
+    return {"reason": note.reason, "corrected_by": note.corrected_by}
+
+
+def _unchanged(what: str) -> RuleViolation:
+    """Named by the whole body (an empty field): no one field of it is at fault."""
+    return RuleViolation("", "unchanged", f"the correction changes nothing in {what}")
+
+
+def _index_of(
+    facts: Sequence[RecordedAssessment | RecordedValueAdded], fact_id: uuid.UUID, name: str
+) -> int:
+    """Where the fact ``fact_id`` is; ``name`` is the parameter that named it."""
+    for index, fact in enumerate(facts):
+        if fact.id == fact_id:
+            return index
+    raise FactNotFound(name, fact_id)
+
+
+def _period(terms: Terms) -> tuple[str, date, date]:
+    return terms.placement_type, terms.start_date, terms.planned_end_date
+
+
+def _identity(details: Details) -> tuple[str, str, str]:
+    """What the identity route carries besides the personnummer."""
+    return details.given_name, details.family_name, details.supervisor.name
+
+
 def _as_contract(entry: ValueAddedEntry) -> ValueAdded:
     return ValueAdded(
         beneficiary=entry.beneficiary, category=entry.category, description=entry.description
@@ -321,10 +613,21 @@ def _as_contract(entry: ValueAddedEntry) -> ValueAdded:
 def _check_registration(
     reference: ReferenceData, terms: Terms, planned_value_added: list[ValueAddedEntry]
 ) -> None:
-    _check_placement_type(reference, terms.placement_type)
-    _check_employment_rate(terms.employment_rate)
+    _check_terms(reference, terms)
     for index, entry in enumerate(planned_value_added):
         _check_value_added(reference, entry, f"planned_value_added.{index}")
+
+
+def _check_terms(reference: ReferenceData, terms: Terms) -> None:
+    _check_placement_type(reference, terms.placement_type)
+    _check_employment_rate(terms.employment_rate)
+
+
+def _check_outcome(reference: ReferenceData, outcome: str) -> None:
+    if outcome not in {o.code for o in reference.outcomes}:
+        raise RuleViolation(
+            "outcome", "reference_data", f"unknown outcome code {outcome!r}; use A–E"
+        )
 
 
 def _check_placement_type(reference: ReferenceData, code: str) -> None:

@@ -5,7 +5,7 @@ as the domain's own rules."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -160,3 +160,89 @@ class FindParticipant(Command):
     """A person search: the personnummer travels in the body, never in a URL."""
 
     personnummer: PersonnummerText
+
+
+# --- corrections (rättelse) and withdrawal (makulering) -------------------------------------
+
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    FREE_TEXT,
+    Field(
+        description="Why, as the person who made the change would explain it.",
+        examples=["Fel utfallskod registrerades"],
+    ),
+]
+
+
+class Correction(Command):
+    """A correction names only what changes: a field left out (or null) keeps its recorded
+    value. The event carries the whole corrected fact, with the reason and the caller."""
+
+    reason: Reason
+
+    def changes(self) -> dict[str, Any]:
+        """The corrected fields that were given, as the command holds them."""
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if name != "reason" and getattr(self, name) is not None
+        }
+
+
+class CorrectEnd(Correction):
+    end_date: Day | None = None
+    outcome: Code | None = Field(
+        default=None, description="Outcome code A–E from the reference data.", examples=["B"]
+    )
+
+
+class CorrectAssessment(Correction):
+    module: Code | None = Field(default=None, examples=["sprak"])
+    level: Code | None = Field(default=None, examples=["B2"])
+    criteria_met: list[Code] | None = Field(default=None, max_length=30)
+    assessed_on: Day | None = None
+    assessor: Name | None = Field(default=None, description="The assessor's role.")
+    comment: Text | None = None
+
+
+class CorrectValueAdded(Correction):
+    stage: Literal["planned", "realised"] | None = None
+    beneficiary: Literal["workplace", "individual"] | None = None
+    category: Code | None = None
+    description: Text | None = None
+
+
+class NameIn(Command):
+    """The participant's name as corrected. The personnummer cannot be corrected: a wrong
+    one is another person, so the placement is withdrawn and registered again."""
+
+    given_name: Name | None = None
+    family_name: Name | None = None
+
+
+class CorrectDetails(Correction):
+    participant: NameIn | None = None
+    workplace: WorkplaceIn | None = Field(default=None, description="The whole workplace.")
+    supervisor: SupervisorIn | None = Field(default=None, description="The whole supervisor.")
+    placement_type: Code | None = None
+    role: Name | None = None
+    tasks: list[Name] | None = Field(
+        default=None, max_length=30, description="The whole list of tasks."
+    )
+    employment_rate: Annotated[WholeNumber, Field(ge=1, le=100)] | None = None
+    start_date: Day | None = None
+    planned_end_date: Day | None = None
+
+    @field_validator("planned_end_date")
+    @classmethod
+    def _dates_in_order(cls, planned_end_date: date | None, info: ValidationInfo) -> date | None:
+        """When both are corrected; against the recorded dates, the domain's rule answers."""
+        start_date = info.data.get("start_date")
+        if start_date and planned_end_date and planned_end_date < start_date:
+            raise PydanticCustomError("dates_in_order", "planned_end_date is before start_date")
+        return planned_end_date
+
+
+class Withdraw(Command):
+    reason: Reason

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from contracts.events import Workplace
 from contracts.personnummer import Personnummer
@@ -14,6 +15,8 @@ from contracts.reference import ReferenceData
 from placements.domain.errors import RuleViolation
 from placements.domain.model import (
     Assessment,
+    CorrectionNote,
+    Details,
     Participant,
     Placement,
     Supervisor,
@@ -44,6 +47,12 @@ class Request:
 
     organisation: str
     correlation_id: str
+
+    @property
+    def author(self) -> str:
+        """Who a correction or withdrawal is recorded as made by: the authenticated caller's
+        subject, which for a förvaltning's token is its organisation code."""
+        return self.organisation
 
 
 async def register_placement(
@@ -151,6 +160,112 @@ async def end_placement(
     placement = await uow.placements.get(req.organisation, placement_id)
     placement.end(cmd.end_date, cmd.outcome, ctx.reference, ctx.today(), req.correlation_id)
     return placement
+
+
+# --- corrections (rättelse) and withdrawal (makulering) -------------------------------------
+
+
+async def correct_end(
+    uow: UnitOfWork, ctx: Context, req: Request, placement_id: uuid.UUID, cmd: commands.CorrectEnd
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    placement.correct_end(
+        cmd.end_date,
+        cmd.outcome,
+        _note(cmd, req),
+        ctx.reference,
+        ctx.rules,
+        ctx.today(),
+        req.correlation_id,
+    )
+    return placement
+
+
+async def correct_assessment(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    cmd: commands.CorrectAssessment,
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    changes = cmd.changes()
+    if cmd.criteria_met is not None:
+        changes["criteria_met"] = tuple(cmd.criteria_met)
+    corrected = replace(placement.assessment(assessment_id), **changes)
+    placement.correct_assessment(
+        corrected, _note(cmd, req), ctx.reference, ctx.rules, ctx.today(), req.correlation_id
+    )
+    return placement
+
+
+async def correct_value_added(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    cmd: commands.CorrectValueAdded,
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    corrected = replace(placement.value_added_entry(entry_id), **cmd.changes())
+    placement.correct_value_added(corrected, _note(cmd, req), ctx.reference, req.correlation_id)
+    return placement
+
+
+async def correct_details(
+    uow: UnitOfWork,
+    ctx: Context,
+    req: Request,
+    placement_id: uuid.UUID,
+    cmd: commands.CorrectDetails,
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    placement.correct_details(
+        _corrected_details(placement.details, cmd),
+        _note(cmd, req),
+        ctx.reference,
+        ctx.rules,
+        ctx.today(),
+        req.correlation_id,
+    )
+    return placement
+
+
+async def withdraw(
+    uow: UnitOfWork, ctx: Context, req: Request, placement_id: uuid.UUID, cmd: commands.Withdraw
+) -> Placement:
+    placement = await uow.placements.get(req.organisation, placement_id)
+    placement.withdraw(cmd.reason, req.author, req.correlation_id)
+    return placement
+
+
+def _note(cmd: commands.Correction, req: Request) -> CorrectionNote:
+    return CorrectionNote(reason=cmd.reason, corrected_by=req.author)
+
+
+def _corrected_details(current: Details, cmd: commands.CorrectDetails) -> Details:
+    """The recorded details with what the command gives in their place."""
+    terms: dict[str, Any] = {
+        name: value
+        for name, value in cmd.changes().items()
+        if name in {"placement_type", "role", "employment_rate", "start_date", "planned_end_date"}
+    }
+    if cmd.workplace is not None:
+        terms["workplace"] = Workplace.model_validate(cmd.workplace.model_dump())
+    if cmd.tasks is not None:
+        terms["tasks"] = tuple(cmd.tasks)
+    supervisor = current.supervisor
+    if cmd.supervisor is not None:
+        supervisor = Supervisor(cmd.supervisor.name, cmd.supervisor.email, cmd.supervisor.phone)
+    names = cmd.participant or commands.NameIn()
+    return Details(
+        terms=replace(current.terms, **terms),
+        supervisor=supervisor,
+        given_name=names.given_name or current.given_name,
+        family_name=names.family_name or current.family_name,
+    )
 
 
 def _assessment(
