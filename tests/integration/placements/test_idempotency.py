@@ -60,3 +60,22 @@ async def test_commands_on_a_placement_are_idempotent_too(placements: Placements
         first, again = [await client.post(url, json=body) for _ in range(2)]
     assert first.status_code == again.status_code == 200
     assert again.json()["sequence"] == first.json()["sequence"] == 2
+
+
+async def test_concurrent_retries_of_an_end_all_get_the_first_answer(
+    placements: Placements,
+) -> None:
+    """A client retrying while its first attempt still runs: never the business error that
+    the first attempt's own success would cause (``placement_ended``)."""
+    async with placements.client() as client:
+        created = (await client.post("/placements", json=registration())).json()
+    body = {"end_date": "2026-06-30", "outcome": "A"}
+    url = f"/placements/{created['id']}/end"
+    async with placements.client(**{"Idempotency-Key": "end-1"}) as client:
+        responses = await asyncio.gather(*(client.post(url, json=body) for _ in range(6)))
+    assert [r.status_code for r in responses] == [200] * 6, [r.text for r in responses]
+    assert all(r.json() == responses[0].json() for r in responses)
+    replayed = [r.headers.get("Idempotent-Replayed") for r in responses]
+    assert replayed.count("true") == 5
+    ended = [e for e in await placements.published() if e["event_type"] == "PlacementEnded"]
+    assert len(ended) == 1

@@ -2,8 +2,8 @@
 
 They behave like the PostgreSQL adapters where the use cases can tell: a unit of work sees
 only what was committed, leaving it without commit changes nothing, another förvaltning's
-placement is not found, a commit hands the aggregates' events to the outbox (here a list),
-and an idempotency key taken by a concurrent commit is :class:`KeyAlreadyUsed`.
+placement is not found, and a commit hands the aggregates' events to the outbox (here a
+list). Nothing runs concurrently here, so claiming an idempotency key never waits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from placements.domain.errors import PlacementNotFound
 from placements.domain.model import Placement
 from placements.service.ports import (
     HistoryEntry,
-    KeyAlreadyUsed,
     PlacementFilter,
     StoredResponse,
 )
@@ -96,12 +95,11 @@ class FakeIdempotencyStore:
         self._db = db
         self.pending: dict[tuple[str, str], StoredResponse] = {}
 
-    async def get(self, organisation: str, key: str) -> StoredResponse | None:
+    async def claim(self, organisation: str, key: str) -> StoredResponse | None:
         return self._db.responses.get((organisation, key))
 
     async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
-        if (organisation, key) in self._db.responses:
-            raise KeyAlreadyUsed(key)
+        assert (organisation, key) not in self._db.responses, "add only after claim"
         self.pending[organisation, key] = response
 
 

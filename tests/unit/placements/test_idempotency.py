@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on the in-memory fakes: a retried command never runs twice."""
+"""``Idempotency-Key`` on the in-memory fakes: a retried command never runs twice. (Concurrent
+retries wait for each other on the key in PostgreSQL: see the integration tests.)"""
 
 from __future__ import annotations
 
@@ -56,42 +57,3 @@ async def test_keys_belong_to_one_forvaltning_and_no_key_means_no_replay() -> No
     await respond_once(lambda: uow, "sf", None, "request-1", 201, registering)
     await respond_once(lambda: uow, "sf", None, "request-1", 201, registering)
     assert len(uow.db.placements) == 4
-
-
-async def test_a_concurrent_request_that_committed_first_is_answered_as_it_was() -> None:
-    uow = FakeUnitOfWork()
-    winner: list[Any] = []
-
-    async def racing(mine: UnitOfWork) -> Placement:
-        """While this request runs, another with the same key commits."""
-        if not winner:
-            other = FakeUnitOfWork(uow.db)
-            winner.append(
-                await respond_once(lambda: other, "sf", "reg-3", "request-1", 201, registering)
-            )
-        return await registering(mine)
-
-    late = await respond_once(lambda: uow, "sf", "reg-3", "request-1", 201, racing)
-    assert late.headers["Idempotent-Replayed"] == "true"
-    assert body(late) == body(winner[0])
-    assert len(uow.db.placements) == 1, "the late request's placement was rolled back"
-
-
-async def test_a_retry_refused_for_what_its_twin_did_is_answered_as_the_twin() -> None:
-    """Two requests with one key at once: the second waits for the first, then finds the same
-    person registered (a 409 on its own); with the key it gets the first one's answer."""
-    uow = FakeUnitOfWork()
-    winner: list[Any] = []
-
-    async def plain(mine: UnitOfWork) -> Placement:
-        return await handlers.register_placement(mine, CONTEXT, SF, registration())
-
-    async def racing(mine: UnitOfWork) -> Placement:
-        other = FakeUnitOfWork(uow.db)
-        winner.append(await respond_once(lambda: other, "sf", "reg-4", "request-1", 201, plain))
-        return await plain(mine)  # sees the twin's committed placement
-
-    late = await respond_once(lambda: uow, "sf", "reg-4", "request-1", 201, racing)
-    assert late.headers["Idempotent-Replayed"] == "true"
-    assert body(late) == body(winner[0])
-    assert len(uow.db.placements) == 1

@@ -6,14 +6,19 @@ import json
 
 import asyncpg
 
-from placements.service.ports import KeyAlreadyUsed, StoredResponse
+from placements.service.ports import StoredResponse
 
 
 class PostgresIdempotencyStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def get(self, organisation: str, key: str) -> StoredResponse | None:
+    async def claim(self, organisation: str, key: str) -> StoredResponse | None:
+        """Hold the key until this transaction ends (a concurrent request with it waits
+        here), then answer what a committed one stored."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{organisation}\x1f{key}"
+        )
         row = await self._conn.fetchrow(
             """SELECT request_hash, status_code, response FROM idempotency_keys
                 WHERE organisation = $1 AND key = $2""",
@@ -25,18 +30,14 @@ class PostgresIdempotencyStore:
         return StoredResponse(row["request_hash"], row["status_code"], json.loads(row["response"]))
 
     async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
-        """The insert waits for a concurrent transaction holding the same key; if that one
-        commits, the key is taken (:class:`KeyAlreadyUsed`)."""
-        try:
-            await self._conn.execute(
-                """INSERT INTO idempotency_keys
-                       (organisation, key, request_hash, status_code, response)
-                   VALUES ($1, $2, $3, $4, $5::jsonb)""",
-                organisation,
-                key,
-                response.request_hash,
-                response.status_code,
-                json.dumps(response.body),
-            )
-        except asyncpg.UniqueViolationError as error:
-            raise KeyAlreadyUsed(key) from error
+        """Only after :meth:`claim` in the same transaction: nobody else can hold the key."""
+        await self._conn.execute(
+            """INSERT INTO idempotency_keys
+                   (organisation, key, request_hash, status_code, response)
+               VALUES ($1, $2, $3, $4, $5::jsonb)""",
+            organisation,
+            key,
+            response.request_hash,
+            response.status_code,
+            json.dumps(response.body),
+        )

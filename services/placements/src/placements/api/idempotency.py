@@ -2,8 +2,9 @@
 
 The response is stored with the command's own changes and events, in one transaction. A key
 used again with the same request replays the stored response (``Idempotent-Replayed: true``);
-with another request it is a 409. Of two concurrent requests with one key, the second waits
-for the first to commit and then answers as it did.
+with another request it is a 409. Of concurrent requests with one key, each waits for the key
+(a transaction-scoped lock) before it looks, so the later ones find the first one's answer and
+replay it: never the error the first one's own success would cause.
 """
 
 import hashlib
@@ -16,11 +17,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from placements.api.schemas import PlacementOut
-from placements.domain.errors import OverlappingPlacement, PlacementIsWithdrawn, RuleViolation
 from placements.domain.model import Placement
 from placements.service import handlers
 from placements.service.commands import Command
-from placements.service.ports import KeyAlreadyUsed, StoredResponse, UnitOfWork
+from placements.service.ports import StoredResponse, UnitOfWork
 from runtime.text import LINE
 
 IdempotencyKey = Annotated[
@@ -56,28 +56,16 @@ async def respond_once(
 ) -> JSONResponse:
     """Run a command in one transaction with its events and, given a key, its response.
     ``request_hash`` is the request's :func:`fingerprint`."""
-    try:
-        async with unit_of_work() as uow:
-            if key and (stored := await uow.idempotency.get(organisation, key)):
-                return replay(stored, request_hash)
-            placement = await action(uow)
-            body = jsonable_encoder(PlacementOut.of(placement))
-            if key:
-                await uow.idempotency.add(
-                    organisation, key, StoredResponse(request_hash, status_code, body)
-                )
-            await uow.commit()
-    except (KeyAlreadyUsed, RuleViolation, OverlappingPlacement, PlacementIsWithdrawn):
-        # A concurrent request with the same key committed first (a rule may have refused
-        # this one because of what it did, e.g. registered the same person or withdrew the
-        # placement): answer as it did.
-        if not key:
-            raise
-        async with unit_of_work() as uow:
-            stored = await uow.idempotency.get(organisation, key)
-        if stored is None:
-            raise
-        return replay(stored, request_hash)
+    async with unit_of_work() as uow:
+        if key and (stored := await uow.idempotency.claim(organisation, key)):
+            return replay(stored, request_hash)
+        placement = await action(uow)
+        body = jsonable_encoder(PlacementOut.of(placement))
+        if key:
+            await uow.idempotency.add(
+                organisation, key, StoredResponse(request_hash, status_code, body)
+            )
+        await uow.commit()
     return respond(body, status_code)
 
 

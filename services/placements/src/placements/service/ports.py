@@ -47,10 +47,6 @@ class StoredResponse:
     body: Any
 
 
-class KeyAlreadyUsed(Exception):
-    """A concurrent request stored a response under the same key and committed first."""
-
-
 class PlacementRepository(Protocol):
     def add(self, placement: Placement) -> None: ...
 
@@ -78,10 +74,13 @@ class PlacementRepository(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    async def get(self, organisation: str, key: str) -> StoredResponse | None: ...
+    async def claim(self, organisation: str, key: str) -> StoredResponse | None:
+        """The stored response, after waiting for any other transaction that holds the key;
+        this transaction then holds it until it ends."""
+        ...
 
     async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
-        """Raises :class:`KeyAlreadyUsed` when a concurrent request took the key first."""
+        """Store the first response; only after :meth:`claim` in the same unit of work."""
         ...
 
 
