@@ -206,9 +206,9 @@ class Placement:
     def correct_details(
         self, identity_corrected: bool = False, reason: str = "Fel uppgift", **changes: object
     ) -> PlacementDetailsCorrected:
-        """The terms as they stand (the latest start or details correction), with
-        ``changes``; with ``identity_corrected``, also the identity as it now stands on this
-        placement (``given_name`` etc.), under the correction's sequence."""
+        """The terms as they stand (the latest start or details correction, and the latest
+        planned end), with ``changes``; with ``identity_corrected``, also the identity as it
+        now stands on this placement (``given_name`` etc.), under the correction's sequence."""
         latest = next(
             e
             for e in reversed(self.events)
@@ -223,8 +223,12 @@ class Placement:
                 "tasks",
                 "employment_rate",
                 "start_date",
-                "planned_end_date",
             }
+        )
+        terms["planned_end_date"] = next(
+            e.payload.planned_end_date
+            for e in reversed(self.events)
+            if isinstance(e, PlacementStarted | PlacementUpdated | PlacementDetailsCorrected)
         )
         event = PlacementDetailsCorrected(
             **self._envelope(),

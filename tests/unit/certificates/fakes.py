@@ -73,9 +73,6 @@ class FakeRepository:
         identities = [i for i in self.identities.values() if i.placement_id == placement_id]
         return [*self.placement_events.get(placement_id, {}).values(), *identities]
 
-    async def latest_sequence(self, placement_id: uuid.UUID) -> int:
-        return max(self.placement_events.get(placement_id, {}), default=0)
-
     async def next_certificate_serial(self) -> int:
         self.serials += 1
         return self.serials

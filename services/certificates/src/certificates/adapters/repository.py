@@ -115,12 +115,6 @@ class PostgresRepository:
         )
         return [parse_event(json.loads(row["body"])) for row in rows]
 
-    async def latest_sequence(self, placement_id: uuid.UUID) -> int:
-        latest = await self._conn.fetchval(
-            "SELECT max(sequence) FROM placement_events WHERE placement_id = $1", placement_id
-        )
-        return int(latest or 0)
-
     # certificates ----------------------------------------------------------------------
 
     async def next_certificate_serial(self) -> int:

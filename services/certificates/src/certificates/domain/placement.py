@@ -1,4 +1,4 @@
-"""Where one placement's certificate stands: open, waiting (and why), or issued."""
+"""Where one placement's certificate stands: open, waiting (and why), issued, or withdrawn."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 
 __all__ = ["PlacementState", "PlacementStatus", "WaitingPlacement", "WaitingSummary"]
 
-PlacementStatus = Literal["open", "waiting", "issued"]
+PlacementStatus = Literal["open", "waiting", "issued", "withdrawn"]
 
 
 @dataclass
@@ -33,6 +33,10 @@ class PlacementState:
 
     def issued(self) -> None:
         self.status, self.waiting_reason, self.missing_sequences = "issued", None, ()
+
+    def withdrawn(self) -> None:
+        """Final: the placement was registered by mistake and never gets a certificate."""
+        self.status, self.waiting_reason, self.missing_sequences = "withdrawn", None, ()
 
 
 @dataclass(frozen=True)
