@@ -147,10 +147,11 @@ async def revoke(
     status_code=201,
     response_model=CertificateOut,
     responses=COMMAND_RESPONSES,
-    summary="Re-issue after a correction",
-    description="Issues a new certificate from the placement's current record. It "
-    "supersedes this one, which is revoked with the reason. Publishes `CertificateRevoked` "
-    "and `CertificateIssued`.",
+    summary="Re-issue from the current record",
+    description="Issues a new certificate from the placement's current record, e.g. in the "
+    "other language or after a revocation. It supersedes this one, which is revoked with the "
+    "reason. Publishes `CertificateRevoked` and `CertificateIssued`. Corrections need no "
+    "re-issue: a certificate follows them by itself.",
 )
 async def reissue(
     certificate_id: uuid.UUID,

@@ -36,8 +36,8 @@ class RevokeIn(Body):
 
 class ReissueIn(Body):
     reason: Reason = Field(
-        description="What was corrected; the old certificate is revoked with this reason.",
-        examples=["Rättad bedömning av språk"],
+        description="Why it is re-issued; the old certificate is revoked with this reason.",
+        examples=["Önskas på engelska"],
     )
     language: Language | None = Field(
         default=None, description="Language of the new certificate; the old one's by default."
