@@ -227,7 +227,7 @@ async def test_a_correction_that_changes_nothing_printed_reissues_nothing(
     p, old_id = await issued(service)
     await service.publish(
         [
-            p.correct_end(date(2026, 10, 30), "A", reason="Kontrollerat, stämmer"),
+            p.correct_end(date(2026, 10, 30), "B", reason="Fel utfallskod"),
             p.correct_details(age_band="up_to_24", reason="Åldersgrupp för statistik"),
         ]
     )

@@ -39,29 +39,50 @@ def _first_assessment(p: Placement) -> ModuleAssessed:
     return next(e for e in p.events if isinstance(e, ModuleAssessed))
 
 
+def _last_assessment(p: Placement) -> ModuleAssessed:
+    return [e for e in p.events if isinstance(e, ModuleAssessed)][-1]
+
+
 def _first_value_added(p: Placement) -> ValueAddedRecorded:
     return next(e for e in p.events if isinstance(e, ValueAddedRecorded))
 
 
 CORRECTIONS: dict[str, Correct] = {
-    "end date and outcome": lambda p: p.correct_end(date(2026, 10, 23), "B"),
+    "end date": lambda p: p.correct_end(date(2026, 10, 23), "A"),
     "assessment level": lambda p: p.correct_assessment(_first_assessment(p), level="B1"),
+    "latest comment": lambda p: p.correct_assessment(_last_assessment(p), comment="Rättad"),
     "assessment module": lambda p: p.correct_assessment(
         _first_assessment(p), module="allmanna-kompetenser", level="2"
-    ),
-    "mervärde category": lambda p: p.correct_value_added(
-        _first_value_added(p).event_id, "social-gemenskap"
-    ),
-    "mervärde realised to planned": lambda p: p.correct_value_added(
-        _first_value_added(p).event_id, "sprakutveckling", stage="planned"
     ),
     "workplace and role": lambda p: p.correct_details(
         workplace=Workplace(name="Malmö Konsthall"), role="Kulturassistent"
     ),
-    "employment rate and period": lambda p: p.correct_details(
-        employment_rate=50, start_date=date(2026, 1, 19)
+    "employment rate": lambda p: p.correct_details(employment_rate=50),
+    "start date": lambda p: p.correct_details(start_date=date(2026, 1, 19)),
+    "tasks": lambda p: p.correct_details(tasks=["Guida besökare"]),
+}
+"""Corrections that change what the certificate prints."""
+
+NOT_PRINTED: dict[str, Correct] = {
+    "the same end again": lambda p: p.correct_end(date(2026, 10, 30), "A"),
+    "the outcome code": lambda p: p.correct_end(date(2026, 10, 30), "B"),
+    "a mervärde category": lambda p: p.correct_value_added(
+        _first_value_added(p).event_id, "social-gemenskap"
+    ),
+    "a mervärde stage": lambda p: p.correct_value_added(
+        _first_value_added(p).event_id, "sprakutveckling", stage="planned"
+    ),
+    "the planned end": lambda p: p.correct_details(planned_end_date=date(2026, 11, 30)),
+    "the age band": lambda p: p.correct_details(age_band="up_to_24"),
+    "the terms unchanged": lambda p: p.correct_details(),
+    "an assessment's date, same order": lambda p: p.correct_assessment(
+        _first_assessment(p), assessed_on=date(2026, 2, 21)
+    ),
+    "an earlier assessment's comment": lambda p: p.correct_assessment(
+        _first_assessment(p), comment="Bara den senaste skrivs ut"
     ),
 }
+"""Corrections of what no certificate prints: they change the record, not the paper."""
 
 
 def current(certificates: list[Certificate]) -> Certificate:
@@ -112,13 +133,12 @@ async def test_a_correction_after_the_issue_supersedes_the_certificate_once(kind
     assert revoked.correlation_id == issued.correlation_id == correction.correlation_id
 
 
-async def test_a_correction_that_changes_nothing_printed_reissues_nothing() -> None:
+@pytest.mark.parametrize("kind", NOT_PRINTED)
+async def test_a_correction_that_changes_nothing_printed_reissues_nothing(kind: str) -> None:
     p = complete_placement()
     service, old = await issued_service(p)
 
-    await service.deliver([p.correct_end(date(2026, 10, 30), "A", reason="Kontrollerat")])
-    await service.deliver([p.correct_details(reason="Samma villkor")])
-    await service.deliver([p.correct_details(age_band="up_to_24")])  # statistics only
+    await service.deliver([NOT_PRINTED[kind](p)])
 
     assert await service.certificates(p.placement_id) == [old]
     assert len(service.uow.published) == 1
@@ -128,7 +148,7 @@ async def test_a_correction_that_changes_nothing_printed_reissues_nothing() -> N
 async def test_a_correction_before_an_earlier_gap_waits_and_then_supersedes_once() -> None:
     p = complete_placement()
     service, old = await issued_service(p)
-    earlier = p.correct_end(date(2026, 10, 23), "B", reason="Fel datum")
+    earlier = p.correct_end(date(2026, 10, 23), "A", reason="Fel datum")
     later = p.correct_assessment(_first_assessment(p), level="B1", reason="Fel nivå")
 
     await service.deliver([later, later])

@@ -445,14 +445,15 @@ def test_a_withdrawn_placement_is_withdrawn_whatever_else_is_missing() -> None:
     assert build_record([p.events[0], withdrawal], REFERENCE, p.identities) == expected
 
 
-def test_printed_ignores_only_the_bookkeeping() -> None:
+def test_printed_leaves_out_what_no_certificate_shows() -> None:
     p = complete_placement()
     before = ready(build_record(p.events, REFERENCE, p.identities))
-    p.correct_end(date(2026, 10, 30), "A", reason="Samma som förut")  # changes nothing printed
+    p.correct_end(date(2026, 10, 30), "B", reason="Fel utfallskod")  # the outcome: not shown
+    p.extend(date(2026, 12, 31))  # the planned end: not shown
     after = ready(build_record(p.events, REFERENCE, p.identities))
-    assert after.last_sequence == before.last_sequence + 1
+    assert (after.outcome, after.last_sequence) == ("B", before.last_sequence + 2)
     assert printed(after) == printed(before)
-    p.correct_end(date(2026, 10, 30), "B")
+    p.correct_end(date(2026, 10, 29), "B")
     changed = ready(build_record(p.events, REFERENCE, p.identities))
     assert printed(changed) != printed(before)
 

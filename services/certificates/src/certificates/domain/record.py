@@ -206,9 +206,26 @@ RecordState = Waiting | Ready | Withdrawn
 
 
 def printed(record: CompetenceRecord) -> CompetenceRecord:
-    """The record without its bookkeeping: two records that are equal under it make the same
-    certificate, so a correction that changes nothing here re-issues nothing."""
-    return replace(record, last_sequence=0)
+    """What a certificate shows of the record (the paper, the credential, the verification
+    page): the record without its bookkeeping (``last_sequence``) and without what no
+    certificate prints (the outcome code, the planned end, mervärde, the dates of the
+    assessments, which only order them). Two records equal under it make the same
+    certificate, so a correction that changes nothing here re-issues nothing.
+    ``tests/unit/certificates/test_paper.py`` checks that these are indeed not shown."""
+    return replace(
+        record,
+        last_sequence=0,
+        outcome="",
+        planned_end_date=_NOT_SHOWN,
+        value_added=(),
+        modules=tuple(
+            replace(m, first_assessed_on=_NOT_SHOWN, latest_assessed_on=_NOT_SHOWN)
+            for m in record.modules
+        ),
+    )
+
+
+_NOT_SHOWN = date.min
 
 
 FULL_TIME_HOURS_PER_WEEK = 40
