@@ -221,6 +221,27 @@ async def test_corrections_out_of_order_wait_for_the_gap_then_supersede_once(
     ]
 
 
+async def test_a_correction_that_arrives_first_is_in_the_first_certificate(
+    service: Service,
+) -> None:
+    p = placement()
+    correction = p.correct_details(role="Kulturassistent", reason="Fel roll registrerad")
+    everything = [*p.events, *p.identities]
+    await service.publish([*everything[::-1], correction])
+
+    certificate_id = await service.issued(p.placement_id)
+    await consumed(service)
+
+    assert await service.certificate_ids(p.placement_id) == [certificate_id]
+    assert (await verification(service, certificate_id))["role"] == "Kulturassistent"
+    async with service.client("sf") as client:
+        view = (await client.get(f"/certificates/{certificate_id}")).json()
+    assert (view["includes_sequence"], view["supersedes"]) == (correction.sequence, None)
+    assert [m["event_type"] for m in await events_of(service, p.placement_id)] == [
+        "CertificateIssued"
+    ]
+
+
 async def test_a_correction_that_changes_nothing_printed_reissues_nothing(
     service: Service,
 ) -> None:
