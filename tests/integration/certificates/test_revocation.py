@@ -201,6 +201,11 @@ async def test_corrections_out_of_order_wait_for_the_gap_then_supersede_once(
         view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
     assert view["waiting_reason"] == f"missing sequence {earlier.sequence}"
     assert [c["status"] for c in view["certificates"]] == ["valid"]  # valid meanwhile
+    async with service.client("sf") as client:
+        [item] = (await client.get("/waiting")).json()["items"]
+    # its wait began with the correction, not at the end (or the alert would fire at once)
+    waiting_since = datetime.fromisoformat(item["waiting_since"])
+    assert waiting_since > datetime.fromisoformat(view["certificates"][0]["issued_at"])
 
     await service.publish([earlier, later, earlier])
     await consumed(service)

@@ -136,7 +136,7 @@ class FakeRepository:
                 for p in self.placements.values()
                 if p.status == "waiting" and organisation in (None, p.organisation)
             ),
-            key=lambda p: (p.ended_at or now, p.placement_id),
+            key=lambda p: (p.waiting_since or now, p.placement_id),
         )
         items = [
             WaitingPlacement(
@@ -144,8 +144,8 @@ class FakeRepository:
                 organisation=p.organisation,
                 reason=p.waiting_reason or "",
                 missing_sequences=p.missing_sequences,
-                waiting_since=p.ended_at or now,
-                age_seconds=max(0.0, (now - (p.ended_at or now)).total_seconds()),
+                waiting_since=p.waiting_since or now,
+                age_seconds=max(0.0, (now - (p.waiting_since or now)).total_seconds()),
             )
             for p in waiting
         ]

@@ -160,6 +160,13 @@ async def test_a_correction_before_an_earlier_gap_waits_and_then_supersedes_once
         (earlier.sequence,),
     )
     assert len(service.uow.published) == 1
+    async with service.uow as uow:
+        _, [item] = await queries.waiting(uow, ORG, 10)
+        state = await uow.repository.placement(p.placement_id)
+    assert state is not None
+    assert state.ended_at is not None
+    assert item.waiting_since > state.ended_at  # since the correction waits, not since the end
+    assert item.waiting_since > old.issued_at
 
     await service.deliver([earlier, later, earlier])
 

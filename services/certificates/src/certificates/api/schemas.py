@@ -119,7 +119,10 @@ class WaitingItem(BaseModel):
     organisation: str = Field(examples=["sf"])
     reason: str = Field(examples=["missing sequence 4"])
     missing_sequences: list[int] = Field(examples=[[4]])
-    waiting_since: datetime = Field(description="When the service learned the placement ended.")
+    waiting_since: datetime = Field(
+        description="When it began to wait: when the service learned the placement ended, or "
+        "when a correction after its certificate began to wait for an earlier event."
+    )
     age_seconds: float = Field(examples=[5400.0])
 
 

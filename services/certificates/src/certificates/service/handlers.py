@@ -136,7 +136,7 @@ async def _settle(uow: UnitOfWork, ctx: Context, placement: PlacementState) -> N
     if isinstance(state, Withdrawn):  # stored with the withdrawal, so not reached; but final
         return
     if isinstance(state, Waiting):
-        placement.wait(state.reason, state.missing_sequences)
+        placement.wait(state.reason, ctx.clock(), state.missing_sequences)
         return
     current = await _current(uow, placement)
     try:
@@ -146,7 +146,7 @@ async def _settle(uow: UnitOfWork, ctx: Context, placement: PlacementState) -> N
         else:
             await _follow(uow, ctx, placement, current, state.record, events)
     except RenderError as error:
-        placement.wait(f"the PDF cannot be made: {error}")
+        placement.wait(f"the PDF cannot be made: {error}", ctx.clock())
 
 
 def _record(events: list[Envelope], reference: ReferenceData) -> RecordState:
