@@ -2,10 +2,11 @@
 
 :func:`build_record` is a pure function of the events it is given: the order they arrive in and
 how often each one arrives do not matter (DESIGN.md section 4). It answers either
-:class:`Ready` with the :class:`CompetenceRecord` a certificate is made from, or
-:class:`Waiting` saying what is still missing. A certificate may be built only when
+:class:`Ready` with the :class:`CompetenceRecord` a certificate is made from,
+:class:`Waiting` saying what is still missing, or :class:`Withdrawn`. A certificate may be
+built only when
 
-- a ``PlacementEnded`` is present,
+- an end (``PlacementEnded``, or its correction) is present,
 - every ``sequence`` from 1 up to the highest one seen (at least the end's) is present exactly
   once (duplicates are recognised by ``event_id``), and
 - the participant's identity (``ParticipantIdentified``) is present, and when a
