@@ -114,56 +114,61 @@ async def test_revoking_twice_is_a_conflict_and_publishes_once(service: Service)
     assert [m["event_type"] for m in published] == ["CertificateIssued", "CertificateRevoked"]
 
 
-async def test_reissue_after_a_correction_supersedes_and_revokes_the_old_one(
+async def consumed(service: Service) -> None:
+    """Wait until what was published so far has been consumed: one consumer takes the queue in
+    order, so once a placement published after it has its certificate, the earlier messages
+    were applied (or found to be duplicates)."""
+    marker = placement()
+    await service.publish_placement(marker)
+    await service.issued(marker.placement_id)
+    await service.outbox_empty()
+
+
+async def events_of(service: Service, placement_id: uuid.UUID) -> list[dict[str, Any]]:
+    return [m for m in await service.published() if m["placement_id"] == str(placement_id)]
+
+
+async def test_a_correction_after_the_issue_supersedes_it_once_even_when_delivered_twice(
     service: Service,
 ) -> None:
     p, old_id = await issued(service)
-    correction = p.assess("allmanna-kompetenser", "2", date(2026, 10, 28), "Planerar sitt arbete.")
-    await service.publish([correction])
+    correction = p.correct_details(role="Kulturassistent", reason="Fel roll registrerad")
+    await service.publish([correction, correction])
 
-    async def outdated() -> bool:
-        async with service.client("sf") as client:
-            return bool((await client.get(f"/certificates/{old_id}")).json()["outdated"])
+    async def superseded() -> bool:
+        return len(await service.certificate_ids(p.placement_id)) == 2
 
-    await eventually(outdated)
-    assert await service.certificate_ids(p.placement_id) == [old_id]  # never silently replaced
+    await eventually(superseded)
+    await service.publish([correction])  # once more, after the new certificate
+    await consumed(service)
 
+    [_, new_id] = await service.certificate_ids(p.placement_id)
     async with service.client("sf") as client:
-        old_number = (await client.get(f"/certificates/{old_id}")).json()["number"]
-        response = await client.post(
-            f"/certificates/{old_id}/reissue", json={"reason": "Allmänna kompetenser tillagda"}
-        )
-        assert response.status_code == 201
-        new = response.json()
-        assert response.headers["Location"] == f"/certificates/{new['id']}"
         old = (await client.get(f"/certificates/{old_id}")).json()
-        pdf = (await client.get(f"/certificates/{new['id']}/pdf")).content
+        new = (await client.get(f"/certificates/{new_id}")).json()
+        pdf = (await client.get(f"/certificates/{new_id}/pdf")).content
         listing = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
 
-    assert new["status"] == "valid"
-    assert new["supersedes"] == str(old_id)
-    assert new["outdated"] is False
+    assert "outdated" not in new
+    assert (new["status"], new["supersedes"], new["language"]) == ("valid", str(old_id), "sv")
     assert new["includes_sequence"] == correction.sequence
     assert old["status"] == "revoked"
-    assert old["superseded_by"] == new["id"]
-    assert [c["id"] for c in listing["certificates"]] == [str(old_id), new["id"]]
+    assert old["superseded_by"] == str(new_id)
+    assert old["revocation_reason"] == "Rättelse: Fel roll registrerad"
+    assert listing["status"] == "issued"
+    assert [c["id"] for c in listing["certificates"]] == [str(old_id), str(new_id)]
     text = text_of(pdf)
-    assert "Allmänna kompetenser" in text
-    assert f"ersätter intyg {old_number}" in text
+    assert "Kulturassistent" in text
+    assert f"ersätter intyg {old['number']}" in text
 
     answer = await verification(service, old_id)
-    assert answer["revoked"] is True
-    assert answer["status"] == "superseded"
+    assert (answer["status"], answer["revoked"]) == ("superseded", True)
     assert (answer["name"], answer["role"], answer["modules"]) == (None, None, [])
-    async with service.client(None) as public:
-        page = (await public.get(f"/verify/{old_id}")).text
-    assert "Intyget är ersatt" in page
-    for shown in (page, json.dumps(answer)):
-        assert new["id"] not in shown  # the old paper's readers do not reach the new one
-        assert "Amira" not in shown
-    assert (await verification(service, uuid.UUID(new["id"])))["status"] == "valid"
+    assert (await verification(service, new_id))["role"] == "Kulturassistent"
+    assert await status_bit(service, old_id) is True
+    assert await status_bit(service, new_id) is False
 
-    events = [m for m in await service.published() if m["placement_id"] == str(p.placement_id)]
+    events = await events_of(service, p.placement_id)
     assert [(m["event_type"], m["sequence"]) for m in events] == [
         ("CertificateIssued", 1),
         ("CertificateRevoked", 2),
@@ -171,13 +176,156 @@ async def test_reissue_after_a_correction_supersedes_and_revokes_the_old_one(
     ]
     revoked = CertificateRevoked.model_validate(events[1])
     reissued = CertificateIssued.model_validate(events[2])
-    assert revoked.payload.superseded_by == reissued.payload.certificate_id == uuid.UUID(new["id"])
+    assert revoked.payload.superseded_by == reissued.payload.certificate_id == new_id
     assert reissued.payload.supersedes == old_id
+    assert revoked.correlation_id == reissued.correlation_id == correction.correlation_id
+    assert await service.dead_letters() == []
 
+
+async def test_corrections_out_of_order_wait_for_the_gap_then_supersede_once(
+    service: Service,
+) -> None:
+    p, old_id = await issued(service)
+    earlier = p.correct_end(date(2026, 10, 23), "B", reason="Fel slutdatum")
+    assessment = next(e for e in p.events if e.event_type == "ModuleAssessed")
+    later = p.correct_assessment(assessment, level="B1", reason="Fel nivå")
+    await service.publish([later, later])
+
+    async def waiting() -> bool:
+        async with service.client("sf") as client:
+            view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
+        return bool(view["status"] == "waiting")
+
+    await eventually(waiting)
     async with service.client("sf") as client:
-        again = await client.post(f"/certificates/{old_id}/reissue", json={"reason": "igen"})
-    assert again.status_code == 409
-    assert again.json()["superseded_by"] == new["id"]
+        view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
+    assert view["waiting_reason"] == f"missing sequence {earlier.sequence}"
+    assert [c["status"] for c in view["certificates"]] == ["valid"]  # valid meanwhile
+    async with service.client("sf") as client:
+        [item] = (await client.get("/waiting")).json()["items"]
+    # its wait began with the correction, not at the end (or the alert would fire at once)
+    waiting_since = datetime.fromisoformat(item["waiting_since"])
+    assert waiting_since > datetime.fromisoformat(view["certificates"][0]["issued_at"])
+
+    await service.publish([earlier, later, earlier])
+    await consumed(service)
+
+    [first_id, new_id] = await service.certificate_ids(p.placement_id)
+    assert first_id == old_id
+    async with service.client("sf") as client:
+        new = (await client.get(f"/certificates/{new_id}")).json()
+        view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
+    assert new["includes_sequence"] == later.sequence
+    assert view["status"] == "issued"
+    assert [c["status"] for c in view["certificates"]] == ["revoked", "valid"]
+    assert view["certificates"][0]["revocation_reason"] == "Rättelse: Fel slutdatum; Fel nivå"
+    assert [m["event_type"] for m in await events_of(service, p.placement_id)] == [
+        "CertificateIssued",
+        "CertificateRevoked",
+        "CertificateIssued",
+    ]
+
+
+async def test_a_correction_that_arrives_first_is_in_the_first_certificate(
+    service: Service,
+) -> None:
+    p = placement()
+    correction = p.correct_details(role="Kulturassistent", reason="Fel roll registrerad")
+    everything = [*p.events, *p.identities]
+    await service.publish([*everything[::-1], correction])
+
+    certificate_id = await service.issued(p.placement_id)
+    await consumed(service)
+
+    assert await service.certificate_ids(p.placement_id) == [certificate_id]
+    assert (await verification(service, certificate_id))["role"] == "Kulturassistent"
+    async with service.client("sf") as client:
+        view = (await client.get(f"/certificates/{certificate_id}")).json()
+    assert (view["includes_sequence"], view["supersedes"]) == (correction.sequence, None)
+    assert [m["event_type"] for m in await events_of(service, p.placement_id)] == [
+        "CertificateIssued"
+    ]
+
+
+async def test_a_correction_that_changes_nothing_printed_reissues_nothing(
+    service: Service,
+) -> None:
+    p, old_id = await issued(service)
+    await service.publish(
+        [
+            p.correct_end(date(2026, 10, 30), "B", reason="Fel utfallskod"),
+            p.correct_details(age_band="up_to_24", reason="Åldersgrupp för statistik"),
+        ]
+    )
+    await consumed(service)
+
+    assert await service.certificate_ids(p.placement_id) == [old_id]
+    async with service.client("sf") as client:
+        view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
+    assert view["status"] == "issued"
+    assert [c["status"] for c in view["certificates"]] == ["valid"]
+    assert [m["event_type"] for m in await events_of(service, p.placement_id)] == [
+        "CertificateIssued"
+    ]
+
+
+async def test_withdrawal_revokes_the_certificate_and_a_redelivered_end_issues_nothing(
+    service: Service,
+) -> None:
+    p, certificate_id = await issued(service)
+    withdrawal = p.withdraw("Registrerad av misstag")
+    await service.publish([withdrawal])
+
+    async def revoked() -> bool:
+        return bool((await verification(service, certificate_id))["revoked"])
+
+    await eventually(revoked)
+    end = next(e for e in p.events if e.event_type == "PlacementEnded")
+    await service.publish([end, withdrawal, p.correct_end(date(2026, 10, 23), "B")])
+    await consumed(service)
+
+    assert await service.certificate_ids(p.placement_id) == [certificate_id]
+    answer = await verification(service, certificate_id)
+    assert (answer["status"], answer["revoked"], answer["name"]) == ("revoked", True, None)
+    async with service.client(None) as public:
+        page = (await public.get(f"/verify/{certificate_id}")).text
+    assert "Intyget är återkallat" in page
+    assert "Amira" not in page
+    assert await status_bit(service, certificate_id) is True
+    async with service.client("sf") as client:
+        view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
+    assert view["status"] == "withdrawn"
+    assert view["certificates"][0]["revocation_reason"] == "Registrerad av misstag"
+
+    events = await events_of(service, p.placement_id)
+    assert [(m["event_type"], m["sequence"]) for m in events] == [
+        ("CertificateIssued", 1),
+        ("CertificateRevoked", 2),
+    ]
+    event = CertificateRevoked.model_validate(events[1])
+    assert event.payload.reason == "Registrerad av misstag"
+    assert event.payload.superseded_by is None
+    assert event.correlation_id == withdrawal.correlation_id
+    assert await service.dead_letters() == []
+
+
+async def test_a_placement_withdrawn_before_its_end_never_gets_a_certificate(
+    service: Service,
+) -> None:
+    p = placement()
+    withdrawal = p.withdraw("Dubbelregistrerad")
+    await service.publish([withdrawal])
+    await service.publish_placement(p)
+    await consumed(service)
+
+    assert await service.certificate_ids(p.placement_id) == []
+    async with service.client("sf") as client:
+        view = (await client.get(f"/placements/{p.placement_id}/certificates")).json()
+    async with service.client("operator") as operator:
+        waiting = (await operator.get("/waiting")).json()
+    assert (view["status"], view["certificates"]) == ("withdrawn", [])
+    assert waiting["count"] == 0
+    assert await events_of(service, p.placement_id) == []
 
 
 async def test_another_forvaltning_cannot_see_or_change_a_certificate(service: Service) -> None:

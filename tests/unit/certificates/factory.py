@@ -7,18 +7,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from contracts.events import (
+    AssessmentCorrected,
+    AssessmentCorrectedPayload,
     Envelope,
     ModuleAssessed,
     ModuleAssessedPayload,
     ParticipantIdentified,
     ParticipantIdentifiedPayload,
+    PlacementDetailsCorrected,
+    PlacementDetailsCorrectedPayload,
+    PlacementEndCorrected,
+    PlacementEndCorrectedPayload,
     PlacementEnded,
     PlacementEndedPayload,
     PlacementStarted,
     PlacementStartedPayload,
     PlacementUpdated,
     PlacementUpdatedPayload,
+    PlacementWithdrawn,
+    PlacementWithdrawnPayload,
     ValueAdded,
+    ValueAddedCorrected,
+    ValueAddedCorrectedPayload,
     ValueAddedRecorded,
     ValueAddedRecordedPayload,
     Workplace,
@@ -135,6 +145,109 @@ class Placement:
         event = PlacementEnded(
             **self._envelope(),
             payload=PlacementEndedPayload(end_date=end_date, outcome=outcome),
+        )
+        self.events.append(event)
+        return event
+
+    # corrections and withdrawal -----------------------------------------------------------
+
+    def correct_end(
+        self, end_date: date = date(2026, 10, 23), outcome: str = "B", reason: str = "Fel datum"
+    ) -> PlacementEndCorrected:
+        event = PlacementEndCorrected(
+            **self._envelope(),
+            payload=PlacementEndCorrectedPayload(
+                end_date=end_date, outcome=outcome, reason=reason, corrected_by="handlaggare"
+            ),
+        )
+        self.events.append(event)
+        return event
+
+    def correct_assessment(
+        self, original: ModuleAssessed, reason: str = "Fel bedömning", **changes: object
+    ) -> AssessmentCorrected:
+        fact = original.payload.model_dump() | changes
+        event = AssessmentCorrected(
+            **self._envelope(),
+            payload=AssessmentCorrectedPayload(
+                **fact,
+                assessment_id=original.event_id,
+                reason=reason,
+                corrected_by="handledare",
+            ),
+        )
+        self.events.append(event)
+        return event
+
+    def correct_value_added(
+        self,
+        entry_id: uuid.UUID,
+        category: str,
+        stage: str = "realised",
+        description: str = "",
+        reason: str = "Fel kategori",
+    ) -> ValueAddedCorrected:
+        beneficiary = "workplace" if category == "okad-service-till-invanare" else "individual"
+        event = ValueAddedCorrected(
+            **self._envelope(),
+            payload=ValueAddedCorrectedPayload(
+                entry_id=entry_id,
+                stage=stage,
+                value_added=ValueAdded(
+                    beneficiary=beneficiary, category=category, description=description
+                ),
+                reason=reason,
+                corrected_by="handlaggare",
+            ),
+        )
+        self.events.append(event)
+        return event
+
+    def correct_details(
+        self, identity_corrected: bool = False, reason: str = "Fel uppgift", **changes: object
+    ) -> PlacementDetailsCorrected:
+        """The terms as they stand (the latest start or details correction, and the latest
+        planned end), with ``changes``; with ``identity_corrected``, also the identity as it
+        now stands on this placement (``given_name`` etc.), under the correction's sequence."""
+        latest = next(
+            e
+            for e in reversed(self.events)
+            if isinstance(e, PlacementStarted | PlacementDetailsCorrected)
+        )
+        terms = latest.payload.model_dump(
+            include={
+                "placement_type",
+                "age_band",
+                "workplace",
+                "role",
+                "tasks",
+                "employment_rate",
+                "start_date",
+            }
+        )
+        terms["planned_end_date"] = next(
+            e.payload.planned_end_date
+            for e in reversed(self.events)
+            if isinstance(e, PlacementStarted | PlacementUpdated | PlacementDetailsCorrected)
+        )
+        event = PlacementDetailsCorrected(
+            **self._envelope(),
+            payload=PlacementDetailsCorrectedPayload(
+                **(terms | changes),
+                identity_corrected=identity_corrected,
+                reason=reason,
+                corrected_by="handlaggare",
+            ),
+        )
+        self.events.append(event)
+        if identity_corrected:
+            self.identify(sequence=event.sequence)
+        return event
+
+    def withdraw(self, reason: str = "Registrerad av misstag") -> PlacementWithdrawn:
+        event = PlacementWithdrawn(
+            **self._envelope(),
+            payload=PlacementWithdrawnPayload(reason=reason, withdrawn_by="handlaggare"),
         )
         self.events.append(event)
         return event

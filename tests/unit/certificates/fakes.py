@@ -73,9 +73,6 @@ class FakeRepository:
         identities = [i for i in self.identities.values() if i.placement_id == placement_id]
         return [*self.placement_events.get(placement_id, {}).values(), *identities]
 
-    async def latest_sequence(self, placement_id: uuid.UUID) -> int:
-        return max(self.placement_events.get(placement_id, {}), default=0)
-
     async def next_certificate_serial(self) -> int:
         self.serials += 1
         return self.serials
@@ -139,7 +136,7 @@ class FakeRepository:
                 for p in self.placements.values()
                 if p.status == "waiting" and organisation in (None, p.organisation)
             ),
-            key=lambda p: (p.ended_at or now, p.placement_id),
+            key=lambda p: (p.waiting_since or now, p.placement_id),
         )
         items = [
             WaitingPlacement(
@@ -147,8 +144,8 @@ class FakeRepository:
                 organisation=p.organisation,
                 reason=p.waiting_reason or "",
                 missing_sequences=p.missing_sequences,
-                waiting_since=p.ended_at or now,
-                age_seconds=max(0.0, (now - (p.ended_at or now)).total_seconds()),
+                waiting_since=p.waiting_since or now,
+                age_seconds=max(0.0, (now - (p.waiting_since or now)).total_seconds()),
             )
             for p in waiting
         ]

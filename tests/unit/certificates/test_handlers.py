@@ -1,5 +1,6 @@
 """The certificate decisions, through the handlers and the consumers, on in-memory fakes:
-issue exactly once, wait for what is missing, ignore duplicates, revoke, re-issue."""
+issue exactly once, wait for what is missing, ignore duplicates, revoke, re-issue. (Corrections
+and withdrawal: ``test_corrections.py``.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -237,21 +238,6 @@ async def test_a_pdf_that_cannot_be_made_keeps_it_waiting_with_the_reason() -> N
     assert (status, reason) == ("waiting", "the PDF cannot be made: no glyph for the name")
 
 
-async def test_a_correction_after_the_issue_marks_the_certificate_outdated() -> None:
-    placement = complete_placement()
-    service, certificate = await issued_service(placement)
-    async with service.uow as uow:
-        assert not (await queries.view(uow, certificate)).outdated
-
-    await service.deliver([placement.assess("sprak", "B2", date(2026, 10, 29))])
-
-    assert await service.certificates(placement.placement_id) == [certificate]  # no new one
-    async with service.uow as uow:
-        view = await queries.view(uow, certificate)
-    assert view.outdated
-    assert view.latest_sequence == certificate.record_sequence + 1
-
-
 # --------------------------------------------------------------------------- revoking
 
 
@@ -288,20 +274,22 @@ async def test_a_revoked_certificate_cannot_be_revoked_again() -> None:
 # --------------------------------------------------------------------------- re-issuing
 
 
-async def test_reissue_supersedes_and_revokes_the_old_one_and_includes_the_correction() -> None:
+async def test_reissue_supersedes_and_revokes_the_old_one_in_the_language_asked() -> None:
     placement = complete_placement()
     service, old = await issued_service(placement)
-    await service.deliver([placement.assess("sprak", "B2", date(2026, 10, 29))])
 
-    new = await service.reissue(old)
+    async with service.uow as uow:
+        new = await handlers.reissue(uow, service.ctx, ORG, old.id, "På engelska", "corr-2", "en")
+        await uow.commit()
 
     assert new.supersedes == old.id
-    assert new.record_sequence == old.record_sequence + 1
+    assert new.language == "en"
+    assert new.record_sequence == old.record_sequence
     [first, second] = await service.certificates(placement.placement_id)
     assert first.id == old.id
     assert first.revoked
     assert first.superseded_by == new.id
-    assert first.revocation_reason == "Rättad"
+    assert first.revocation_reason == "På engelska"
     assert second.id == new.id
     assert not second.revoked
     revoked, issued = service.uow.published[1:]
@@ -311,7 +299,6 @@ async def test_reissue_supersedes_and_revokes_the_old_one_and_includes_the_corre
     assert revoked.payload.superseded_by == new.id
     assert issued.payload.supersedes == old.id
     async with service.uow as uow:
-        assert not (await queries.view(uow, new)).outdated
         stored = await uow.repository.certificate(new.id)
     assert stored is not None
     assert stored.supersedes_number == old.number
@@ -408,9 +395,9 @@ async def test_another_forvaltnings_certificate_is_not_found() -> None:
             await queries.certificate_pdf(uow, service.ctx, OTHER_ORG, certificate.id)
         with pytest.raises(PlacementNotFound):
             await queries.placement_certificates(uow, OTHER_ORG, certificate.placement_id)
-        placement, views = await queries.placement_certificates(uow, ORG, certificate.placement_id)
+        placement, listed = await queries.placement_certificates(uow, ORG, certificate.placement_id)
     assert placement.status == "issued"
-    assert [v.certificate.id for v in views] == [certificate.id]
+    assert [c.id for c in listed] == [certificate.id]
     assert service.uow.published[1:] == []
 
 

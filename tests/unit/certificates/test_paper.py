@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pypdfium2  # type: ignore[import-untyped]
@@ -16,13 +18,14 @@ import pytest
 from PIL import Image
 
 from certificates.bootstrap import letterhead
-from certificates.domain.record import CompetenceRecord, Ready, build_record
+from certificates.domain.record import CompetenceRecord, Ready, build_record, printed
 from certificates.presentation.emblem import Emblem
 from certificates.presentation.labels import LABELS
 from certificates.presentation.pdf import Letterhead, certificate_data, render_certificate_pdf
 from certificates.settings import CertificatesSettings
 from contracts.reference import Language
 from tests.unit.certificates.factory import complete_placement
+from tests.unit.certificates.test_credential import credential_for
 from tests.unit.certificates.test_pdf import (
     INFO,
     REFERENCE,
@@ -294,3 +297,53 @@ def test_still_tagged_pdf_a_in_both_languages(papers: dict[Language, bytes]) -> 
         assert "/StructTreeRoot" in root
         assert str(root["/Lang"]) == ("sv-SE" if language == "sv" else "en-GB")
         assert re.search(r"pdfaid:part(?:>|=\")3", xmp_of(pdf))
+
+
+def _other(value: Any) -> Any:
+    """A different value of the same kind."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, date):
+        return value + timedelta(days=1)
+    if isinstance(value, tuple):
+        return value[:-1] if value else ("x",)
+    return "x" if value is None else f"{value}x"
+
+
+def _variants(record: CompetenceRecord) -> Iterator[tuple[str, CompetenceRecord]]:
+    """The record with one field changed, for every field (of the first module too)."""
+    for field in dataclasses.fields(record):
+        if field.name != "placement_id":
+            value = _other(getattr(record, field.name))
+            yield field.name, dataclasses.replace(record, **{field.name: value})
+    first, *rest = record.modules
+    for field in dataclasses.fields(first):
+        module = dataclasses.replace(first, **{field.name: _other(getattr(first, field.name))})
+        yield f"modules.{field.name}", dataclasses.replace(record, modules=(module, *rest))
+
+
+def test_whatever_printed_leaves_out_is_shown_nowhere(record: CompetenceRecord) -> None:
+    """``printed`` decides whether a correction supersedes a certificate: a field it leaves
+    out must really be absent from the paper and the credential, in both languages."""
+    left_out = []
+    for name, variant in _variants(record):
+        if printed(variant) != printed(record):
+            continue
+        left_out.append(name)
+        for language in ("sv", "en"):
+            assert certificate_data(variant, INFO, REFERENCE, language, DEMO) == (
+                certificate_data(record, INFO, REFERENCE, language, DEMO)
+            ), name
+            assert credential_for(variant, language=language) == (
+                credential_for(record, language=language)
+            ), name
+    assert sorted(left_out) == [
+        "last_sequence",
+        "modules.first_assessed_on",
+        "modules.latest_assessed_on",
+        "outcome",
+        "planned_end_date",
+        "value_added",
+    ]

@@ -7,20 +7,30 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from certificates.domain.record import (
     CompetenceRecord,
     ConflictingEvents,
     Ready,
     RecordError,
+    RecordState,
     Waiting,
+    Withdrawn,
     build_record,
+    printed,
 )
 from contracts.events import (
     CertificateIssued,
     CertificateIssuedPayload,
+    Envelope,
     ModuleAssessed,
     ModuleAssessedPayload,
+    ValueAdded,
+    ValueAddedRecorded,
+    Workplace,
+    value_added_entries,
 )
 from contracts.personnummer import InvalidPersonnummer, Personnummer
 from contracts.reference import ReferenceData, load_reference_data
@@ -34,7 +44,7 @@ from tests.unit.certificates.factory import (
 REFERENCE: ReferenceData = load_reference_data()
 
 
-def ready(state: Waiting | Ready) -> CompetenceRecord:
+def ready(state: RecordState) -> CompetenceRecord:
     assert isinstance(state, Ready), state
     return state.record
 
@@ -307,3 +317,196 @@ def test_an_absurd_sequence_does_not_exhaust_memory() -> None:
 
 def birth_date(value: str) -> date:
     return Personnummer.parse(value, check_digit=False).birth_date
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def test_the_latest_end_or_end_correction_by_sequence_wins() -> None:
+    p = complete_placement()
+    p.correct_end(date(2026, 10, 23), "B")
+    p.correct_end(date(2026, 10, 25), "D", reason="Fel igen")
+    for order in (p.events, p.events[::-1]):
+        record = ready(build_record(order, REFERENCE, p.identities))
+        assert (record.end_date, record.outcome) == (date(2026, 10, 25), "D")
+
+
+def test_an_assessment_correction_replaces_the_assessment_by_its_id() -> None:
+    p = Placement()
+    p.start()
+    first = p.assess("sprak", "A1", date(2026, 2, 1), "Början")
+    p.assess("sprak", "B1", date(2026, 6, 1), "Mitt")
+    p.end()
+    p.correct_assessment(first, level="A2", comment="Rättad början")
+
+    sprak = ready(build_record(p.events[::-1], REFERENCE, p.identities)).module("sprak")
+
+    assert sprak is not None
+    assert (sprak.first_level, sprak.latest_level, sprak.assessments) == ("A2", "B1", 2)
+
+
+def test_an_assessment_moved_to_another_module_leaves_the_first() -> None:
+    p = Placement()
+    p.start()
+    p.assess("sprak", "A1", date(2026, 2, 1))
+    wrong = p.assess("sprak", "B1", date(2026, 6, 1), "Fel modul")
+    p.end()
+    p.correct_assessment(wrong, module="sociala-fardigheter", level="3", comment="Rätt modul")
+
+    record = ready(build_record(p.events, REFERENCE, p.identities))
+
+    sprak, social = record.module("sprak"), record.module("sociala-fardigheter")
+    assert sprak is not None
+    assert social is not None
+    assert (sprak.latest_level, sprak.assessments, sprak.progressed) == ("A1", 1, False)
+    assert (social.latest_level, social.comment, social.assessments) == ("3", "Rätt modul", 1)
+
+
+def test_a_corrected_date_can_make_an_assessment_the_latest() -> None:
+    p = Placement()
+    p.start()
+    early = p.assess("sprak", "B2", date(2026, 2, 1), "Skrivet på fel datum")
+    p.assess("sprak", "B1", date(2026, 6, 1))
+    p.end()
+    p.correct_assessment(early, assessed_on=date(2026, 9, 1))
+
+    sprak = ready(build_record(p.events, REFERENCE, p.identities)).module("sprak")
+    assert sprak is not None
+    assert (sprak.first_level, sprak.latest_level, sprak.progressed) == ("B1", "B2", True)
+
+
+def test_a_corrected_mervarde_entry_keeps_its_place_and_only_realised_ones_print() -> None:
+    p = Placement()
+    planned = ValueAdded(beneficiary="individual", category="arbetslivserfarenhet")
+    started = p.start(planned_value_added=[planned])
+    first = p.value_added("sprakutveckling")
+    second = p.value_added("okad-service-till-invanare")
+    p.end()
+    [(planned_id, _, _)] = value_added_entries(started)
+    p.correct_value_added(first.event_id, "social-gemenskap")
+    p.correct_value_added(planned_id, "arbetslivserfarenhet", stage="realised")
+    p.correct_value_added(second.event_id, "okad-service-till-invanare", stage="planned")
+
+    record = ready(build_record(p.events, REFERENCE, p.identities))
+
+    assert [v.category for v in record.value_added] == [
+        "arbetslivserfarenhet",  # planned at the start, corrected to realised
+        "social-gemenskap",
+    ]
+
+
+def test_a_details_correction_replaces_the_terms_and_the_planned_end_follows_sequence() -> None:
+    p = complete_placement()  # extended to 2026-10-30 at sequence 4
+    p.correct_details(
+        role="Kulturassistent",
+        workplace=Workplace(name="Malmö Konsthall"),
+        tasks=["Guida besökare"],
+        employment_rate=50,
+        start_date=date(2026, 1, 19),
+        planned_end_date=date(2026, 10, 15),
+    )
+    record = ready(build_record(p.events, REFERENCE, p.identities))
+    assert (record.role, record.workplace, record.tasks) == (
+        "Kulturassistent",
+        "Malmö Konsthall",
+        ("Guida besökare",),
+    )
+    assert (record.employment_rate, record.start_date) == (50, date(2026, 1, 19))
+    assert record.planned_end_date == date(2026, 10, 15)
+
+    p.extend(date(2026, 11, 30))  # a later extension wins over the correction's planned end
+    later = ready(build_record(p.events, REFERENCE, p.identities))
+    assert later.planned_end_date == date(2026, 11, 30)
+    assert later.role == "Kulturassistent"
+
+
+def test_an_identity_correction_waits_for_its_identity_and_never_prints_the_old_name() -> None:
+    p = complete_placement()
+    p.family_name = "Lindqvist"
+    correction = p.correct_details(identity_corrected=True, reason="Namnbyte")
+    new_identity = p.identities[-1]
+    old_identities = p.identities[:-1]
+
+    state = build_record(p.events, REFERENCE, old_identities)
+    assert isinstance(state, Waiting)
+    assert state.reason == f"no corrected identity for sequence {correction.sequence}"
+
+    record = ready(build_record(p.events, REFERENCE, [new_identity, *old_identities]))
+    assert record.participant_name == "Amira Lindqvist"
+
+
+def test_a_withdrawn_placement_is_withdrawn_whatever_else_is_missing() -> None:
+    p = complete_placement()
+    withdrawal = p.withdraw("Dubbelregistrerad")
+    expected = Withdrawn("Dubbelregistrerad", withdrawal.sequence)
+
+    assert build_record(p.events, REFERENCE, p.identities) == expected
+    assert build_record([withdrawal], REFERENCE) == expected  # before anything else
+    assert build_record([p.events[0], withdrawal], REFERENCE, p.identities) == expected
+
+
+def test_printed_leaves_out_what_no_certificate_shows() -> None:
+    p = complete_placement()
+    before = ready(build_record(p.events, REFERENCE, p.identities))
+    p.correct_end(date(2026, 10, 30), "B", reason="Fel utfallskod")  # the outcome: not shown
+    p.extend(date(2026, 12, 31))  # the planned end: not shown
+    after = ready(build_record(p.events, REFERENCE, p.identities))
+    assert (after.outcome, after.last_sequence) == ("B", before.last_sequence + 2)
+    assert printed(after) == printed(before)
+    p.correct_end(date(2026, 10, 29), "B")
+    changed = ready(build_record(p.events, REFERENCE, p.identities))
+    assert printed(changed) != printed(before)
+
+
+# --------------------------------------------------------------------------- property
+
+
+def _corrected_placement() -> Placement:
+    """A placement with every kind of correction, some correcting a correction."""
+    p = complete_placement()
+    assessments = [e for e in p.events if isinstance(e, ModuleAssessed)]
+    value_added = [e for e in p.events if isinstance(e, ValueAddedRecorded)]
+    p.correct_end(date(2026, 10, 23), "B")
+    p.correct_assessment(assessments[0], level="B1")
+    p.correct_assessment(assessments[0], module="allmanna-kompetenser", level="2")
+    p.correct_value_added(value_added[0].event_id, "social-gemenskap", stage="planned")
+    p.family_name = "Lindqvist"
+    p.correct_details(identity_corrected=True, role="Kulturassistent")
+    p.correct_end(date(2026, 10, 24), "D")
+    return p
+
+
+CORRECTED = _corrected_placement()
+CORRECTED_ALL: list[Envelope] = [*CORRECTED.events, *CORRECTED.identities]
+CORRECTED_RECORD = build_record(CORRECTED.events, REFERENCE, CORRECTED.identities)
+
+
+@given(
+    order=st.permutations(CORRECTED_ALL),
+    repeats=st.lists(st.sampled_from(CORRECTED_ALL), max_size=10),
+)
+def test_any_order_with_any_duplicates_gives_the_same_corrected_record(
+    order: list[Envelope], repeats: list[Envelope]
+) -> None:
+    assert build_record([*order, *repeats], REFERENCE) == CORRECTED_RECORD
+
+
+def test_the_corrected_record_is_the_corrected_truth() -> None:
+    record = ready(CORRECTED_RECORD)
+    assert (record.end_date, record.outcome) == (date(2026, 10, 24), "D")
+    assert (record.family_name, record.role) == ("Lindqvist", "Kulturassistent")
+    assert [v.category for v in record.value_added] == ["okad-service-till-invanare"]
+    general = record.module("allmanna-kompetenser")
+    sprak = record.module("sprak")
+    assert general is not None
+    assert sprak is not None
+    assert (general.latest_level, general.assessments) == ("2", 1)
+    assert (sprak.first_level, sprak.assessments) == ("B1", 1)
+
+
+@given(dropped=st.sets(st.integers(min_value=0, max_value=len(CORRECTED.events) - 2), min_size=1))
+def test_any_missing_event_before_the_last_keeps_the_record_waiting(dropped: set[int]) -> None:
+    """(Without the last one, the record is what the service knows: it cannot know more.)"""
+    events = [e for i, e in enumerate(CORRECTED.events) if i not in dropped]
+    state = build_record(events, REFERENCE, CORRECTED.identities)
+    assert isinstance(state, Waiting)

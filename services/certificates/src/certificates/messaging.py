@@ -28,12 +28,17 @@ from certificates.service.context import Context as ServiceContext
 from certificates.service.ports import UnitOfWork
 from contracts.events import (
     CERTIFICATE_EVENTS,
+    AssessmentCorrected,
     Envelope,
     ModuleAssessed,
     ParticipantIdentified,
+    PlacementDetailsCorrected,
+    PlacementEndCorrected,
     PlacementEnded,
     PlacementStarted,
     PlacementUpdated,
+    PlacementWithdrawn,
+    ValueAddedCorrected,
     ValueAddedRecorded,
 )
 from contracts.topology import (
@@ -47,7 +52,16 @@ from runtime.consumer import DeliveryPolicy, MalformedEvent, subscribe
 from runtime.inbox import consume_once
 
 PlacementEvent = Annotated[
-    PlacementStarted | PlacementUpdated | ValueAddedRecorded | ModuleAssessed | PlacementEnded,
+    PlacementStarted
+    | PlacementUpdated
+    | ValueAddedRecorded
+    | ModuleAssessed
+    | PlacementEnded
+    | PlacementEndCorrected
+    | AssessmentCorrected
+    | ValueAddedCorrected
+    | PlacementDetailsCorrected
+    | PlacementWithdrawn,
     Field(discriminator="event_type"),
 ]
 """Any city-wide placement event; FastStream validates it and picks the model by type."""
@@ -95,7 +109,7 @@ def _wired(consumers: Consumers | None) -> Consumers:
 
 
 async def on_placement_event(event: PlacementEvent, consumers: FromContext) -> None:
-    """Store a placement event; issue the certificate when it completes an ended placement."""
+    """Store a placement event; issue, supersede or revoke the certificate as it decides."""
     await _wired(consumers).placement_event(event)
 
 

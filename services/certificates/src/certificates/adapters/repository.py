@@ -24,7 +24,7 @@ _RECORD = TypeAdapter(CompetenceRecord)
 STATUS_LIST_CAPACITY = MIN_SIZE // 2
 
 _PLACEMENT_COLUMNS = """placement_id, organisation, status, ended_at, waiting_reason,
-    missing_sequences, certificate_events"""
+    missing_sequences, certificate_events, waiting_since"""
 _CERTIFICATE_COLUMNS = """
     c.id, c.number, c.placement_id, c.organisation, c.language, c.issued_at, c.revoked_at,
     c.revocation_reason, c.supersedes, c.status_list, c.status_index, c.record_sequence,
@@ -59,7 +59,8 @@ class PostgresRepository:
     async def save_placement(self, placement: PlacementState) -> None:
         await self._conn.execute(
             """UPDATE placements SET status = $2, ended_at = $3, waiting_reason = $4,
-                      missing_sequences = $5, certificate_events = $6, updated_at = now()
+                      missing_sequences = $5, certificate_events = $6, waiting_since = $7,
+                      updated_at = now()
                 WHERE placement_id = $1""",
             placement.placement_id,
             placement.status,
@@ -67,6 +68,7 @@ class PostgresRepository:
             placement.waiting_reason,
             list(placement.missing_sequences),
             placement.certificate_events,
+            placement.waiting_since,
         )
 
     async def add_event(self, event: Envelope) -> uuid.UUID | None:
@@ -114,12 +116,6 @@ class PostgresRepository:
             placement_id,
         )
         return [parse_event(json.loads(row["body"])) for row in rows]
-
-    async def latest_sequence(self, placement_id: uuid.UUID) -> int:
-        latest = await self._conn.fetchval(
-            "SELECT max(sequence) FROM placement_events WHERE placement_id = $1", placement_id
-        )
-        return int(latest or 0)
 
     # certificates ----------------------------------------------------------------------
 

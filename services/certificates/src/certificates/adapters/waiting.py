@@ -1,4 +1,5 @@
-"""Ended placements still without a certificate, and for how long: for the HTTP endpoint, the
+"""Ended placements still without a certificate (or a correction after it still waiting for an
+earlier event), and for how long: for the HTTP endpoint, the
 ops CLI and ``/metrics`` (each passes a connection to the certificates database).
 
 Ages are measured at the transaction's start, so a summary and a list read in one transaction
@@ -28,11 +29,11 @@ async def waiting_placements(
 ) -> list[WaitingPlacement]:
     """The longest-waiting first; only ``organisation``'s when given."""
     rows = await conn.fetch(
-        """SELECT placement_id, organisation, waiting_reason, missing_sequences, ended_at,
-                  extract(epoch FROM now() - ended_at) AS age
+        """SELECT placement_id, organisation, waiting_reason, missing_sequences, waiting_since,
+                  extract(epoch FROM now() - waiting_since) AS age
              FROM placements
             WHERE status = 'waiting' AND ($1::text IS NULL OR organisation = $1)
-            ORDER BY ended_at, placement_id
+            ORDER BY waiting_since, placement_id
             LIMIT $2""",
         organisation,
         limit,
@@ -43,7 +44,7 @@ async def waiting_placements(
             organisation=row["organisation"],
             reason=row["waiting_reason"] or "",
             missing_sequences=tuple(row["missing_sequences"]),
-            waiting_since=row["ended_at"],
+            waiting_since=row["waiting_since"],
             age_seconds=max(0.0, float(row["age"])),
         )
         for row in rows
@@ -55,7 +56,7 @@ async def waiting_summary(
 ) -> WaitingSummary:
     """How many wait, and the age of the oldest (for an alert on certificates waiting too long)."""
     row = await conn.fetchrow(
-        """SELECT count(*) AS n, extract(epoch FROM now() - min(ended_at)) AS age
+        """SELECT count(*) AS n, extract(epoch FROM now() - min(waiting_since)) AS age
              FROM placements
             WHERE status = 'waiting' AND ($1::text IS NULL OR organisation = $1)""",
         organisation,

@@ -42,8 +42,10 @@ async def placement_certificates(
     ctx: ServiceContext,
 ) -> PlacementCertificatesOut:
     async with unit_of_work() as uow:
-        placement, views = await queries.placement_certificates(uow, org, placement_id)
-    return PlacementCertificatesOut.of(placement, [CertificateOut.of(v, ctx.urls) for v in views])
+        placement, certificates = await queries.placement_certificates(uow, org, placement_id)
+    return PlacementCertificatesOut.of(
+        placement, [CertificateOut.of(c, ctx.urls) for c in certificates]
+    )
 
 
 @router.get(
@@ -59,8 +61,8 @@ async def read_certificate(
     ctx: ServiceContext,
 ) -> CertificateOut:
     async with unit_of_work() as uow:
-        view = await queries.certificate(uow, org, certificate_id)
-    return CertificateOut.of(view, ctx.urls)
+        certificate = await queries.certificate(uow, org, certificate_id)
+    return CertificateOut.of(certificate, ctx.urls)
 
 
 @router.get(
@@ -135,10 +137,9 @@ async def revoke(
 ) -> CertificateOut:
     async with unit_of_work() as uow:
         revoked = await handlers.revoke(uow, ctx, org, certificate_id, command.reason, correlation)
-        view = await queries.view(uow, revoked)
         await uow.commit()
     observe_committed(uow.committed)
-    return CertificateOut.of(view, ctx.urls)
+    return CertificateOut.of(revoked, ctx.urls)
 
 
 @router.post(
@@ -146,10 +147,11 @@ async def revoke(
     status_code=201,
     response_model=CertificateOut,
     responses=COMMAND_RESPONSES,
-    summary="Re-issue after a correction",
-    description="Issues a new certificate from the placement's current record. It "
-    "supersedes this one, which is revoked with the reason. Publishes `CertificateRevoked` "
-    "and `CertificateIssued`.",
+    summary="Re-issue from the current record",
+    description="Issues a new certificate from the placement's current record, e.g. in the "
+    "other language or after a revocation. It supersedes this one, which is revoked with the "
+    "reason. Publishes `CertificateRevoked` and `CertificateIssued`. Corrections need no "
+    "re-issue: a certificate follows them by itself.",
 )
 async def reissue(
     certificate_id: uuid.UUID,
@@ -164,11 +166,10 @@ async def reissue(
         new = await handlers.reissue(
             uow, ctx, org, certificate_id, command.reason, correlation, command.language
         )
-        view = await queries.view(uow, new)
         await uow.commit()
     observe_committed(uow.committed)
     response.headers["Location"] = f"/certificates/{new.id}"
-    return CertificateOut.of(view, ctx.urls)
+    return CertificateOut.of(new, ctx.urls)
 
 
 # operators -----------------------------------------------------------------------------

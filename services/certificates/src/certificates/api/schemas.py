@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from certificates.domain.certificate import Certificate
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.service.context import Urls
-from certificates.service.queries import CertificateView
 from contracts.reference import Language
 from runtime.text import NAME
 
@@ -36,8 +36,8 @@ class RevokeIn(Body):
 
 class ReissueIn(Body):
     reason: Reason = Field(
-        description="What was corrected; the old certificate is revoked with this reason.",
-        examples=["Rättad bedömning av språk"],
+        description="Why it is re-issued; the old certificate is revoked with this reason.",
+        examples=["Önskas på engelska"],
     )
     language: Language | None = Field(
         default=None, description="Language of the new certificate; the old one's by default."
@@ -65,15 +65,10 @@ class CertificateOut(BaseModel):
     includes_sequence: int = Field(
         description="The last placement event the certificate includes.", examples=[9]
     )
-    outdated: bool = Field(
-        description="The placement has events the certificate does not include (a correction "
-        "after the issue): re-issue it to include them."
-    )
     links: Links
 
     @classmethod
-    def of(cls, view: CertificateView, urls: Urls) -> CertificateOut:
-        certificate = view.certificate
+    def of(cls, certificate: Certificate, urls: Urls) -> CertificateOut:
         path = f"/certificates/{certificate.id}"
         return cls(
             id=certificate.id,
@@ -88,7 +83,6 @@ class CertificateOut(BaseModel):
             supersedes=certificate.supersedes,
             superseded_by=certificate.superseded_by,
             includes_sequence=certificate.record_sequence,
-            outdated=view.outdated,
             links=Links(
                 verification=urls.verify(certificate.id),
                 pdf=f"{path}/pdf",
@@ -99,9 +93,11 @@ class CertificateOut(BaseModel):
 
 class PlacementCertificatesOut(BaseModel):
     placement_id: uuid.UUID = Field(examples=[EXAMPLE_PLACEMENT])
-    status: Literal["open", "waiting", "issued"] = Field(
-        description="open: not ended yet; waiting: ended, but events are missing (see "
-        "`waiting_reason`); issued: it has had a certificate."
+    status: Literal["open", "waiting", "issued", "withdrawn"] = Field(
+        description="open: not ended yet; waiting: ended (or corrected after its certificate), "
+        "but events are missing (see `waiting_reason`); issued: it has a certificate, which "
+        "follows every correction; withdrawn: registered by mistake, so its certificate is "
+        "revoked and none is issued again."
     )
     waiting_reason: str | None = Field(default=None, examples=["missing sequence 4"])
     certificates: list[CertificateOut] = Field(description="Oldest first, revoked ones too.")
@@ -123,7 +119,10 @@ class WaitingItem(BaseModel):
     organisation: str = Field(examples=["sf"])
     reason: str = Field(examples=["missing sequence 4"])
     missing_sequences: list[int] = Field(examples=[[4]])
-    waiting_since: datetime = Field(description="When the service learned the placement ended.")
+    waiting_since: datetime = Field(
+        description="When it began to wait: when the service learned the placement ended, or "
+        "when a correction after its certificate began to wait for an earlier event."
+    )
     age_seconds: float = Field(examples=[5400.0])
 
 

@@ -1,8 +1,9 @@
 """An issued kompetensintyg and the rules of its life: issue, revoke, supersede.
 
-A placement gets its first certificate automatically, once its record is complete. After that
-only a förvaltning changes it: it revokes a certificate (with a reason), or re-issues one after
-a correction, which revokes the old one and links old and new both ways. ``CertificateIssued``
+A placement gets its first certificate automatically, once its record is complete. A correction
+that changes what it prints supersedes it automatically, and a withdrawal revokes it. A
+förvaltning revokes a certificate (with a reason) or re-issues one (e.g. in the other language);
+superseding revokes the old one and links old and new both ways. ``CertificateIssued``
 and ``CertificateRevoked`` are numbered per placement on their own (1, 2, …), apart from the
 placement's events.
 """

@@ -2,21 +2,34 @@
 
 :func:`build_record` is a pure function of the events it is given: the order they arrive in and
 how often each one arrives do not matter (DESIGN.md section 4). It answers either
-:class:`Ready` with the :class:`CompetenceRecord` a certificate is made from, or
-:class:`Waiting` saying what is still missing. A certificate may be built only when
+:class:`Ready` with the :class:`CompetenceRecord` a certificate is made from,
+:class:`Waiting` saying what is still missing, or :class:`Withdrawn`. A certificate may be
+built only when
 
-- a ``PlacementEnded`` is present,
+- an end (``PlacementEnded``, or its correction) is present,
 - every ``sequence`` from 1 up to the highest one seen (at least the end's) is present exactly
   once (duplicates are recognised by ``event_id``), and
-- the participant's identity (``ParticipantIdentified``) is present.
+- the participant's identity (``ParticipantIdentified``) is present, and when a
+  ``PlacementDetailsCorrected`` says the identity was corrected, an identity at least as recent
+  as that correction: a certificate never prints the name a correction it knows of replaced.
+
+A withdrawn placement (``PlacementWithdrawn``, whatever else arrived, gaps or not) answers
+:class:`Withdrawn`: it never gets a certificate.
 
 Two *different* events claiming the same sequence break the producer's guarantee; that raises
 :class:`ConflictingEvents` rather than guessing which one is true.
 
 Events numbered after the ``PlacementEnded`` (a correction after the end) are part of the
 record, and a gap among them keeps the record waiting too: a certificate never leaves out an
-event the service knows exists. If there is more than one ``PlacementEnded``, the latest by
-sequence wins, like every other "latest" in the record.
+event the service knows exists.
+
+Corrections (``…Corrected``) carry the whole corrected fact, and for every fact the event with
+the highest sequence wins (the rule every service folds by): the end (``PlacementEnded``,
+``PlacementEndCorrected``); each assessment by its id (``ModuleAssessed``,
+``AssessmentCorrected``, which may move it to another module); each mervärde entry by its id
+(the planned entries of ``PlacementStarted``, ``ValueAddedRecorded``, ``ValueAddedCorrected``);
+the terms (``PlacementStarted``, ``PlacementDetailsCorrected``; the planned end also by
+``PlacementUpdated``); the identity (``ParticipantIdentified``).
 
 The record holds the birth date, never the personnummer.
 """
@@ -26,19 +39,31 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal, TypeVar
 
 from contracts.events import (
     CERTIFICATE_EVENTS,
+    PLACEMENT_EVENTS,
+    AssessmentCorrected,
     Envelope,
     ModuleAssessed,
+    ModuleAssessedPayload,
     ParticipantIdentified,
+    PlacementDetailsCorrected,
+    PlacementDetailsCorrectedPayload,
+    PlacementEndCorrected,
     PlacementEnded,
     PlacementStarted,
+    PlacementStartedPayload,
     PlacementUpdated,
+    PlacementWithdrawn,
+    ValueAdded,
+    ValueAddedCorrected,
     ValueAddedRecorded,
+    assessment_id,
+    value_added_entries,
 )
 from contracts.personnummer import Personnummer
 from contracts.reference import ReferenceData
@@ -52,7 +77,9 @@ __all__ = [
     "RecordState",
     "ValueAddedItem",
     "Waiting",
+    "Withdrawn",
     "build_record",
+    "printed",
 ]
 
 
@@ -123,7 +150,7 @@ class CompetenceRecord:
     modules: tuple[ModuleResult, ...]
     """Assessed modules only, in catalogue order."""
     last_sequence: int
-    """The highest sequence folded in; a later event means the record has changed."""
+    """The highest sequence folded in: bookkeeping, not printed (see :func:`printed`)."""
 
     @property
     def participant_name(self) -> str:
@@ -168,7 +195,39 @@ class Ready:
     record: CompetenceRecord
 
 
-RecordState = Waiting | Ready
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """The placement was withdrawn (makulering): it never gets a certificate."""
+
+    reason: str
+    sequence: int
+
+
+RecordState = Waiting | Ready | Withdrawn
+
+
+def printed(record: CompetenceRecord) -> CompetenceRecord:
+    """What a certificate shows of the record (the paper, the credential, the verification
+    page): the record without its bookkeeping (``last_sequence``) and without what no
+    certificate prints (the outcome code, the planned end, mervärde, the dates of the
+    assessments, which only order them). Two records equal under it make the same
+    certificate, so a correction that changes nothing here re-issues nothing.
+    ``tests/unit/certificates/test_paper.py`` checks that these are indeed not shown."""
+    return replace(
+        record,
+        last_sequence=0,
+        outcome="",
+        planned_end_date=_NOT_SHOWN,
+        value_added=(),
+        modules=tuple(
+            replace(m, first_assessed_on=_NOT_SHOWN, latest_assessed_on=_NOT_SHOWN)
+            for m in record.modules
+        ),
+    )
+
+
+_NOT_SHOWN = date.min
+
 
 FULL_TIME_HOURS_PER_WEEK = 40
 """A full-time working week, the basis of "hours a week" on the paper."""
@@ -176,13 +235,7 @@ FULL_TIME_HOURS_PER_WEEK = 40
 _E = TypeVar("_E", bound=Envelope)
 _MAX_LISTED_MISSING = 1000
 
-_PLACEMENT_EVENT_TYPES = (
-    PlacementStarted,
-    PlacementUpdated,
-    ValueAddedRecorded,
-    ModuleAssessed,
-    PlacementEnded,
-)
+_ENDS = (PlacementEnded, PlacementEndCorrected)
 
 
 def build_record(
@@ -201,8 +254,11 @@ def build_record(
     collected = _Collected()
     for event in _chain(events, identities):
         collected.add(event)
+    withdrawn = collected.withdrawn()
+    if withdrawn is not None:
+        return Withdrawn(withdrawn.payload.reason, withdrawn.sequence)
     ended, identity = collected.ended(), collected.identity()
-    if collected.missing() or ended is None or identity is None:
+    if collected.missing() or ended is None or identity is None or collected.awaited_identity():
         return collected.waiting()
     return Ready(_fold(collected.by_sequence, ended, identity, collected.highest(), reference))
 
@@ -226,7 +282,7 @@ class _Collected:
             return
         if isinstance(event, CERTIFICATE_EVENTS):
             return
-        if not isinstance(event, _PLACEMENT_EVENT_TYPES):
+        if not isinstance(event, PLACEMENT_EVENTS):
             raise RecordError(f"not a placement event: {event.event_type} {event.event_id}")
         self._same_placement(event)
         if not _dedupe(self._seen, event):
@@ -250,10 +306,28 @@ class _Collected:
     def highest(self) -> int:
         return max(self.by_sequence, default=0)
 
-    def ended(self) -> PlacementEnded | None:
-        """The latest ``PlacementEnded`` by sequence, like every other "latest"."""
-        ends = [e for e in self.by_sequence.values() if isinstance(e, PlacementEnded)]
+    def ended(self) -> PlacementEnded | PlacementEndCorrected | None:
+        """The end as it stands: the latest end or end correction by sequence."""
+        ends = [e for e in self.by_sequence.values() if isinstance(e, _ENDS)]
         return max(ends, key=lambda e: e.sequence) if ends else None
+
+    def withdrawn(self) -> PlacementWithdrawn | None:
+        """The (first) withdrawal: final, whatever else arrives."""
+        found = [e for e in self.by_sequence.values() if isinstance(e, PlacementWithdrawn)]
+        return min(found, key=lambda e: e.sequence) if found else None
+
+    def awaited_identity(self) -> int | None:
+        """The sequence of an identity correction whose ``ParticipantIdentified`` (same
+        sequence, or a later identity) has not arrived; None when nothing is awaited."""
+        corrected = [
+            e.sequence
+            for e in self.by_sequence.values()
+            if isinstance(e, PlacementDetailsCorrected) and e.payload.identity_corrected
+        ]
+        identity = self.identity()
+        if not corrected or identity is None or identity.sequence >= max(corrected):
+            return None
+        return max(corrected)
 
     def identity(self) -> ParticipantIdentified | None:
         return max(
@@ -278,6 +352,9 @@ class _Collected:
             problems.append("not ended")
         if identity is None:
             problems.append("no identity")
+        awaited = self.awaited_identity()
+        if awaited is not None:
+            problems.append(f"no corrected identity for sequence {awaited}")
         return Waiting(
             missing_sequences=missing,
             reason="; ".join(problems),
@@ -324,38 +401,49 @@ def _ranges(numbers: tuple[int, ...]) -> str:
 
 def _fold(
     by_sequence: Mapping[int, Envelope],
-    ended: PlacementEnded,
+    ended: PlacementEnded | PlacementEndCorrected,
     identity: ParticipantIdentified,
     highest: int,
     reference: ReferenceData,
 ) -> CompetenceRecord:
     ordered = [by_sequence[s] for s in range(1, highest + 1)]
     started = _single_start(ordered, ended.placement_id)
-    planned_end, value_added, assessments = _progress(ordered, started)
-    payload = started.payload
+    terms = _terms(ordered)
     person = identity.payload
     return CompetenceRecord(
         placement_id=started.placement_id,
         producer=started.producer,
-        participant_ref=payload.participant_ref,
+        participant_ref=started.payload.participant_ref,
         given_name=person.given_name,
         family_name=person.family_name,
         birth_date=Personnummer.parse(person.personnummer, check_digit=False).birth_date,
         supervisor_name=person.supervisor_name,
-        placement_type=payload.placement_type,
-        workplace_name=payload.workplace.name,
-        workplace_unit=payload.workplace.unit,
-        role=payload.role,
-        tasks=tuple(payload.tasks),
-        employment_rate=payload.employment_rate,
-        start_date=payload.start_date,
-        planned_end_date=planned_end,
+        placement_type=terms.placement_type,
+        workplace_name=terms.workplace.name,
+        workplace_unit=terms.workplace.unit,
+        role=terms.role,
+        tasks=tuple(terms.tasks),
+        employment_rate=terms.employment_rate,
+        start_date=terms.start_date,
+        planned_end_date=_planned_end(ordered),
         end_date=ended.payload.end_date,
         outcome=ended.payload.outcome,
-        value_added=tuple(value_added),
-        modules=_modules(assessments, reference, ended.placement_id),
+        value_added=_value_added(ordered),
+        modules=_modules(_assessments(ordered), reference, ended.placement_id),
         last_sequence=highest,
     )
+
+
+def _terms(ordered: list[Envelope]) -> PlacementStartedPayload | PlacementDetailsCorrectedPayload:
+    """The terms as the latest start or details correction says (``ordered`` is ascending)."""
+    kinds = PlacementStarted | PlacementDetailsCorrected
+    return [e for e in ordered if isinstance(e, kinds)][-1].payload
+
+
+def _planned_end(ordered: list[Envelope]) -> date:
+    """The planned end as the latest start, update or details correction says."""
+    kinds = PlacementStarted | PlacementUpdated | PlacementDetailsCorrected
+    return [e for e in ordered if isinstance(e, kinds)][-1].payload.planned_end_date
 
 
 def _single_start(ordered: list[Envelope], placement_id: uuid.UUID) -> PlacementStarted:
@@ -375,26 +463,64 @@ def _single_start(ordered: list[Envelope], placement_id: uuid.UUID) -> Placement
     return starts[0]
 
 
-def _progress(
-    ordered: list[Envelope], started: PlacementStarted
-) -> tuple[date, list[ValueAddedItem], dict[str, list[ModuleAssessed]]]:
-    """The latest planned end, the realised mervärde and the assessments per module."""
-    planned_end = started.payload.planned_end_date
-    value_added: list[ValueAddedItem] = []
-    assessments: dict[str, list[ModuleAssessed]] = {}
-    for event in ordered:
-        if isinstance(event, PlacementUpdated):
-            planned_end = event.payload.planned_end_date
-        elif isinstance(event, ValueAddedRecorded) and event.payload.stage == "realised":
-            item = event.payload.value_added
-            value_added.append(ValueAddedItem(item.beneficiary, item.category, item.description))
-        elif isinstance(event, ModuleAssessed):
-            assessments.setdefault(event.payload.module, []).append(event)
-    return planned_end, value_added, assessments
+_Entry = tuple[uuid.UUID, Literal["planned", "realised"], ValueAdded]
+
+
+def _entries(event: Envelope) -> list[_Entry]:
+    """The mervärde entries an event records or corrects, each with its id."""
+    if isinstance(event, PlacementStarted | ValueAddedRecorded):
+        return value_added_entries(event)
+    if isinstance(event, ValueAddedCorrected):
+        return [(event.payload.entry_id, event.payload.stage, event.payload.value_added)]
+    return []
+
+
+def _value_added(ordered: list[Envelope]) -> tuple[ValueAddedItem, ...]:
+    """Each entry as its latest event says, the realised ones in the order first recorded."""
+    recorded: dict[uuid.UUID, tuple[int, int, str]] = {}
+    latest: dict[uuid.UUID, tuple[str, ValueAdded]] = {}
+    for event in ordered:  # ascending: a later sequence overwrites an earlier one
+        for index, (entry_id, stage, item) in enumerate(_entries(event)):
+            recorded.setdefault(entry_id, (event.sequence, index, str(entry_id)))
+            latest[entry_id] = (stage, item)
+    return tuple(
+        ValueAddedItem(item.beneficiary, item.category, item.description)
+        for entry_id in sorted(latest, key=recorded.__getitem__)
+        for stage, item in [latest[entry_id]]
+        if stage == "realised"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Assessment:
+    """One assessment as its latest event says."""
+
+    recorded: int
+    """The sequence it was first recorded at: orders assessments made on the same day."""
+    fact: ModuleAssessedPayload
+
+
+def _assessments(ordered: list[Envelope]) -> dict[str, list[_Assessment]]:
+    """Each assessment by id, the highest sequence winning, grouped by (corrected) module."""
+    recorded: dict[uuid.UUID, int] = {}
+    latest: dict[uuid.UUID, ModuleAssessedPayload] = {}
+    for event in ordered:  # ascending: a later sequence overwrites an earlier one
+        if isinstance(event, ModuleAssessed):
+            key = assessment_id(event)
+        elif isinstance(event, AssessmentCorrected):
+            key = event.payload.assessment_id
+        else:
+            continue
+        recorded.setdefault(key, event.sequence)
+        latest[key] = event.payload
+    by_module: dict[str, list[_Assessment]] = {}
+    for key, fact in latest.items():
+        by_module.setdefault(fact.module, []).append(_Assessment(recorded[key], fact))
+    return by_module
 
 
 def _modules(
-    assessments: Mapping[str, list[ModuleAssessed]],
+    assessments: Mapping[str, list[_Assessment]],
     reference: ReferenceData,
     placement_id: uuid.UUID,
 ) -> tuple[ModuleResult, ...]:
@@ -406,32 +532,30 @@ def _modules(
             + ", ".join(unknown)
         )
     return tuple(
-        _module_result(module.code, assessments[module.code], reference)
+        _module_result(module.code, assessments[module.code], reference, placement_id)
         for module in reference.modules
         if module.code in assessments
     )
 
 
 def _module_result(
-    code: str, events: list[ModuleAssessed], reference: ReferenceData
+    code: str, assessments: list[_Assessment], reference: ReferenceData, placement_id: uuid.UUID
 ) -> ModuleResult:
-    events = sorted(events, key=lambda e: (e.payload.assessed_on, e.sequence))
-    first, latest = events[0], events[-1]
+    ordered = sorted(assessments, key=lambda a: (a.fact.assessed_on, a.recorded))
+    first, latest = ordered[0].fact, ordered[-1].fact
     try:
-        indices = [reference.level_index(code, e.payload.level) for e in (first, latest)]
-        for event in events[1:-1]:
-            reference.level_index(code, event.payload.level)
+        indices = [reference.level_index(code, a.fact.level) for a in ordered]
     except KeyError as exc:
-        raise RecordError(f"placement {first.placement_id}: {exc.args[0]}") from None
+        raise RecordError(f"placement {placement_id}: {exc.args[0]}") from None
     return ModuleResult(
         module=code,
-        first_level=first.payload.level,
-        latest_level=latest.payload.level,
-        criteria_met=tuple(latest.payload.criteria_met),
-        comment=latest.payload.comment,
-        assessor_role=latest.payload.assessor_role,
-        assessments=len(events),
-        first_assessed_on=first.payload.assessed_on,
-        latest_assessed_on=latest.payload.assessed_on,
-        progressed=indices[1] > indices[0],
+        first_level=first.level,
+        latest_level=latest.level,
+        criteria_met=tuple(latest.criteria_met),
+        comment=latest.comment,
+        assessor_role=latest.assessor_role,
+        assessments=len(ordered),
+        first_assessed_on=first.assessed_on,
+        latest_assessed_on=latest.assessed_on,
+        progressed=indices[-1] > indices[0],
     )

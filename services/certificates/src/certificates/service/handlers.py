@@ -1,9 +1,12 @@
-"""Use cases: apply an event and issue when the record is complete; revoke; re-issue.
-(What the förvaltningar and operators read is in :mod:`certificates.service.queries`.)
+"""Use cases: apply an event and issue when the record is complete, follow corrections and
+withdrawal; revoke; re-issue. (What the förvaltningar and operators read is in
+:mod:`certificates.service.queries`.)
 
 Each runs inside one unit of work (one transaction) that the caller commits: the stored event,
 the certificate and the ``CertificateIssued`` for the outbox commit together or not at all.
-Every use case locks the placement first, so two events of one placement never interleave.
+Every use case locks the placement first, so two events of one placement never interleave, and
+each decision is taken from what is stored under that lock, never from the event that happens
+to arrive: a redelivered or reordered event finds the decision already taken.
 Signing and rendering go through the context's ports.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,25 +34,43 @@ from certificates.domain.placement import PlacementState
 from certificates.domain.record import (
     CompetenceRecord,
     RecordError,
+    RecordState,
     Waiting,
+    Withdrawn,
     build_record,
+    printed,
 )
 from certificates.service.context import Context
 from certificates.service.ports import StoredCertificate, UnitOfWork
 from contracts.events import (
+    AssessmentCorrected,
     Envelope,
     ModuleAssessed,
     ParticipantIdentified,
+    PlacementDetailsCorrected,
+    PlacementEndCorrected,
     PlacementEnded,
     PlacementStarted,
+    PlacementWithdrawn,
+    ValueAddedCorrected,
 )
 from contracts.reference import Language, ReferenceData
+
+Correction = (
+    PlacementEndCorrected | AssessmentCorrected | ValueAddedCorrected | PlacementDetailsCorrected
+)
+
+REASON_LIMIT = 200
+"""A revocation's reason is published and printed on one line (``CertificateRevoked``)."""
+SUPERSEDED = "Ersatt av ett rättat intyg"
+"""The reason when the corrections that changed the record say none of their own."""
 
 # --------------------------------------------------------------------------- events
 
 
 async def apply_placement_event(uow: UnitOfWork, ctx: Context, event: Envelope) -> None:
-    """Store a city-wide placement event, then issue if the placement's record is complete.
+    """Store a city-wide placement event, then settle the placement's certificate: issue the
+    first, supersede it after a correction, or revoke it on withdrawal.
 
     Raises :class:`InvalidEvent` for an event that can never be applied."""
     repo = uow.repository
@@ -64,14 +86,17 @@ async def apply_placement_event(uow: UnitOfWork, ctx: Context, event: Envelope) 
             f"sequence {event.sequence} of placement {event.placement_id} is already taken by "
             f"event {taken_by}"
         )
-    if isinstance(event, PlacementEnded) and placement.ended_at is None:
-        placement.ended_at = ctx.clock()
-    await _settle(uow, ctx, placement)
+    if isinstance(event, PlacementWithdrawn):
+        await _withdraw(uow, ctx, placement, event)
+    else:
+        if isinstance(event, PlacementEnded | PlacementEndCorrected) and not placement.ended_at:
+            placement.ended_at = ctx.clock()
+        await _settle(uow, ctx, placement)
     await repo.save_placement(placement)
 
 
 async def apply_identity(uow: UnitOfWork, ctx: Context, event: ParticipantIdentified) -> None:
-    """Store the participant's name and personnummer, then issue if the record is complete."""
+    """Store the participant's name and personnummer, then settle the certificate."""
     placement = await _lock(uow, event)
     await uow.repository.add_identity(event)
     await _settle(uow, ctx, placement)
@@ -91,7 +116,7 @@ async def _lock(uow: UnitOfWork, event: Envelope) -> PlacementState:
 
 
 def _check_assessment(reference: ReferenceData, event: Envelope) -> None:
-    if not isinstance(event, ModuleAssessed):
+    if not isinstance(event, ModuleAssessed | AssessmentCorrected):
         return
     try:
         reference.level_index(event.payload.module, event.payload.level)
@@ -100,40 +125,126 @@ def _check_assessment(reference: ReferenceData, event: Envelope) -> None:
 
 
 async def _settle(uow: UnitOfWork, ctx: Context, placement: PlacementState) -> None:
-    """Issue the placement's first certificate once its record is complete. Later changes
-    (corrections after the issue) reach the paper only through an explicit re-issue, and a
-    revoked certificate is never silently replaced."""
-    if placement.status == "issued" or placement.ended_at is None:
+    """Bring the certificate in line with the placement's record, once the record is complete:
+    issue the first certificate, or supersede the current one when a correction changed what
+    it prints. An incomplete record (a gap, even after the issue) waits, and a withdrawn
+    placement is never settled again."""
+    if placement.status == "withdrawn" or placement.ended_at is None:
         return
     events = await uow.repository.events(placement.placement_id)
-    try:
-        state = build_record(events, ctx.reference)
-    except RecordError as error:
-        placement.wait(f"the events do not form a record: {error}")
+    state = _record(events, ctx.reference)
+    if isinstance(state, Withdrawn):  # stored with the withdrawal, so not reached; but final
         return
     if isinstance(state, Waiting):
-        placement.wait(state.reason, state.missing_sequences)
+        placement.wait(state.reason, ctx.clock(), state.missing_sequences)
         return
+    current = await _current(uow, placement)
     try:
-        await issue(
-            uow,
-            ctx,
-            placement,
-            state.record,
-            correlation_id=_end_of(events).correlation_id,
-            language=ctx.language,
-        )
+        if current is None:
+            correlation_id = _end_of(events).correlation_id
+            await issue(uow, ctx, placement, state.record, correlation_id, ctx.language)
+        else:
+            await _follow(uow, ctx, placement, current, state.record, events)
     except RenderError as error:
-        placement.wait(f"the PDF cannot be made: {error}")
+        placement.wait(f"the PDF cannot be made: {error}", ctx.clock())
 
 
-def _end_of(events: list[Envelope]) -> PlacementEnded:
+def _record(events: list[Envelope], reference: ReferenceData) -> RecordState:
+    """The record's state; events that cannot form a record (a producer's bug) wait, with why."""
+    try:
+        return build_record(events, reference)
+    except RecordError as error:
+        return Waiting((), f"the events do not form a record: {error}")
+
+
+async def _current(uow: UnitOfWork, placement: PlacementState) -> Certificate | None:
+    """The placement's latest certificate (the one nothing supersedes), revoked or not."""
+    certificates = await uow.repository.certificates_of(placement.placement_id)
+    latest = [c for c in certificates if c.superseded_by is None]
+    return latest[-1] if latest else None
+
+
+async def _follow(
+    uow: UnitOfWork,
+    ctx: Context,
+    placement: PlacementState,
+    current: Certificate,
+    record: CompetenceRecord,
+    events: list[Envelope],
+) -> None:
+    """After the issue: a new certificate supersedes the current one when the corrected record
+    prints anything differently. Comparing with what the current certificate shows (not with
+    the event that arrived) makes this exactly once: a redelivered or reordered correction
+    finds the record already printed. A certificate revoked by hand is left alone: a person
+    decided, and a re-issue is theirs to ask for."""
+    placement.issued()
+    stored = await uow.repository.certificate(current.id)
+    if current.revoked or stored is None or printed(stored.record) == printed(record):
+        return
+    latest = max((e for e in events if not isinstance(e, ParticipantIdentified)), key=_sequence)
+    await supersede(
+        uow,
+        ctx,
+        placement,
+        current,
+        record,
+        reason=_corrections_reason(events, current.record_sequence),
+        correlation_id=latest.correlation_id,
+        language=current.language,
+    )
+
+
+def _sequence(event: Envelope) -> int:
+    return event.sequence
+
+
+def _corrections_reason(events: list[Envelope], after: int) -> str:
+    """Why the certificate is superseded: the reasons of the corrections it did not include."""
+    corrections = sorted(
+        (e for e in events if isinstance(e, Correction) and e.sequence > after), key=_sequence
+    )
+    reasons = list(dict.fromkeys(e.payload.reason for e in corrections))
+    return _short(f"Rättelse: {'; '.join(reasons)}" if reasons else SUPERSEDED)
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1] + "…"
+
+
+async def _withdraw(
+    uow: UnitOfWork, ctx: Context, placement: PlacementState, event: PlacementWithdrawn
+) -> None:
+    """Withdrawal is final: the current certificate, if any, is revoked with its reason, and
+    none is ever issued for the placement again (see :func:`_settle`)."""
+    if placement.status == "withdrawn":
+        return
+    placement.withdrawn()
+    current = await _current(uow, placement)
+    if current is None or current.revoked:
+        return
+    revoked = current.revoke(_short(event.payload.reason), ctx.clock())
+    await uow.repository.save_revocation(revoked)
+    uow.emit(revoked.revoked_event(placement.next_certificate_sequence(), event.correlation_id))
+
+
+def _end_of(events: list[Envelope]) -> PlacementEnded | PlacementEndCorrected:
     return max(
-        (e for e in events if isinstance(e, PlacementEnded)), key=lambda event: event.sequence
+        (e for e in events if isinstance(e, PlacementEnded | PlacementEndCorrected)),
+        key=_sequence,
     )
 
 
 # --------------------------------------------------------------------------- issuing
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A certificate made (signed and rendered) but not yet stored or announced."""
+
+    certificate: Certificate
+    record: CompetenceRecord
+    pdf: bytes
+    credential: str
 
 
 async def issue(
@@ -141,13 +252,46 @@ async def issue(
     ctx: Context,
     placement: PlacementState,
     record: CompetenceRecord,
-    *,
     correlation_id: str,
+    language: Language,
+) -> Certificate:
+    """Render, sign and store a placement's first certificate, and emit ``CertificateIssued``."""
+    return await _store(uow, placement, await _prepare(uow, ctx, record, language), correlation_id)
+
+
+async def supersede(
+    uow: UnitOfWork,
+    ctx: Context,
+    placement: PlacementState,
+    old: Certificate,
+    record: CompetenceRecord,
+    *,
+    reason: str,
+    correlation_id: str,
+    language: Language,
+) -> Certificate:
+    """A new certificate from ``record`` that supersedes ``old``, which is revoked (unless it
+    already was) with ``reason``: ``CertificateRevoked`` then ``CertificateIssued``. The new
+    one is made before anything is stored, so a paper that cannot be rendered
+    (:class:`RenderError`) leaves the old one valid."""
+    new_id = uuid.uuid4()
+    prepared = await _prepare(uow, ctx, record, language, supersedes=old, certificate_id=new_id)
+    if not old.revoked:
+        revoked = old.revoke(reason, prepared.certificate.issued_at)
+        await uow.repository.save_revocation(revoked)
+        sequence = placement.next_certificate_sequence()
+        uow.emit(revoked.revoked_event(sequence, correlation_id, superseded_by=new_id))
+    return await _store(uow, placement, prepared, correlation_id)
+
+
+async def _prepare(
+    uow: UnitOfWork,
+    ctx: Context,
+    record: CompetenceRecord,
     language: Language,
     supersedes: Certificate | None = None,
     certificate_id: uuid.UUID | None = None,
-) -> Certificate:
-    """Render, sign and store a certificate, and emit ``CertificateIssued``."""
+) -> _Prepared:
     repo = uow.repository
     now = ctx.clock()
     certificate_id = certificate_id or uuid.uuid4()
@@ -169,7 +313,16 @@ async def issue(
         record_sequence=record.last_sequence,
         supersedes=supersedes.id if supersedes else None,
     )
-    await repo.add_certificate(certificate, record, pdf, credential)
+    return _Prepared(certificate, record, pdf, credential)
+
+
+async def _store(
+    uow: UnitOfWork, placement: PlacementState, prepared: _Prepared, correlation_id: str
+) -> Certificate:
+    certificate = prepared.certificate
+    await uow.repository.add_certificate(
+        certificate, prepared.record, prepared.pdf, prepared.credential
+    )
     uow.emit(certificate.issued_event(placement.next_certificate_sequence(), correlation_id))
     placement.issued()
     return certificate
@@ -287,33 +440,26 @@ async def reissue(
     correlation_id: str,
     language: Language | None = None,
 ) -> Certificate:
-    """A corrected certificate from the placement's current record. It supersedes the old
-    one, which is revoked (if it was not already) with ``reason``."""
+    """A new certificate from the placement's current record (e.g. in the other language, or
+    after a revocation by hand). It supersedes the old one, which is revoked (if it was not
+    already) with ``reason``."""
     placement, old = await _lock_certificate(uow, organisation, certificate_id)
     old.check_can_be_superseded()
-    events = await uow.repository.events(placement.placement_id)
-    try:
-        state = build_record(events, ctx.reference)
-    except RecordError as error:
-        raise CannotIssue(f"the events do not form a record: {error}") from None
+    state = _record(await uow.repository.events(placement.placement_id), ctx.reference)
+    if isinstance(state, Withdrawn):
+        raise CannotIssue(f"the placement was withdrawn: {state.reason}")
     if isinstance(state, Waiting):
         raise CannotIssue(f"the placement's record is incomplete: {state.reason}")
-    new_id = uuid.uuid4()
-    if not old.revoked:
-        revoked = old.revoke(reason, ctx.clock())
-        await uow.repository.save_revocation(revoked)
-        sequence = placement.next_certificate_sequence()
-        uow.emit(revoked.revoked_event(sequence, correlation_id, superseded_by=new_id))
     try:
-        new = await issue(
+        new = await supersede(
             uow,
             ctx,
             placement,
+            old,
             state.record,
+            reason=reason,
             correlation_id=correlation_id,
             language=language or old.language,
-            supersedes=old,
-            certificate_id=new_id,
         )
     except RenderError as error:
         raise CannotIssue(f"the PDF cannot be made: {error}") from None

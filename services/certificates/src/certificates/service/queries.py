@@ -5,7 +5,6 @@ the caller opens; another förvaltning's certificate is simply not found."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from certificates.domain.certificate import Certificate, CertificateInfo, PlacementNotFound
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
@@ -44,41 +43,19 @@ async def certificate_pdf(
     return await render(ctx, stored.record, info, language, stored.credential)
 
 
-@dataclass(frozen=True)
-class CertificateView:
-    """A certificate and the placement's latest event: later ones make it outdated."""
-
-    certificate: Certificate
-    latest_sequence: int
-
-    @property
-    def outdated(self) -> bool:
-        """The placement has events the certificate does not include (a correction after the
-        issue): a re-issue would include them."""
-        return self.latest_sequence > self.certificate.record_sequence
-
-
-async def view(uow: UnitOfWork, certificate: Certificate) -> CertificateView:
-    latest = await uow.repository.latest_sequence(certificate.placement_id)
-    return CertificateView(certificate, latest)
-
-
-async def certificate(
-    uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID
-) -> CertificateView:
+async def certificate(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> Certificate:
     """One of ``organisation``'s certificates, as it stands."""
-    return await view(uow, await owned(uow, organisation, certificate_id))
+    return await owned(uow, organisation, certificate_id)
 
 
 async def placement_certificates(
     uow: UnitOfWork, organisation: str, placement_id: uuid.UUID
-) -> tuple[PlacementState, list[CertificateView]]:
+) -> tuple[PlacementState, list[Certificate]]:
     """Where the placement's certificate stands, and its certificates, oldest first."""
     placement = await uow.repository.placement(placement_id)
     if placement is None or placement.organisation != organisation:
         raise PlacementNotFound(placement_id)
-    certificates = await uow.repository.certificates_of(placement_id)
-    return placement, [await view(uow, c) for c in certificates]
+    return placement, await uow.repository.certificates_of(placement_id)
 
 
 async def waiting(
