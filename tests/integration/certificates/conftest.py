@@ -156,6 +156,13 @@ class Service:
 
 @pytest.fixture
 async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
+    async with running_service(amqp_url, database_url) as service:
+        yield service
+
+
+@contextlib.asynccontextmanager
+async def running_service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
+    """The service on ``database_url`` (which may lead through an :class:`Outage`)."""
     await declare(amqp_url, CITY_TOPOLOGY.with_queues(CERTIFICATE_SINK))
     pool = await create_pool(database_url, max_size=20)
     await migrate(pool, MIGRATIONS)

@@ -8,6 +8,9 @@
   ``x-delivery-limit`` it is dead-lettered with the error instead.
 - The process dies mid-handling: the broker redelivers it, and its own ``x-delivery-limit``
   dead-letters a message that keeps killing consumers.
+- The database is unreachable: that is no fault of the message, so it spends none of its
+  attempts. The handler holds it (unacknowledged, within the prefetch, so no more arrive) and
+  tries again with the same back-off until the database answers.
 
 Dead-lettering publishes a copy (confirmed) before acknowledging the original, so a crash in
 between leaves a duplicate, never a loss. FastStream 0.7 middlewares are broker-wide: this one
@@ -34,7 +37,8 @@ from faststream.rabbit.subscriber import RabbitSubscriber
 from contracts.events import UnknownEventType, producer_mismatch
 from contracts.topology import DEAD_LETTER_EXCHANGE, ConsumerQueue, Topology
 from runtime.logging import get_logger
-from runtime.metrics import EVENTS_DEAD_LETTERED, EVENTS_FAILED
+from runtime.metrics import EVENTS_DEAD_LETTERED, EVENTS_FAILED, EVENTS_HELD
+from runtime.postgres import unreachable
 
 if TYPE_CHECKING:
     from faststream.rabbit.schemas.queue import QuorumQueueArgs
@@ -115,7 +119,26 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
             mismatch = producer_mismatch(producer, routing_key_of(self.msg))
             if producer is not None and mismatch is not None:
                 raise MalformedEvent(mismatch)
-        return await call_next(msg)
+        return await self._while_unreachable(call_next, msg)
+
+    async def _while_unreachable(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        waited = 0
+        while True:
+            try:
+                return await call_next(msg)
+            except Exception as error:
+                if self.queue is None or not unreachable(error):
+                    raise
+                waited += 1
+                delay = self.policy.retry_delay(waited)
+                EVENTS_HELD.labels(self.queue.name).inc()
+                log.warning(
+                    "database unreachable, holding the message",
+                    queue=self.queue.name,
+                    retry_in=delay,
+                    error=repr(error),
+                )
+                await asyncio.sleep(delay)
 
     async def after_processed(
         self,

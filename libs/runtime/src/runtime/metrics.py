@@ -13,6 +13,11 @@ EVENTS_DUPLICATE = Counter(
 EVENTS_FAILED = Counter(
     "events_failed_total", "Handler failures, before retry or dead-lettering.", ["queue", "reason"]
 )
+EVENTS_HELD = Counter(
+    "events_held_total",
+    "Handler attempts that found the database unreachable; the message waits, unspent.",
+    ["queue"],
+)
 EVENTS_DEAD_LETTERED = Counter(
     "events_dead_lettered_total", "Messages sent to a dead-letter queue.", ["queue", "reason"]
 )

@@ -29,6 +29,25 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
 )
 """What a loop that must outlive the database (a relay, a monitor) waits out and retries."""
 
+UNREACHABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,  # lost, refused or not yet accepting connections
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,  # the server is shutting down or crash-restarting
+    ConnectionError,  # refused or reset sockets
+    TimeoutError,  # connecting, or a pool's acquire, timed out
+)
+
+
+def unreachable(error: BaseException) -> bool:
+    """The database cannot be reached right now: not the fault of what was being done, so
+    the honest thing is to wait and try again (a 503, a held message), not to fail it."""
+    if isinstance(error, asyncpg.InterfaceError):
+        # asyncpg reports "connection is closed" with the same type as misuse of a connection
+        return "closed" in str(error)
+    return isinstance(error, UNREACHABLE)
+
+
 _MIGRATION_LOCK = 7_340_211  # arbitrary, constant advisory-lock key for migrations
 
 

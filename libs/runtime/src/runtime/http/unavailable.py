@@ -12,16 +12,12 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-RETRY_AFTER_SECONDS = 5
+from runtime.logging import get_logger
+from runtime.postgres import UNREACHABLE, unreachable
 
-UNREACHABLE: tuple[type[Exception], ...] = (
-    asyncpg.PostgresConnectionError,  # lost, refused or not yet accepting connections
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.AdminShutdownError,  # the server is shutting down or crash-restarting
-    ConnectionError,  # refused or reset sockets
-    TimeoutError,  # no pooled connection in time
-)
+log = get_logger(__name__)
+
+RETRY_AFTER_SECONDS = 5
 
 RESPONSE: dict[int | str, dict[str, Any]] = {
     503: {
@@ -34,20 +30,14 @@ RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def install_unavailable_responses(app: FastAPI) -> None:
-    for error_type in UNREACHABLE:
+    for error_type in (*UNREACHABLE, asyncpg.InterfaceError):
         app.add_exception_handler(error_type, _unavailable)
-    app.add_exception_handler(asyncpg.InterfaceError, _closed_connection)
-
-
-async def _closed_connection(request: Request, error: Exception) -> JSONResponse:
-    """asyncpg says "connection is closed" as an ``InterfaceError``, the same type as its
-    complaints about misuse; only the first is the database's absence."""
-    if "closed" in str(error):
-        return await _unavailable(request, error)
-    return JSONResponse(status_code=500, content={"detail": "internal error"})
 
 
 async def _unavailable(_: Request, error: Exception) -> JSONResponse:
+    if not unreachable(error):  # an InterfaceError that is our misuse, not the database gone
+        log.error("internal error", error=repr(error), exc_info=error)
+        return JSONResponse(status_code=500, content={"detail": "Internal Server Error"})
     return JSONResponse(
         status_code=503,
         content={"detail": f"temporarily unavailable ({type(error).__name__}); try again"},
