@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from contracts.topology import CITY_TOPOLOGY
 from runtime.amqp import declare
 from tests.support import eventually
-from tools.sandbox import free_port
+from tools.outage import Outage
+from tools.sandbox import AMQP_HOST, POSTGRES_URL, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -72,3 +73,46 @@ async def test_the_service_process_is_ready_has_metrics_and_stops_cleanly(
             process.terminate()
         code = await asyncio.wait_for(process.wait(), 30)
     assert code == 0, f"{name} did not stop cleanly on SIGTERM"
+
+
+@pytest.mark.parametrize("name", ["placements", "certificates", "reporting"])
+async def test_the_service_waits_for_its_database_and_broker_instead_of_exiting(
+    name: str, amqp_url: str, database_url: str
+) -> None:
+    """Started while neither answers (a cold start of the whole city, or a restart during an
+    outage), and later losing both while it runs: the process stays up, and is ready soon
+    after they are back."""
+    await declare(amqp_url, CITY_TOPOLOGY)
+    database, broker = Outage(POSTGRES_URL.rsplit("@", 1)[-1]), Outage(AMQP_HOST)
+    port = free_port()
+    env = environment(name, broker.url(amqp_url), database.url(database_url), port)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", name, env=env)
+    try:
+        await asyncio.sleep(4)
+        assert process.returncode is None, f"{name} exited while its dependencies were away"
+        await database.up()
+        await asyncio.sleep(2)
+        assert process.returncode is None, f"{name} exited while its broker was away"
+        await broker.up()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def ready() -> bool:
+                with contextlib.suppress(httpx.TransportError):
+                    return (await client.get("/ready")).status_code == 200
+                return False
+
+            await eventually(ready, within=60)
+            await database.down()  # and now both go away under the running service
+            await broker.down()
+            await asyncio.sleep(5)
+            assert process.returncode is None, f"{name} exited when its connections died"
+            await database.up()
+            await broker.up()
+            await eventually(ready, within=60)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        code = await asyncio.wait_for(process.wait(), 30)
+        await broker.down()
+        await database.down()
+    assert code == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,11 +19,24 @@ import asyncpg
 import uvicorn
 import uvloop
 
+from runtime.amqp import BROKER_ERRORS
+from runtime.logging import get_logger
 from runtime.outbox import OutboxRelay, Publisher
-from runtime.postgres import MigrationSource, create_pool, ensure_database, migrate
+from runtime.postgres import (
+    MigrationSource,
+    create_pool,
+    ensure_database,
+    migrate,
+    unreachable,
+)
 from runtime.settings import ServiceSettings
 
 Background = Callable[[], Coroutine[Any, Any, None]]
+
+RESTART_BACKOFF = 0.5
+RESTART_BACKOFF_MAX = 15.0
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,7 +51,11 @@ class Service:
 
 
 def run(bootstrap: Callable[[], AbstractAsyncContextManager[Service]]) -> None:
-    """The whole process: build, serve until SIGTERM or a background task fails, tear down."""
+    """The whole process: build, serve until SIGTERM or a background task fails, tear down.
+
+    A database or broker that cannot be reached, at start-up or later, is waited for: the
+    service is torn down and built again after a back-off, in the same process, for as long
+    as it takes. Anything else (a bug, a bad setting) still ends the process."""
 
     async def main() -> None:
         async with bootstrap() as service:
@@ -48,7 +66,26 @@ def run(bootstrap: Callable[[], AbstractAsyncContextManager[Service]]) -> None:
                 background=[task() for task in service.background],
             )
 
-    run_service(main)
+    run_service(functools.partial(_again_while_unreachable, main))
+
+
+async def _again_while_unreachable(main: Callable[[], Awaitable[None]]) -> None:
+    attempt = 0
+    while True:
+        try:
+            return await main()
+        except Exception as error:
+            if not (unreachable(error) or isinstance(error, BROKER_ERRORS)):
+                raise
+            attempt += 1
+            delay = min(RESTART_BACKOFF * 2 ** (attempt - 1), RESTART_BACKOFF_MAX)
+            log.warning(
+                "a dependency is unreachable; starting again",
+                error=repr(error),
+                retry_in=delay,
+                attempt=attempt,
+            )
+            await asyncio.sleep(delay)
 
 
 def run_service(main: Callable[[], Awaitable[None]]) -> None:
