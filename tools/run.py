@@ -121,6 +121,9 @@ async def setup() -> DemoSecrets:
     return demo
 
 
+RESTART_PAUSE_SECONDS = 2.0
+
+
 async def simulate(url: str = f"http://127.0.0.1:{PORTS['placements']}") -> str:
     """Once the placements API is ready, play the simulated city year against it (its
     idempotency keys make a second run add nothing)."""
@@ -138,12 +141,33 @@ async def simulate(url: str = f"http://127.0.0.1:{PORTS['placements']}") -> str:
     return f"  Simulated year played in {time.perf_counter() - started:.0f} s: {output.decode()}"
 
 
+async def supervise(name: str, env: dict[str, str], stop: asyncio.Event) -> int:
+    """Run one service until ``stop``; if it exits before that, start it again after a pause
+    (as ``restart: unless-stopped`` does under Docker Compose), so one fault never stops the
+    city. Returns the exit code of its last run."""
+    while True:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", name, env=env)
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait(
+            [stopping, asyncio.create_task(process.wait())], return_when="FIRST_COMPLETED"
+        )
+        if stop.is_set():
+            if process.returncode is None:
+                process.terminate()
+            return await process.wait()
+        stopping.cancel()
+        print(f"{name} exited with {process.returncode}; starting it again", flush=True)
+        await asyncio.sleep(RESTART_PAUSE_SECONDS)
+
+
 async def run_everything() -> int:
     demo = await setup()
-    processes = {
-        name: await asyncio.create_subprocess_exec(
-            sys.executable, "-m", name, env=environment(name, demo)
-        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    services = {
+        name: asyncio.create_task(supervise(name, environment(name, demo), stop))
         for name in SERVICES
     }
     simulation = asyncio.create_task(simulate())
@@ -161,19 +185,10 @@ async def run_everything() -> int:
         f"  Demo credentials     var/demo-secrets.json (e.g. {organisation}: Bearer {token})\n",
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    exited = [asyncio.create_task(p.wait()) for p in processes.values()]
-    await asyncio.wait([asyncio.create_task(stop.wait()), *exited], return_when="FIRST_COMPLETED")
+    codes = await asyncio.gather(*services.values())
     simulation.cancel()
-    for process in processes.values():
-        if process.returncode is None:
-            process.terminate()
-    codes = await asyncio.gather(*(p.wait() for p in processes.values()))
-    print("stopped", dict(zip(processes, codes, strict=True)))
-    return 0 if stop.is_set() else 1
+    print("stopped", dict(zip(services, codes, strict=True)))
+    return 0
 
 
 def main(argv: list[str]) -> int:
