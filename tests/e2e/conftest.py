@@ -10,9 +10,10 @@ import json
 import os
 import secrets
 import sys
+from asyncio.subprocess import Process
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import httpx
@@ -34,7 +35,8 @@ class City:
     urls: dict[str, str]
     token: str
     environments: dict[str, dict[str, str]]
-    """Each service's environment, for running its operator commands against the same city."""
+    """Each process's environment, by name: a service, or ``certificates#2`` for a replica."""
+    processes: dict[str, Process] = field(default_factory=dict)
 
     def client(self, service: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -42,6 +44,39 @@ class City:
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=30,
         )
+
+    async def start(self, name: str) -> None:
+        """Start the process ``name`` (again, after a kill), as a supervisor would."""
+        service = name.split("#")[0]
+        self.processes[name] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", service, env=self.environments[name]
+        )
+
+    async def add_replica(self, service: str) -> str:
+        """Another process of ``service`` on the same database and queues, its own port."""
+        name = f"{service}#{sum(n.split('#')[0] == service for n in self.environments) + 1}"
+        port = free_port()
+        self.environments[name] = {
+            **self.environments[service],
+            f"{service.upper()}_HTTP_PORT": str(port),
+        }
+        self.urls[name] = f"http://127.0.0.1:{port}"
+        await self.start(name)
+        return name
+
+    def kill(self, name: str) -> None:
+        """``kill -9``: no shutdown, no goodbye to the broker or the database."""
+        self.processes[name].kill()
+
+    def exited(self) -> list[str]:
+        return [name for name, process in self.processes.items() if process.returncode is not None]
+
+    async def stop(self) -> None:
+        for process in self.processes.values():
+            if process.returncode is None:
+                process.terminate()
+        for process in self.processes.values():
+            await asyncio.wait_for(process.wait(), 30)
 
     async def all_ready(self) -> bool:
         async with httpx.AsyncClient(timeout=5) as client:
@@ -101,17 +136,11 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
             }
             for name in SERVICES
         }
-        processes = [
-            await asyncio.create_subprocess_exec(sys.executable, "-m", name, env=environments[name])
-            for name in SERVICES
-        ]
         city = City({n: f"http://127.0.0.1:{p}" for n, p in ports.items()}, token, environments)
+        for name in SERVICES:
+            await city.start(name)
         try:
             await eventually(city.all_ready, within=90)
             yield city
         finally:
-            for process in processes:
-                if process.returncode is None:
-                    process.terminate()
-            for process in processes:
-                await asyncio.wait_for(process.wait(), 30)
+            await city.stop()
