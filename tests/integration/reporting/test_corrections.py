@@ -1,14 +1,16 @@
 """Reporting follows corrections and withdrawals, through the real stream and database: the
-corrected city's figures are the hand-computed ones, every figure (JSON and export, every
-period) equals the city recorded right the first time, and a rebuild from the first offset
-gives identical figures."""
+corrected city's figures are the hand-computed ones, every figure (JSON, export and dashboard,
+every period) equals the city recorded right the first time, and a rebuild from the first
+offset gives identical figures."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 
 from contracts.events import Envelope
@@ -66,15 +68,26 @@ async def truth() -> AsyncIterator[Reporting]:
 
 
 async def figures(service: Reporting) -> dict[str, Any]:
-    """Every report we can ask for, as JSON and as the suppressed CSV export."""
+    """Every report we can ask for: as JSON, as the suppressed CSV export and as the
+    dashboard (each without the time it was made)."""
     reports = [await service.report(**period) for period in PERIODS]
     async with service.client() as client:
-        exports = [(await client.get("/report.csv", params=p)).text for p in PERIODS]
-    return {"reports": reports, "exports": [_without_creation_time(e) for e in exports]}
+        exports = [await page(client, "/report.csv", p) for p in PERIODS]
+        pages = [await page(client, "/dashboard", p) for p in PERIODS]
+    return {
+        "reports": reports,
+        "exports": [CREATED.sub("", export) for export in exports],
+        "dashboards": [CREATED.sub("", page) for page in pages],
+    }
 
 
-def _without_creation_time(export: str) -> list[str]:
-    return [line for line in export.splitlines() if not line.startswith("Om rapporten;Skapad;")]
+async def page(client: httpx.AsyncClient, path: str, params: dict[str, Any]) -> str:
+    response = await client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+CREATED = re.compile(r"Om rapporten;Skapad;Värde;[^\r\n]*|<footer>Skapad [^·]*")
 
 
 async def test_the_report_follows_corrections_and_the_withdrawal(corrected: Reporting) -> None:
