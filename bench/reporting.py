@@ -296,6 +296,8 @@ def _seed_rows(count: int, seed: int = 3) -> dict[str, list[tuple[Any, ...]]]:
                 certified,
                 issued,
                 (issued - end).days if issued else None,
+                True,  # started
+                True,  # counted
             )
         )
         for module in rng.sample(modules, 3):
@@ -318,7 +320,9 @@ def _seed_rows(count: int, seed: int = 3) -> dict[str, list[tuple[Any, ...]]]:
             )
         for stage in ("planned", "realised"):
             beneficiary, category = rng.choice(VALUE_ADDED)
-            rows["value_added"].append((placement_id, stage, beneficiary, category))
+            rows["value_added"].append(
+                (placement_id, uuid.uuid4(), stage, beneficiary, category, 2)
+            )
     return rows
 
 
@@ -340,6 +344,8 @@ PLACEMENT_COLUMNS = [
     "certified",
     "first_certificate_on",
     "days_to_certificate",
+    "started",
+    "counted",
 ]
 
 

@@ -14,6 +14,9 @@ import pytest
 
 from reporting.adapters import stream
 from reporting.adapters.stream import ConsumerLost
+from reporting.bootstrap import reporting_database
+from reporting.domain.projection import PROJECTION_VERSION
+from reporting.settings import ReportingSettings
 from reporting.stream import consumer as consumer_module
 from reporting.stream.consumer import StreamConsumer
 from reporting.stream.rebuild import rebuild
@@ -59,9 +62,10 @@ async def test_rebuild_gives_exactly_the_live_figures(scenario: Reporting) -> No
     async with scenario.pool.acquire() as conn:  # something the stream never said
         await conn.execute(
             """INSERT INTO placements (placement_id, organisation, placement_type, gender,
-                   age_band, employment_rate, start_date, planned_end_date, effective_end)
+                   age_band, employment_rate, start_date, planned_end_date, effective_end,
+                   started, counted)
                VALUES ($1, 'sk', 'extratjanst', 'male', '25_plus', 100, '2026-01-01',
-                   '2026-12-31', '2026-12-31')""",
+                   '2026-12-31', '2026-12-31', true, true)""",
             uuid.uuid4(),
         )
     assert (await scenario.report(kind="year", year=2026))["totals"]["active"] == 8
@@ -218,3 +222,29 @@ async def test_a_closed_connection_is_noticed_and_consuming_resumes(reporting: R
     assert consumer.state.attached
     assert consumer.state.last_error is None
     assert_year_2026(await reporting.report(kind="year", year=2026))
+
+
+async def test_a_projection_of_another_version_is_replayed_at_start(scenario: Reporting) -> None:
+    """An upgrade that changes the fold: the service empties what the old one built when it
+    starts, and its consumer replays the stream from the first offset to the same figures."""
+    live = await everything(scenario)
+    await scenario.stop()
+    async with scenario.pool.acquire() as conn:
+        await conn.execute("UPDATE projection_version SET version = version - 1")
+    settings = ReportingSettings(
+        amqp_url=scenario.amqp_url, database_url=scenario.database_url, batch_size=7
+    )
+
+    async with reporting_database(settings):  # what a service does when it starts
+        assert await scenario.position() is None
+        async with scenario.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM placements") == 0
+            assert await conn.fetchval("SELECT version FROM projection_version") == (
+                PROJECTION_VERSION
+            )
+
+    scenario.start()
+    await scenario.caught_up()
+    assert await everything(scenario) == live
+    async with reporting_database(settings):  # the same version: nothing is emptied again
+        assert await scenario.position() == scenario.published - 1

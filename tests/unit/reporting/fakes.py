@@ -12,6 +12,7 @@ from typing import Self
 from contracts.organisations import OrganisationRegister
 from reporting.domain.intake import Rejection
 from reporting.domain.projection import (
+    AssessmentRow,
     CertificateRow,
     ModuleRow,
     PlacementRow,
@@ -30,8 +31,9 @@ class ProjectionState:
     applied: set[uuid.UUID] = field(default_factory=set)
     placements: dict[uuid.UUID, PlacementRow] = field(default_factory=dict)
     certificates: dict[uuid.UUID, CertificateRow] = field(default_factory=dict)
+    assessments: dict[tuple[uuid.UUID, uuid.UUID], AssessmentRow] = field(default_factory=dict)
     modules: dict[tuple[uuid.UUID, str], ModuleRow] = field(default_factory=dict)
-    value_added: set[ValueAddedRow] = field(default_factory=set)
+    value_added: dict[tuple[uuid.UUID, uuid.UUID], ValueAddedRow] = field(default_factory=dict)
     rejections: dict[int, Rejection] = field(default_factory=dict)  # by stream offset
 
 
@@ -80,7 +82,8 @@ class FakeProjectionUnitOfWork:
         return ProjectionRows(  # copies, as rows read from a database are
             [copy.copy(r) for i, r in work.placements.items() if i in placement_ids],
             [copy.copy(c) for c in work.certificates.values() if c.placement_id in placement_ids],
-            [copy.copy(m) for (i, _), m in work.modules.items() if i in placement_ids],
+            [copy.copy(a) for (i, _), a in work.assessments.items() if i in placement_ids],
+            [v for (i, _), v in work.value_added.items() if i in placement_ids],
         )
 
     async def save(self, projection: Projection) -> None:
@@ -89,9 +92,13 @@ class FakeProjectionUnitOfWork:
             work.placements[i] = copy.copy(projection.placements[i])
         for i in projection.changed_certificates:
             work.certificates[i] = copy.copy(projection.certificates[i])
-        for key in projection.changed_modules:
-            work.modules[key] = copy.copy(projection.modules[key])
-        work.value_added |= projection.value_added
+        for key in projection.changed_assessments:
+            work.assessments[key] = copy.copy(projection.assessments[key])
+        for key in projection.changed_value_added:
+            work.value_added[key] = projection.value_added[key]
+        work.modules = {k: m for k, m in work.modules.items() if k[0] not in projection.modules}
+        for rows in projection.modules.values():
+            work.modules.update({(m.placement_id, m.module): copy.copy(m) for m in rows})
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         for rejection in rejections:

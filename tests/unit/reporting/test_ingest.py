@@ -11,12 +11,15 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contracts.events import ParticipantIdentified, ParticipantIdentifiedPayload
 from contracts.reference import load_reference_data
 from reporting.domain.intake import StreamRecord
 from reporting.service.ingest import BatchResult, PositionMoved, apply_batch
 from reporting.stream.rebuild import empty_projection
+from tests.integration.reporting.corrections import corrections
 from tests.integration.reporting.scenario import (
     UNIQUE_VALID_EVENTS,
     Message,
@@ -27,6 +30,7 @@ from tests.unit.reporting.fakes import FakeProjectionUnitOfWork, ProjectionState
 
 REFERENCE = load_reference_data()
 EVENTS = scenario_events()  # once: every call makes new event ids
+CORRECTIONS = corrections(EVENTS)
 
 
 def records(batch: Iterable[Message], first_offset: int = 0) -> list[StreamRecord]:
@@ -40,6 +44,13 @@ def event_messages() -> list[Message]:
     return [Message(e.routing_key, e.model_dump_json().encode()) for e in EVENTS]
 
 
+def corrected_messages() -> list[Message]:
+    """The scenario, then its corrections and a withdrawal."""
+    return event_messages() + [
+        Message(e.routing_key, e.model_dump_json().encode()) for e in CORRECTIONS
+    ]
+
+
 async def apply(
     uow: FakeProjectionUnitOfWork, batch: list[StreamRecord], expected: int | None = None
 ) -> BatchResult:
@@ -51,6 +62,7 @@ def tables(state: ProjectionState) -> dict[str, Any]:
     return {
         "placements": state.placements,
         "certificates": state.certificates,
+        "assessments": state.assessments,
         "modules": state.modules,
         "value_added": state.value_added,
     }
@@ -189,3 +201,36 @@ async def test_a_rebuild_empties_the_projection_and_replays_to_the_same_rows() -
     await apply(uow, batch)
 
     assert uow.state == live
+
+
+async def in_batches(messages: list[Message], sizes: list[int]) -> FakeProjectionUnitOfWork:
+    """Apply the messages as a consumer would, in batches of the given sizes (the last
+    repeated)."""
+    uow = FakeProjectionUnitOfWork()
+    batch, position, index = records(messages), None, 0
+    while batch:
+        size = sizes[min(index, len(sizes) - 1)]
+        result = await apply(uow, batch[:size], expected=position)
+        position, batch, index = result.last_offset, batch[size:], index + 1
+    return uow
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+async def test_corrections_shuffled_duplicated_and_batched_give_the_same_projection(
+    data: st.DataObject,
+) -> None:
+    """Redelivered events (the outbox is at-least-once) and any order: one state."""
+    messages = corrected_messages()
+    expected = await in_batches(messages, [len(messages)])
+    again = data.draw(st.lists(st.sampled_from(messages), max_size=15), label="redelivered")
+    order = data.draw(st.permutations(messages + again), label="order")
+    sizes = data.draw(st.lists(st.integers(1, 9), min_size=1, max_size=10), label="sizes")
+
+    uow = await in_batches(order, sizes)
+
+    assert tables(uow.state) == tables(expected.state)
+    assert uow.state.applied == {e.event_id for e in EVENTS + CORRECTIONS}
+    withdrawn = uow.state.placements[CORRECTIONS[-1].placement_id]
+    assert withdrawn.withdrawn
+    assert not withdrawn.counted

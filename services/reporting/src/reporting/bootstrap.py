@@ -17,10 +17,12 @@ from fastapi import FastAPI
 from contracts.calendar import city_today
 from contracts.reference import ReferenceData, load_reference_data
 from contracts.topology import REPORTING_CITY_STREAM
+from reporting.adapters.projection_store import empty_if_outdated
 from reporting.adapters.reference_store import RegisterMissing, load_files_once
 from reporting.adapters.stream import declare_stream
 from reporting.adapters.unit_of_work import PostgresReferenceUnitOfWork, PostgresSnapshot
 from reporting.api import operators, reference, report
+from reporting.domain.projection import PROJECTION_VERSION
 from reporting.service.reference import ReferenceConflict
 from reporting.settings import ReportingSettings
 from reporting.stream.consumer import ConsumerConfig, StreamConsumer
@@ -63,8 +65,18 @@ async def bootstrap(settings: ReportingSettings | None = None) -> AsyncIterator[
 @asynccontextmanager
 async def reporting_database(settings: ReportingSettings) -> AsyncIterator[asyncpg.Pool]:
     """The service's database, created and migrated, with the reference files loaded the
-    first time (later changes come through the API)."""
+    first time (later changes come through the API), and the projection emptied for a replay
+    if another version of the fold built it."""
     async with service_database(settings, MIGRATIONS) as pool:
+        async with pool.acquire() as conn:
+            outdated = await empty_if_outdated(conn, PROJECTION_VERSION)
+        if outdated is not None:
+            log.warning(
+                "projection built by another version: emptied, the stream replays from the "
+                "first offset",
+                stored_version=outdated,
+                version=PROJECTION_VERSION,
+            )
         for loaded in await load_files_once(
             pool, settings.organisations_file, settings.targets_file
         ):

@@ -15,6 +15,7 @@ import asyncpg
 
 from reporting.domain.intake import Rejection
 from reporting.domain.projection import (
+    AssessmentRow,
     CertificateRow,
     ModuleRow,
     PlacementRow,
@@ -27,6 +28,7 @@ from reporting.service.ports import ProjectionStatus, UnusableEvent
 PROJECTION_TABLES = (
     "placements",
     "certificates",
+    "assessments",
     "module_progress",
     "value_added",
     "applied_events",
@@ -38,7 +40,10 @@ _TYPES = {  # PostgreSQL array types for unnest, by column
     "placement_id": "uuid",
     "certificate_id": "uuid",
     "superseded_by": "uuid",
+    "assessment_id": "uuid",
+    "entry_id": "uuid",
     "employment_rate": "integer",
+    "terms_seq": "integer",
     "planned_end_seq": "integer",
     "ended_seq": "integer",
     "days_to_certificate": "integer",
@@ -47,6 +52,12 @@ _TYPES = {  # PostgreSQL array types for unnest, by column
     "first_index": "integer",
     "last_seq": "integer",
     "last_index": "integer",
+    "level_index": "integer",
+    "recorded_seq": "integer",
+    "version_seq": "integer",
+    "started": "boolean",
+    "withdrawn": "boolean",
+    "counted": "boolean",
     "certified": "boolean",
     "revoked": "boolean",
     "start_date": "date",
@@ -57,6 +68,7 @@ _TYPES = {  # PostgreSQL array types for unnest, by column
     "issued_on": "date",
     "first_on": "date",
     "last_on": "date",
+    "assessed_on": "date",
 }
 
 
@@ -95,26 +107,19 @@ async def _upsert(
 
 
 async def load(conn: asyncpg.Connection, placement_ids: Collection[uuid.UUID]) -> ProjectionRows:
+    """The rows of these placements: one query per table, whatever the batch's size."""
     ids = list(placement_ids)
-    placements = await conn.fetch(
-        f"SELECT {', '.join(_columns(PlacementRow))} FROM placements"
-        " WHERE placement_id = ANY($1::uuid[])",
-        ids,
-    )
-    certificates = await conn.fetch(
-        f"SELECT {', '.join(_columns(CertificateRow))} FROM certificates"
-        " WHERE placement_id = ANY($1::uuid[])",
-        ids,
-    )
-    modules = await conn.fetch(
-        f"SELECT {', '.join(_columns(ModuleRow))} FROM module_progress"
-        " WHERE placement_id = ANY($1::uuid[])",
-        ids,
-    )
+
+    async def rows(table: str, columns: list[str]) -> list[asyncpg.Record]:
+        return await conn.fetch(  # type: ignore[no-any-return]
+            f"SELECT {', '.join(columns)} FROM {table} WHERE placement_id = ANY($1::uuid[])", ids
+        )
+
     return ProjectionRows(
-        [PlacementRow(**row) for row in placements],
-        [CertificateRow(**row) for row in certificates],
-        [ModuleRow(**row) for row in modules],
+        [PlacementRow(**r) for r in await rows("placements", _columns(PlacementRow))],
+        [CertificateRow(**r) for r in await rows("certificates", _columns(CertificateRow))],
+        [AssessmentRow(**r) for r in await rows("assessments", _columns(AssessmentRow))],
+        [ValueAddedRow(**r) for r in await rows("value_added", list(ValueAddedRow._fields))],
     )
 
 
@@ -135,17 +140,37 @@ async def save(conn: asyncpg.Connection, projection: Projection) -> None:
     )
     await _upsert(
         conn,
-        "module_progress",
-        _columns(ModuleRow),
-        ["placement_id", "module"],
-        [_values(projection.modules[k]) for k in sorted(projection.changed_modules)],
+        "assessments",
+        _columns(AssessmentRow),
+        ["placement_id", "assessment_id"],
+        [_values(projection.assessments[k]) for k in sorted(projection.changed_assessments)],
     )
     await _upsert(
         conn,
         "value_added",
         list(ValueAddedRow._fields),
-        list(ValueAddedRow._fields),
-        sorted(projection.value_added),
+        ["placement_id", "entry_id"],
+        [projection.value_added[k] for k in sorted(projection.changed_value_added)],
+    )
+    await _replace_modules(conn, projection.modules)
+
+
+async def _replace_modules(
+    conn: asyncpg.Connection, modules: dict[uuid.UUID, list[ModuleRow]]
+) -> None:
+    """The module rows of these placements, all of them: a correction may have moved a
+    module's last assessment elsewhere, so what is stored goes first."""
+    if not modules:
+        return
+    await conn.execute(
+        "DELETE FROM module_progress WHERE placement_id = ANY($1::uuid[])", sorted(modules)
+    )
+    await _upsert(
+        conn,
+        "module_progress",
+        _columns(ModuleRow),
+        ["placement_id", "module"],
+        [_values(row) for placement_id in sorted(modules) for row in modules[placement_id]],
     )
 
 
@@ -218,6 +243,25 @@ async def empty(conn: asyncpg.Connection) -> None:
     await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
 
 
+async def empty_if_outdated(conn: asyncpg.Connection, version: int) -> int | None:
+    """Empty the projection if another version of the fold built it, and record ``version``;
+    the version that had built what was emptied (None if nothing was). A running consumer
+    then finds its position gone and replays the stream from the first offset. The row lock
+    makes replicas that start together empty it once."""
+    async with conn.transaction():
+        stored = await conn.fetchval("SELECT version FROM projection_version FOR UPDATE")
+        if stored == version:
+            return None
+        built = await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM stream_position) OR EXISTS (SELECT FROM placements)"
+        )
+        await empty(conn)
+        await conn.execute(
+            "UPDATE projection_version SET version = $1, changed_at = now()", version
+        )
+        return int(stored) if built else None
+
+
 # --- for operators ------------------------------------------------------------------------------
 
 
@@ -238,7 +282,7 @@ async def status(conn: asyncpg.Connection, stream: str) -> ProjectionStatus:
         """SELECT (SELECT last_offset FROM stream_position WHERE stream = $1) AS last_offset,
                   (SELECT updated_at FROM stream_position WHERE stream = $1) AS updated_at,
                   (SELECT count(*) FROM applied_events) AS applied_events,
-                  (SELECT count(*) FROM placements WHERE start_date IS NOT NULL) AS placements""",
+                  (SELECT count(*) FROM placements WHERE counted) AS placements""",
         stream,
     )
     reasons = await conn.fetch("SELECT reason, count(*) AS n FROM unusable_events GROUP BY reason")

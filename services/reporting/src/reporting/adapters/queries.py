@@ -1,7 +1,8 @@
 """The counting: grouped counts of the projection for one period, in SQL, so a report over a
 hundred thousand placements moves a few hundred rows, not the placements. The predicates are
 those of ``reporting.domain.definitions`` (active, started, ended in the period); everything
-that does not depend on the period was derived when the row was written."""
+that does not depend on the period was derived when the row was written, ``counted`` among it:
+a placement counts once its start is known and never once it is withdrawn, in every figure."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from reporting.domain.report import (
     ValueAddedCell,
 )
 
-COUNTED = "start_date IS NOT NULL"
+COUNTED = "counted"
 ACTIVE = f"{COUNTED} AND start_date <= $2 AND effective_end >= $1"
 ENDED = f"{COUNTED} AND end_date BETWEEN $1 AND $2"
 
@@ -51,7 +52,8 @@ async def aggregates(conn: asyncpg.Connection, period: Period) -> Aggregates:
         *bounds,
     )
     value_added = await conn.fetch(
-        f"""SELECT v.stage, v.beneficiary, v.category, count(*) AS placements
+        f"""SELECT v.stage, v.beneficiary, v.category,
+                   count(DISTINCT v.placement_id) AS placements
               FROM value_added v JOIN placements USING (placement_id)
              WHERE {ACTIVE}
              GROUP BY v.stage, v.beneficiary, v.category""",

@@ -1,7 +1,8 @@
 """The follow-up's definitions, each in one small pure function, so that the numbers in the
 API, the exports and the dashboard mean one thing and can be read here.
 
-- A placement *counts* once its ``PlacementStarted`` has been applied.
+- A placement *counts* once its ``PlacementStarted`` has been applied, and never once it has
+  been withdrawn (``PlacementWithdrawn``); every fact counts as last corrected.
 - Its *effective end* is the actual end date once it has ended, else the planned end date
   (the placements are fixed-term employments; an extension arrives as ``PlacementUpdated``).
 - *Active in a period*: start ≤ period end and effective end ≥ period start.

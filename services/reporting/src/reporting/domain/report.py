@@ -116,7 +116,9 @@ class Aggregates:
 
 
 DEFINITIONS = {
-    "counted": "En plats räknas när händelsen PlacementStarted har tagits emot.",
+    "counted": "En plats räknas när händelsen PlacementStarted har tagits emot, och inte "
+    "alls om den har makulerats. Rättelser gäller: varje uppgift räknas som den senast "
+    "rättades.",
     "active": "Aktiv under perioden: startdatum ≤ periodens slut och faktiskt slutdatum "
     "(annars planerat slutdatum) ≥ periodens början.",
     "delivered": "Levererade platser: platser aktiva någon gång under perioden, räknade en gång "
