@@ -228,3 +228,30 @@ async def test_the_relay_outlives_its_database_connection_dying_mid_transaction(
     assert killer.kills == 2
     received = {str(m.message_id) for m in await drain(amqp_url, SINK.name)}
     assert received == {str(e.event_id) for e in events}, "at least once: all of them"
+
+
+class BrokerAway:
+    """A publisher whose broker is down: every publish fails."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def publish(self, message: OutboxMessage) -> None:
+        self.attempts += 1
+        raise ConnectionError("the broker is away")
+
+
+async def test_with_the_broker_away_the_relay_backs_off_instead_of_spinning(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    """Writes keep coming (each one a NOTIFY), but retrying at each would only fail again."""
+    broker = BrokerAway()
+    relay = OutboxRelay(pool, broker, poll_interval=0.05, listen_dsn=database_url)
+    async with running(relay):
+        for _ in range(40):
+            async with pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, [placement_started()])
+            await asyncio.sleep(0.05)
+    assert await unpublished(pool) == 40
+    passes = broker.attempts / 40  # each pass tries every pending row
+    assert passes < 15, f"{broker.attempts} attempts: the relay retried at every NOTIFY"

@@ -80,6 +80,10 @@ async def enqueue(conn: asyncpg.Connection, events: Iterable[Envelope]) -> None:
     )
 
 
+MAX_RETRY_SECONDS = 5.0
+"""The longest a relay waits before trying again after a pass that could not publish."""
+
+
 class OutboxRelay:
     """Moves committed outbox rows to the broker. Run one or several; they share the work."""
 
@@ -98,18 +102,20 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._listen_dsn = listen_dsn
         self._wake = asyncio.Event()
+        self._failed = False  # the last batch had messages the broker did not confirm
 
     async def run(self) -> None:
         """Publish until cancelled: on every NOTIFY, and every ``poll_interval`` regardless."""
         listener = asyncio.create_task(self._listen(), name="outbox-listener")
+        failed_passes = 0
         try:
             while True:
                 self._wake.clear()
-                try:
-                    while await self.publish_pending() == self._batch_size:
-                        pass  # a full, fully confirmed batch: there may be more, go on at once
-                except DATABASE_ERRORS as error:
-                    log.warning("outbox relay pass failed, retrying", error=str(error))
+                failed_passes = failed_passes + 1 if not await self._pass() else 0
+                if failed_passes:
+                    # the broker or the database is away: every NOTIFY would only fail again
+                    await asyncio.sleep(self._retry_delay(failed_passes))
+                    continue
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that races with its timeout, and the relay would never stop.
                 with contextlib.suppress(TimeoutError):
@@ -119,6 +125,19 @@ class OutboxRelay:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+
+    async def _pass(self) -> bool:
+        """Publish until the outbox is drained; False if something could not be published."""
+        try:
+            while await self.publish_pending() == self._batch_size:
+                pass  # a full, fully confirmed batch: there may be more, go on at once
+        except DATABASE_ERRORS as error:
+            log.warning("outbox relay pass failed, retrying", error=str(error))
+            return False
+        return not self._failed
+
+    def _retry_delay(self, failed_passes: int) -> float:
+        return float(min(self._poll_interval * 2 ** (failed_passes - 1), MAX_RETRY_SECONDS))
 
     async def publish_pending(self) -> int:
         """Claim one batch, publish it, mark what was confirmed. Returns how many were."""
@@ -133,6 +152,7 @@ class OutboxRelay:
                       FOR UPDATE SKIP LOCKED""",
                 self._batch_size,
             )
+            self._failed = False
             if not rows:
                 return 0
             messages = [
@@ -143,6 +163,7 @@ class OutboxRelay:
             )
             confirmed = [m for m, r in zip(messages, results, strict=True) if r is None]
             failed = [(m, r) for m, r in zip(messages, results, strict=True) if r is not None]
+            self._failed = bool(failed)
             await self._mark_published(conn, confirmed)
             if failed:
                 await self._record_failures(conn, failed)
