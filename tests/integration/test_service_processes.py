@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from contracts.topology import CITY_TOPOLOGY
 from runtime.amqp import declare
 from tests.support import eventually
-from tools.outage import Outage
+from tools.forwarder import Forwarder
 from tools.sandbox import AMQP_HOST, POSTGRES_URL, free_port
 
 pytestmark = pytest.mark.integration
@@ -83,7 +83,7 @@ async def test_the_service_waits_for_its_database_and_broker_instead_of_exiting(
     outage), and later losing both while it runs: the process stays up, and is ready soon
     after they are back."""
     await declare(amqp_url, CITY_TOPOLOGY)
-    database, broker = Outage(POSTGRES_URL.rsplit("@", 1)[-1]), Outage(AMQP_HOST)
+    database, broker = Forwarder(POSTGRES_URL.rsplit("@", 1)[-1]), Forwarder(AMQP_HOST)
     port = free_port()
     env = environment(name, broker.url(amqp_url), database.url(database_url), port)
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", name, env=env)

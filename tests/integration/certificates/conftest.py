@@ -162,7 +162,7 @@ async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
 
 @contextlib.asynccontextmanager
 async def running_service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
-    """The service on ``database_url`` (which may lead through an :class:`Outage`)."""
+    """The service on ``database_url``, which may lead through a ``tools.forwarder.Forwarder``."""
     await declare(amqp_url, CITY_TOPOLOGY.with_queues(CERTIFICATE_SINK))
     pool = await create_pool(database_url, max_size=20)
     await migrate(pool, MIGRATIONS)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.integration.certificates.conftest import placement, running_service
 from tests.support import eventually
-from tools.outage import Outage
+from tools.forwarder import Forwarder
 from tools.sandbox import POSTGRES_URL
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ OUTAGE_SECONDS = 4.0  # the test broker's back-off (0.05 s, doubling) spends 5 a
 async def test_an_outage_longer_than_the_retries_strands_no_certificate(
     amqp_url: str, database_url: str
 ) -> None:
-    database = Outage(POSTGRES_URL.rsplit("@", 1)[-1])
+    database = Forwarder(POSTGRES_URL.rsplit("@", 1)[-1])
     await database.up()
     async with running_service(amqp_url, database.url(database_url)) as service:
         placements = [placement() for _ in range(PLACEMENTS)]

@@ -10,7 +10,7 @@ from placements.bootstrap import MIGRATIONS, build_app
 from runtime.postgres import create_pool, migrate
 from tests.integration.placements.conftest import TODAY, Placements, registration
 from tests.support import eventually
-from tools.outage import Outage
+from tools.forwarder import Forwarder
 from tools.sandbox import POSTGRES_URL
 
 pytestmark = pytest.mark.integration
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 async def test_a_database_outage_is_a_503_to_retry_and_then_business_as_usual(
     placements: Placements, database_url: str
 ) -> None:
-    database = Outage(POSTGRES_URL.rsplit("@", 1)[-1])
+    database = Forwarder(POSTGRES_URL.rsplit("@", 1)[-1])
     await database.up()
     pool = await create_pool(database.url(database_url), min_size=1, max_size=4)
     await migrate(pool, MIGRATIONS)

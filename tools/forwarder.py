@@ -1,5 +1,7 @@
-"""A TCP forwarder that tests take down and bring back: the database or the broker vanishing,
-as one service sees it, while the real server (which other tests share) keeps running."""
+"""A TCP forwarder for tests: take it down and bring it back, and the database or the broker
+vanishes as one service sees it, while the real server (which other tests share) keeps
+running. Given several upstreams it is a small load balancer, as a cluster's clients use one:
+each connection goes to the first node that accepts it."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ from urllib.parse import urlsplit, urlunsplit
 from tools.sandbox import free_port
 
 
-class Outage:
-    """Listens on its own port and forwards to ``upstream`` (``host:port``) while up; when
+class Forwarder:
+    """Listens on its own port and forwards to an upstream (``host:port``) while up; when
     down, connecting is refused and every open connection has been cut."""
 
-    def __init__(self, upstream: str) -> None:
-        host, port = upstream.rsplit(":", 1)
-        self._upstream = (host, int(port))
+    def __init__(self, *upstreams: str) -> None:
+        self._upstreams = [
+            (host, int(port)) for host, port in (u.rsplit(":", 1) for u in upstreams)
+        ]
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
@@ -46,11 +49,11 @@ class Outage:
     async def _forward(
         self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
     ) -> None:
-        try:
-            server_in, server_out = await asyncio.open_connection(*self._upstream)
-        except OSError:
+        upstream = await self._connect()
+        if upstream is None:
             client_out.transport.abort()
             return
+        server_in, server_out = upstream
         self._open.update((client_out, server_out))
         try:
             await asyncio.gather(_pipe(client_in, server_out), _pipe(server_in, client_out))
@@ -58,6 +61,12 @@ class Outage:
             for writer in (client_out, server_out):
                 self._open.discard(writer)
                 writer.transport.abort()
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        for upstream in self._upstreams:
+            with contextlib.suppress(OSError):
+                return await asyncio.open_connection(*upstream)
+        return None
 
 
 async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
