@@ -54,6 +54,7 @@ def rabbitmqctl(node: str, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 async def nodes() -> AsyncIterator[None]:
+    await asyncio.to_thread(cluster, "stop")  # what an interrupted run may have left
     await asyncio.to_thread(cluster, "start")
     try:
         yield
