@@ -7,7 +7,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -21,16 +20,6 @@ from runtime.outbox import OutboxMessage, OutboxRelay
 
 # The W3C Trace Context header, version 00, as the recommendation spells it.
 TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    assert tracing.configure_tracing("test", exporter=exporter)
-    try:
-        yield exporter
-    finally:
-        tracing.stop_tracing()
 
 
 def traceparent_of(context: SpanContext) -> str:
@@ -169,3 +158,14 @@ def test_log_lines_inside_a_span_carry_its_ids(
     assert inside["trace_id"] == f"{context.trace_id:032x}"
     assert inside["span_id"] == f"{context.span_id:016x}"
     assert "trace_id" not in outside
+
+
+def test_a_database_query_is_traced_only_within_traced_work(spans: InMemorySpanExporter) -> None:
+    with tracing.span("SELECT", kind=SpanKind.CLIENT):
+        pass  # the relay's polling: no trace of its own
+    with (
+        tracing.span("request", kind=SpanKind.SERVER),
+        tracing.span("INSERT", kind=SpanKind.CLIENT),
+    ):
+        pass
+    assert sorted(s.name for s in spans.get_finished_spans()) == ["INSERT", "request"]

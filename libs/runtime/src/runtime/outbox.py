@@ -167,9 +167,8 @@ class OutboxRelay:
             messages = [
                 OutboxMessage(**{**row, "created_at": float(row["created_at"])}) for row in rows
             ]
-            results = await asyncio.gather(
-                *(self._publish(m) for m in messages), return_exceptions=True
-            )
+            publish = self._publish if enabled() else self._publisher.publish
+            results = await asyncio.gather(*(publish(m) for m in messages), return_exceptions=True)
             confirmed = [m for m, r in zip(messages, results, strict=True) if r is None]
             failed = [(m, r) for m, r in zip(messages, results, strict=True) if r is not None]
             self._failed = bool(failed)

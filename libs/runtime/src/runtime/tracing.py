@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from opentelemetry import trace
@@ -24,8 +24,16 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
 from opentelemetry.trace import Link, Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import Attributes
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
@@ -50,15 +58,46 @@ def configure_tracing(service_name: str, *, exporter: SpanExporter | None = None
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         processor: Any = BatchSpanProcessor(OTLPSpanExporter())
-        provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+        provider = _provider_for(service_name)
         trace.set_tracer_provider(provider)  # for libraries that use the global one
     else:
         processor = SimpleSpanProcessor(exporter)  # synchronous: a test sees spans at once
-        provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+        provider = _provider_for(service_name)
     provider.add_span_processor(processor)
     _instrument_database(provider)
     _provider, _tracer = provider, provider.get_tracer("runtime")
     return True
+
+
+def _provider_for(service_name: str) -> TracerProvider:
+    return TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service_name}),
+        sampler=ParentBased(root=NoLoneQueries()),
+    )
+
+
+class NoLoneQueries(Sampler):
+    """Every trace a request or a message starts, but no database query outside one: the
+    relay's polling, the monitors and the stream's idle checks would otherwise each make a
+    trace of one span, several a second, and bury the traces that matter."""
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        sampler = ALWAYS_OFF if kind == SpanKind.CLIENT else ALWAYS_ON
+        return sampler.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return "NoLoneQueries"
 
 
 def stop_tracing() -> None:
