@@ -198,6 +198,7 @@ class OutboxRelay:
                 "messaging.rabbitmq.destination.routing_key": message.routing_key,
                 "messaging.message.id": str(message.event_id),
                 "messaging.message.type": message.event_type,
+                "messaging.message.conversation_id": message.correlation_id or "",
             },
         ):
             traceparent, tracestate = current_trace_context()

@@ -135,7 +135,7 @@ def _instrument_database(provider: TracerProvider) -> None:
     instrumentor.instrument(tracer_provider=provider)
 
 
-def instrument_http(app: Any, *, excluded: str = "health,ready,metrics") -> None:
+def instrument_http(app: Any, *, excluded: str = "/health$,/ready$,/metrics$") -> None:
     """Server spans for a FastAPI app (continuing a caller's ``traceparent``), when tracing is
     on. The probes and the scrape endpoint are left out: they would be most of the spans."""
     if _provider is None:
