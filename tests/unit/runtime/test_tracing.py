@@ -3,13 +3,17 @@ the AMQP message within one trace."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import threading
 import time
 import uuid
+from typing import ClassVar
 
 import pytest
 from fastapi import FastAPI
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanContext, SpanKind
 
@@ -169,3 +173,43 @@ def test_a_database_query_is_traced_only_within_traced_work(spans: InMemorySpanE
     ):
         pass
     assert sorted(s.name for s in spans.get_finished_spans()) == ["INSERT", "request"]
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP endpoint that keeps what it is sent."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_spans_go_to_the_configured_otlp_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    try:
+        assert tracing.configure_tracing("placements")
+        with tracing.span("register"):
+            pass
+        provider = tracing.provider()
+        assert provider is not None
+        assert provider.force_flush()
+    finally:
+        tracing.stop_tracing()
+        server.shutdown()
+    # read back with the protocol's own definitions
+    [(path, body)] = Collector.received
+    request = ExportTraceServiceRequest.FromString(body)
+    [resource] = request.resource_spans
+    attributes = {a.key: a.value.string_value for a in resource.resource.attributes}
+    assert path == "/v1/traces"
+    assert attributes["service.name"] == "placements"
+    assert [s.name for scope in resource.scope_spans for s in scope.spans] == ["register"]
