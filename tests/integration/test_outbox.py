@@ -12,8 +12,10 @@ from datetime import timedelta
 import aio_pika
 import asyncpg
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue
+from runtime import tracing
 from runtime.amqp import AmqpPublisher, declare
 from runtime.outbox import OutboxMessage, OutboxRelay, enqueue, outbox_backlog, purge_published
 from tests.support import drain, eventually, placement_started
@@ -255,3 +257,60 @@ async def test_with_the_broker_away_the_relay_backs_off_instead_of_spinning(
     assert await unpublished(pool) == 40
     passes = broker.attempts / 40  # each pass tries every pending row
     assert passes < 15, f"{broker.attempts} attempts: the relay retried at every NOTIFY"
+
+
+async def test_the_outbox_row_and_the_message_carry_the_trace_of_the_work_that_wrote_them(
+    spans: InMemorySpanExporter,
+    pool: asyncpg.Pool,
+    publisher: AmqpPublisher,
+    amqp_url: str,
+    database_url: str,
+) -> None:
+    event = placement_started()
+    with tracing.span("request") as request:
+        assert request is not None
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, [event])
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval(
+            "SELECT traceparent FROM outbox WHERE event_id = $1", event.event_id
+        )
+    trace_id = request.get_span_context().trace_id
+    assert stored.split("-")[1:3] == [
+        f"{trace_id:032x}",
+        f"{request.get_span_context().span_id:016x}",
+    ]
+
+    relay = OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url)
+    async with running(relay):
+        await eventually(lambda: all_published(pool))
+    [message] = await drain(amqp_url, SINK.name)
+
+    [publish] = [s for s in spans.get_finished_spans() if s.name == "city.events publish"]
+    assert publish.context is not None
+    assert publish.context.trace_id == trace_id
+    assert publish.parent is not None
+    assert publish.parent.span_id == request.get_span_context().span_id
+    # the message's context is the publish span's: its consumer continues the same trace
+    assert isinstance(message.headers["traceparent"], str)
+    assert message.headers["traceparent"].split("-")[1:3] == [
+        f"{trace_id:032x}",
+        f"{publish.context.span_id:016x}",
+    ]
+    # the database work is in the trace too: the INSERT into the outbox, inside the request
+    inserts = [s for s in spans.get_finished_spans() if s.name == "INSERT"]
+    assert [s.parent.span_id for s in inserts if s.parent] == [request.get_span_context().span_id]
+
+
+async def test_without_tracing_rows_and_messages_carry_no_trace_context(
+    pool: asyncpg.Pool, publisher: AmqpPublisher, amqp_url: str, database_url: str
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, [placement_started()])
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox WHERE traceparent IS NULL") == 1
+    relay = OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url)
+    async with running(relay):
+        await eventually(lambda: all_published(pool))
+    [message] = await drain(amqp_url, SINK.name)
+    assert "traceparent" not in (message.headers or {})

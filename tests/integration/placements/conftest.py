@@ -71,6 +71,13 @@ class Placements:
 
 @pytest.fixture
 async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placements]:
+    async with running_placements(amqp_url, database_url) as service:
+        yield service
+
+
+@contextlib.asynccontextmanager
+async def running_placements(amqp_url: str, database_url: str) -> AsyncIterator[Placements]:
+    """The service on ``database_url``, its relay running, the sinks declared."""
     await declare(amqp_url, CITY_TOPOLOGY.with_queues(CITY_SINK, IDENTITY_SINK))
     pool = await create_pool(database_url, max_size=20)
     await migrate(pool, MIGRATIONS)

@@ -13,6 +13,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnec
 from contracts.events import Envelope
 from contracts.topology import DEAD_LETTER_EXCHANGE, Topology
 from runtime.outbox import OutboxMessage
+from runtime.tracing import headers_of
 
 BROKER_ERRORS: tuple[type[Exception], ...] = (
     aiormq.exceptions.AMQPError,  # connection and channel closed, refused, timed out
@@ -29,11 +30,15 @@ def amqp_message(
     event_type: str,
     correlation_id: str | None = None,
     timestamp: datetime | float | None = None,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> aio_pika.Message:
     """An event as the services put it on the broker: persistent JSON whose message id is the
-    event id (what consumers and the dead-letter tools key on)."""
+    event id (what consumers and the dead-letter tools key on), with the W3C trace context in
+    the headers when it has one."""
     return aio_pika.Message(
         body,
+        headers=headers_of(traceparent, tracestate) or None,
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         message_id=str(event_id),
@@ -152,6 +157,8 @@ class AmqpPublisher:
                 event_type=message.event_type,
                 correlation_id=message.correlation_id,
                 timestamp=message.created_at,
+                traceparent=message.traceparent,
+                tracestate=message.tracestate,
             ),
             routing_key=message.routing_key,
             mandatory=True,

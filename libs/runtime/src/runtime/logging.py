@@ -1,4 +1,5 @@
-"""structlog set-up: JSON lines on stdout, ``event_id`` and ``correlation_id`` bound per message."""
+"""structlog set-up: JSON lines on stdout, ``event_id`` and ``correlation_id`` bound per message,
+and ``trace_id``/``span_id`` on lines logged inside a span while tracing is on."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 
 import structlog
 
+from runtime.tracing import trace_ids
+
 
 def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -> None:
     """Route both structlog and the standard library (FastStream, uvicorn) through one renderer."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),

@@ -19,11 +19,12 @@ import contextlib
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 
 from contracts.events import Envelope
 from contracts.topology import exchange_for
@@ -36,6 +37,7 @@ from runtime.metrics import (
     OUTBOX_RELAY_LAG,
 )
 from runtime.postgres import DATABASE_ERRORS, connection
+from runtime.tracing import context_from, current_trace_context, enabled, span
 
 log = get_logger(__name__)
 
@@ -52,6 +54,8 @@ class OutboxMessage:
     body: bytes
     correlation_id: str | None
     created_at: float  # epoch seconds, for the commit-to-confirm lag
+    traceparent: str | None = None  # W3C trace context of the work that wrote it
+    tracestate: str | None = None
 
 
 class Publisher(Protocol):
@@ -61,7 +65,9 @@ class Publisher(Protocol):
 
 
 async def enqueue(conn: asyncpg.Connection, events: Iterable[Envelope]) -> None:
-    """Add events to the outbox inside the caller's transaction."""
+    """Add events to the outbox inside the caller's transaction, with the active trace
+    context (the request or message that caused them) for the relay to carry on."""
+    traceparent, tracestate = current_trace_context()
     rows = [
         (
             event.event_id,
@@ -70,12 +76,15 @@ async def enqueue(conn: asyncpg.Connection, events: Iterable[Envelope]) -> None:
             event.routing_key,
             event.model_dump_json().encode(),
             event.correlation_id,
+            traceparent,
+            tracestate,
         )
         for event in events
     ]
     await conn.executemany(
-        """INSERT INTO outbox (event_id, event_type, exchange, routing_key, body, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
+        """INSERT INTO outbox (event_id, event_type, exchange, routing_key, body, correlation_id,
+                               traceparent, tracestate)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         rows,
     )
 
@@ -144,7 +153,7 @@ class OutboxRelay:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """SELECT id, event_id, event_type, exchange, routing_key, body, correlation_id,
-                          extract(epoch FROM created_at) AS created_at
+                          extract(epoch FROM created_at) AS created_at, traceparent, tracestate
                      FROM outbox
                     WHERE published_at IS NULL
                     ORDER BY id
@@ -158,9 +167,8 @@ class OutboxRelay:
             messages = [
                 OutboxMessage(**{**row, "created_at": float(row["created_at"])}) for row in rows
             ]
-            results = await asyncio.gather(
-                *(self._publisher.publish(m) for m in messages), return_exceptions=True
-            )
+            publish = self._publish if enabled() else self._publisher.publish
+            results = await asyncio.gather(*(publish(m) for m in messages), return_exceptions=True)
             confirmed = [m for m, r in zip(messages, results, strict=True) if r is None]
             failed = [(m, r) for m, r in zip(messages, results, strict=True) if r is not None]
             self._failed = bool(failed)
@@ -172,6 +180,31 @@ class OutboxRelay:
             OUTBOX_RELAY_LAG.observe(max(0.0, now - m.created_at))
         OUTBOX_PUBLISHED.inc(len(confirmed))
         return len(confirmed)
+
+    async def _publish(self, message: OutboxMessage) -> None:
+        """Publish within the trace that wrote the row: a producer span, whose own context
+        the message carries on to its consumers. Untraced rows go as they are."""
+        parent = context_from(message.traceparent, message.tracestate) if enabled() else None
+        if parent is None:
+            await self._publisher.publish(message)
+            return
+        with span(
+            f"{message.exchange} publish",
+            parent=parent,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": message.exchange,
+                "messaging.rabbitmq.destination.routing_key": message.routing_key,
+                "messaging.message.id": str(message.event_id),
+                "messaging.message.type": message.event_type,
+                "messaging.message.conversation_id": message.correlation_id or "",
+            },
+        ):
+            traceparent, tracestate = current_trace_context()
+            await self._publisher.publish(
+                replace(message, traceparent=traceparent, tracestate=tracestate)
+            )
 
     async def _mark_published(
         self, conn: asyncpg.Connection, messages: list[OutboxMessage]

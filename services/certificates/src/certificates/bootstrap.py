@@ -42,6 +42,7 @@ from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging, get_logger
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
+from runtime.tracing import configure_tracing
 from runtime.watchdog import ConsumerWatchdog
 
 log = get_logger(__name__)
@@ -162,6 +163,7 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
     """The running service; leaving the block stops the consumers and closes everything."""
     settings = settings or CertificatesSettings()
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    configure_tracing(settings.service_name)
     context = build_context(settings)  # first: no signing key, no start
     amqp_url = settings.amqp_url.get_secret_value()
     async with AsyncExitStack() as stack:

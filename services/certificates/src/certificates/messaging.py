@@ -50,6 +50,7 @@ from contracts.topology import (
 from runtime.asyncapi import document_publishers
 from runtime.consumer import DeliveryPolicy, MalformedEvent, subscribe
 from runtime.inbox import consume_once
+from runtime.tracing import broker_middlewares, span
 
 PlacementEvent = Annotated[
     PlacementStarted
@@ -93,8 +94,12 @@ class Consumers:
                 raise MalformedEvent(str(error)) from error  # dead-lettered with the reason
 
         uow = self._unit_of_work()
-        if await consume_once(lambda: uow, queue, event, effect):
-            observe_committed(uow.committed)
+        # the events it publishes (CertificateIssued …) are written inside this span
+        with span(
+            f"handle {event.event_type}", attributes={"messaging.message.id": str(event.event_id)}
+        ):
+            if await consume_once(lambda: uow, queue, event, effect):
+                observe_committed(uow.committed)
 
 
 # A default, so that a broker built without consumers fails loudly in the handler (and is
@@ -129,7 +134,10 @@ def create_broker(
 ) -> RabbitBroker:
     broker = RabbitBroker(
         amqp_url,
-        middlewares=[DeliveryPolicy(topology, backoff=backoff, backoff_max=backoff_max)],
+        middlewares=[
+            *broker_middlewares(),  # outermost: the dead-letter handling is inside the span
+            DeliveryPolicy(topology, backoff=backoff, backoff_max=backoff_max),
+        ],
         default_channel=Channel(prefetch_count=prefetch_count),
         log_level=logging.DEBUG,  # FastStream logs every message; at INFO that halves throughput
         description="Certificates: the competence record and the kompetensintyg.",

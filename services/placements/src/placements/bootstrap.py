@@ -31,6 +31,7 @@ from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
+from runtime.tracing import configure_tracing
 
 MIGRATIONS = [
     runtime_migrations("outbox"),
@@ -48,6 +49,7 @@ async def bootstrap(settings: PlacementsSettings | None = None) -> AsyncIterator
     settings = settings or PlacementsSettings()
     pseudonym_key(settings)  # refuse to start without it, before connecting to anything
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    configure_tracing(settings.service_name)
     amqp_url = settings.amqp_url.get_secret_value()
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(service_database(settings, MIGRATIONS))

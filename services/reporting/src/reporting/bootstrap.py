@@ -32,6 +32,7 @@ from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, service_database
 from runtime.logging import configure_logging, get_logger
 from runtime.postgres import MigrationSource
+from runtime.tracing import configure_tracing
 
 log = get_logger(__name__)
 
@@ -50,6 +51,7 @@ async def bootstrap(settings: ReportingSettings | None = None) -> AsyncIterator[
     """The whole service; the stream consumer runs beside the HTTP server."""
     settings = settings or ReportingSettings()
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    configure_tracing(settings.service_name)
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(reporting_database(settings))
         if settings.declare_topology:

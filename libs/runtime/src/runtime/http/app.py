@@ -15,6 +15,7 @@ from runtime.http.operations import Check
 from runtime.http.operations import router as operations
 from runtime.http.unavailable import RESPONSE as UNAVAILABLE
 from runtime.http.unavailable import install_unavailable_responses
+from runtime.tracing import instrument_http
 
 
 def service_app(
@@ -41,4 +42,5 @@ def service_app(
     app.state.readiness = dict(readiness)
     for name, value in state.items():
         setattr(app.state, name, value)
+    instrument_http(app)
     return app
