@@ -1,6 +1,6 @@
 """Each service as the real process (``python -m NAME``) on its own database and vhost: it
 starts, becomes ready (broker, database and consumers), serves ``/metrics`` that Prometheus
-can parse, and stops cleanly on SIGTERM."""
+can parse (its HTTP requests among them), and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -62,12 +62,16 @@ async def test_the_service_process_is_ready_has_metrics_and_stops_cleanly(
 
             await eventually(ready, within=60)
             health = await client.get("/health")
+            await client.get("/openapi.json")
             metrics = await client.get("/metrics")
         assert health.json() == {"status": "ok"}
         assert metrics.headers["content-type"].startswith("text/plain")
-        families = {family.name for family in text_string_to_metric_families(metrics.text)}
-        assert "python_info" in families
-        assert families & {"outbox_published", "reporting_consumer_attached"}
+        parsed = {family.name: family for family in text_string_to_metric_families(metrics.text)}
+        assert "python_info" in parsed
+        assert parsed.keys() & {"outbox_published", "reporting_consumer_attached"}
+        # The HTTP metrics, by route and status, on every service.
+        requests = [sample.labels for sample in parsed["http_requests"].samples]
+        assert {"method": "GET", "handler": "/openapi.json", "status": "200"} in requests
     finally:
         if process.returncode is None:
             process.terminate()

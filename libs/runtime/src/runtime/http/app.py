@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from runtime.http.auth import Clients
 from runtime.http.correlation import install_correlation_id
 from runtime.http.errors import ErrorResponses, install_error_responses
+from runtime.http.metrics import install_http_metrics
 from runtime.http.operations import Check
 from runtime.http.operations import router as operations
 from runtime.http.unavailable import RESPONSE as UNAVAILABLE
@@ -35,6 +36,7 @@ def service_app(
     install_correlation_id(app)
     install_error_responses(app, errors)
     install_unavailable_responses(app)
+    install_http_metrics(app)
     for router in routers:
         app.include_router(router, responses=UNAVAILABLE)
     app.include_router(operations)
