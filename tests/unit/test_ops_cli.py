@@ -32,3 +32,13 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+LEAVES = [c for c in COMMANDS if len(c) == 2 or c in (["queues"], ["outbox"])]
+
+
+@pytest.mark.parametrize("command", LEAVES, ids=" ".join)
+def test_every_command_can_answer_in_json(command: list[str]) -> None:
+    """Scripts read the answers: each command offers one JSON document."""
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert "--json" in result.output, result.output
