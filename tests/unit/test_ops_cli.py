@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from ops.broker import dead_letter_queue_of
 from ops.cli import app
 
 COMMANDS = [
@@ -42,3 +43,12 @@ def test_every_command_can_answer_in_json(command: list[str]) -> None:
     """Scripts read the answers: each command offers one JSON document."""
     result = CliRunner().invoke(app, [*command, "--help"])
     assert "--json" in result.output, result.output
+
+
+def test_a_work_queue_name_means_its_dead_letters() -> None:
+    assert dead_letter_queue_of("certificates.placement-events") == (
+        "certificates.placement-events.dead-letter"
+    )
+    assert dead_letter_queue_of("certificates.placement-events.dead-letter") == (
+        "certificates.placement-events.dead-letter"
+    )

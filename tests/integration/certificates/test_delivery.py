@@ -217,7 +217,7 @@ async def test_a_message_that_is_not_an_event_is_dead_lettered_not_dropped(
     await eventually(dead_lettered)
     [message] = found
     assert message.headers["x-death-reason"] == "invalid"
-    assert message.headers["x-error-type"] == "UnknownEventType"
+    assert message.headers["x-error-type"] == "ValidationError"  # no such event type
     assert "PlacementArchived" in str(message.headers["x-error"])
 
 
