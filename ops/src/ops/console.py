@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import Coroutine
+from datetime import date, time
 from typing import Any, TypeVar
 
 import typer
@@ -26,6 +27,8 @@ def _plain(value: Any) -> Any:
         return dataclasses.asdict(value)
     if isinstance(value, bytes):
         return value.decode(errors="replace")
+    if isinstance(value, date | time):
+        return value.isoformat()  # datetime is a date: ISO 8601 with its zone
     return str(value)
 
 

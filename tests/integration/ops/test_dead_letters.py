@@ -226,3 +226,7 @@ async def test_queues_shows_depth_consumers_and_dead_letters(amqp_url: str) -> N
     assert code == 0, output
     assert "certificates.placement-events" in output
     assert "reporting.city-stream" in output
+    figures = json.loads((await city_ops(amqp_url, "queues", "--json"))[1])
+    by_name = {f["name"]: f for f in figures}
+    assert by_name["certificates.placement-events"]["kind"] == "quorum"
+    assert by_name["reporting.city-stream"]["kind"] == "stream"
