@@ -183,7 +183,7 @@ class Broker:
         taken a second time. Each is published with a confirm before it is removed: never
         lost. Then, for up to ``wait`` seconds, count the replayed ones that come back."""
         run_id = uuid.uuid4().hex
-        replayed: list[str] = []
+        replayed: dict[str, None] = {}  # ids in order; a duplicate copy is not replayed
         async with self.channel() as channel:
             source, found = await _counted(channel, queue)
             for letter, message in await _take(source, found):
@@ -191,14 +191,13 @@ class Broker:
                     continue  # held unacknowledged: returned when the channel closes
                 await _publish_replay(channel, letter, message, run_id)
                 await message.ack()
-                replayed.append(letter.message_id)
+                replayed[letter.message_id] = None
             failed_again = await _returned(source, run_id, len(replayed), wait)
         return ReplayReport(queue, found, tuple(replayed), failed_again)
 
     async def purge(self, queue: str, selection: Selection | None = None) -> tuple[str, ...]:
         """Delete dead letters for good: all of them, or those selected (by id or reason).
         Only what the queue held when the purge started is considered."""
-        require_dead_letter_queue(queue)
         purged: list[str] = []
         async with self.channel() as channel:
             source, found = await _counted(channel, queue)
