@@ -24,6 +24,7 @@ from runtime.asyncapi import asyncapi_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_VERSION = "1.0.0"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic writes
 DOC_BROKER_URL = "amqp://rabbitmq:5672/city"  # what the document shows as the server
 
 
@@ -36,18 +37,20 @@ def artefacts() -> dict[Path, str]:
     for event in ALL_EVENTS:
         schema = event.model_json_schema(mode="serialization")
         version = event.model_fields["schema_version"].default
+        schema["$schema"] = JSON_SCHEMA_DIALECT
         schema["$id"] = f"urn:city-placements:events:{event.type_name()}:v{version}"
         files[ROOT / "contracts" / "schemas" / f"{event.type_name()}.v{version}.json"] = _json(
             schema
         )
-    files[ROOT / "contracts" / "schemas" / "reference-data.json"] = _json(reference_json_schema())
+    reference = {"$schema": JSON_SCHEMA_DIALECT, **reference_json_schema()}
+    files[ROOT / "contracts" / "schemas" / "reference-data.json"] = _json(reference)
     files[ROOT / "contracts" / "asyncapi.json"] = _json(
         asyncapi_document(
-            [
-                placements_broker(DOC_BROKER_URL),
-                certificates_broker(DOC_BROKER_URL),
-                reporting_broker(DOC_BROKER_URL),
-            ],
+            {
+                "placements": placements_broker(DOC_BROKER_URL),
+                "certificates": certificates_broker(DOC_BROKER_URL),
+                "reporting": reporting_broker(DOC_BROKER_URL),
+            },
             version=CONTRACTS_VERSION,
         )
     )

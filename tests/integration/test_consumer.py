@@ -156,8 +156,13 @@ async def test_malformed_messages_are_dead_lettered_with_reason_and_consumer_goe
     assert deliveries == [good.event_id]
     by_id = {m.message_id: m.headers for m in found}
     assert set(by_id) == {"garbage", "no-payload", "spoofed"}
+    reasons = {i: (h["x-death-reason"], h["x-error-type"]) for i, h in by_id.items()}
+    assert reasons == {
+        "garbage": ("malformed", "JSONDecodeError"),
+        "no-payload": ("invalid", "ValidationError"),
+        "spoofed": ("producer-mismatch", "ProducerMismatch"),
+    }
     for headers in by_id.values():
-        assert headers["x-death-reason"] == "malformed"
         assert headers["x-failed-queue"] == QUEUE.name
         assert headers["x-original-routing-key"] == "servicef.PlacementStarted"
     assert "payload" in str(by_id["no-payload"]["x-error"])

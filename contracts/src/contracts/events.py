@@ -68,9 +68,18 @@ class Payload(BaseModel):
 
 
 class Envelope(BaseModel):
-    """Fields every event carries. Subclasses pin ``event_type`` and ``payload``."""
+    """Fields every event carries. Subclasses pin ``event_type`` and ``payload``.
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    The defaults are a producer's convenience; every message carries every envelope field, so
+    the published schema (JSON Schema, AsyncAPI) is the serialised form's, where they are
+    required."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        json_schema_mode_override="serialization",
+        json_schema_serialization_defaults_required=True,
+    )
 
     event_type: str
     schema_version: int = Field(default=1, ge=1)

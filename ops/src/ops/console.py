@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from collections.abc import Coroutine
+from datetime import date, time
 from typing import Any, TypeVar
 
 import typer
 
 T = TypeVar("T")
+
+JSON_HELP = "Print JSON (one document) instead of text."
+
+
+def print_json(document: Any) -> None:
+    """What ``--json`` prints: one document; dataclasses become objects, and values JSON has
+    no type for (times, ids, bytes) become text."""
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, date | time):
+        return value.isoformat()  # datetime is a date: ISO 8601 with its zone
+    return str(value)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

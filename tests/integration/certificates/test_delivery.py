@@ -181,7 +181,8 @@ async def test_events_that_can_never_apply_are_dead_lettered_with_the_reason(
 
     await eventually(four_dead_letters)
     reasons = {str(entry["id"]): entry for entry in found}
-    assert {entry["x-death-reason"] for entry in found} == {"malformed"}
+    assert {entry["x-death-reason"] for entry in found} == {"invalid"}
+    assert {entry["x-error-type"] for entry in found} == {"InvalidEvent"}
     assert "sequence 2 of placement" in str(reasons[str(impostor.event_id)]["x-error"])
     assert "already started" in str(reasons[str(second_start.event_id)]["x-error"])
     assert "dans" in str(reasons[str(unknown_module.event_id)]["x-error"])
@@ -215,7 +216,8 @@ async def test_a_message_that_is_not_an_event_is_dead_lettered_not_dropped(
 
     await eventually(dead_lettered)
     [message] = found
-    assert message.headers["x-death-reason"] == "malformed"
+    assert message.headers["x-death-reason"] == "invalid"
+    assert message.headers["x-error-type"] == "ValidationError"  # no such event type
     assert "PlacementArchived" in str(message.headers["x-error"])
 
 

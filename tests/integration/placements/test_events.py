@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
+from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from contracts.events import PlacementStarted, parse_event
@@ -12,6 +15,15 @@ from tests.integration.placements.conftest import Placements, registration
 from tools.samples import personnummer
 
 pytestmark = pytest.mark.integration
+
+SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "schemas"
+
+
+def published_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """The committed JSON Schema of the message's own type and version."""
+    path = SCHEMAS / f"{document['event_type']}.v{document['schema_version']}.json"
+    schema: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return schema
 
 
 async def run_a_year(placements: Placements, count: int = 3) -> list[dict[str, str]]:
@@ -107,3 +119,20 @@ async def test_the_same_person_gets_the_same_pseudonym(placements: Placements) -
         await kf.post("/placements", json=body)
     refs = {d["payload"]["participant_ref"] for d in await placements.published()}
     assert len(refs) == 1
+
+
+async def test_what_the_relay_publishes_validates_against_the_published_schemas(
+    placements: Placements,
+) -> None:
+    """Checked by an independent JSON Schema validator, not by the models that wrote them,
+    against the schemas in which every envelope field is required."""
+    await run_a_year(placements, count=1)
+    published = await placements.published() + await placements.published_identity()
+    assert {d["event_type"] for d in published} >= {
+        "PlacementStarted", "PlacementUpdated", "ModuleAssessed", "ValueAddedRecorded",
+        "PlacementEnded", "ParticipantIdentified",
+    }  # fmt: skip
+    for document in published:
+        schema = published_schema(document)
+        assert {"event_id", "occurred_at", "correlation_id"} <= set(schema["required"])
+        jsonschema_rs.validator_for(schema).validate(document)

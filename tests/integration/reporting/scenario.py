@@ -291,7 +291,7 @@ def unusable_messages() -> list[tuple[Message, str]]:
         (Message("sk.PlacementStarted", b"{not json"), "malformed"),
         # the stream binds known event types only, so the unknown type comes under a known key
         (Message("sk.PlacementStarted", _json(teleported)), "unknown_event_type"),
-        (Message("sk.PlacementStarted", mismatch.model_dump_json().encode()), "producer_mismatch"),
+        (Message("sk.PlacementStarted", mismatch.model_dump_json().encode()), "producer-mismatch"),
         (
             Message("kf.PlacementUpdated", p1_foreign.model_dump_json().encode()),
             "foreign_placement",

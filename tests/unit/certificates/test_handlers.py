@@ -29,7 +29,7 @@ from certificates.service.context import Context, Urls
 from contracts.events import CertificateIssued, CertificateRevoked, Envelope, ParticipantIdentified
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
-from runtime.consumer import MalformedEvent
+from runtime.consumer import INVALID, rejection_reason
 from tests.unit.certificates.factory import Placement, complete_placement
 from tests.unit.certificates.fakes import FakeRenderer, FakeSigner, FakeUnitOfWork
 
@@ -213,8 +213,9 @@ async def test_the_same_event_under_a_new_id_is_a_conflict_and_changes_nothing()
     await service.deliver(placement.events[:2])
     impostor = placement.events[1].model_copy(update={"event_id": uuid.uuid4()})
 
-    with pytest.raises(MalformedEvent, match=r"sequence 2 .* already taken"):
+    with pytest.raises(ValueError, match=r"sequence 2 .* already taken") as refused:
         await service.deliver([impostor])
+    assert rejection_reason(refused.value) == INVALID  # dead-lettered at once, as invalid
     assert impostor.event_id not in {e for _, e in service.uow.inbox}  # rolled back
 
 
@@ -224,8 +225,9 @@ async def test_another_forvaltnings_event_on_the_placement_is_refused() -> None:
     await service.deliver(placement.events[:1])
     foreign = placement.events[1].model_copy(update={"producer": OTHER_ORG})
 
-    with pytest.raises(MalformedEvent, match="belongs to 'servicef'"):
+    with pytest.raises(ValueError, match="belongs to 'servicef'") as refused:
         await service.deliver([foreign])
+    assert rejection_reason(refused.value) == INVALID
 
 
 async def test_a_pdf_that_cannot_be_made_keeps_it_waiting_with_the_reason() -> None:

@@ -143,7 +143,7 @@ async def test_unusable_messages_are_recorded_with_their_reason() -> None:
         "unknown_event_type",
         "identity_event",
         "invalid",
-        "producer_mismatch",
+        "producer-mismatch",
         "foreign_placement",
         "unknown_level",
     }

@@ -32,13 +32,13 @@ def test_rejections_have_a_reason_and_no_body() -> None:
         "malformed": record(b"\xff not json"),
         "unknown_event_type": record({**valid, "event_type": "PlacementTeleported"}),
         "unsupported_schema_version": record({**valid, "schema_version": 2}),
-        "producer_mismatch": record(valid, key="kf.PlacementStarted"),
+        "producer-mismatch": record(valid, key="kf.PlacementStarted"),
     }
     for reason, message in cases.items():
         result = read(message)
         assert isinstance(result, Rejection), reason
         assert (result.reason, result.offset) == (reason, 42)
-    mismatch = read(cases["producer_mismatch"])
+    mismatch = read(cases["producer-mismatch"])
     assert isinstance(mismatch, Rejection)
     assert mismatch.event_id == uuid.UUID(valid["event_id"])
     assert mismatch.producer == "servicef"

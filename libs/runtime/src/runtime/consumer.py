@@ -45,24 +45,47 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-MALFORMED = "malformed"
-DELIVERY_LIMIT = "delivery-limit"
+# Why a message was dead-lettered (the ``x-death-reason`` header), the same in every service;
+# the error's type is in ``x-error-type``.
+MALFORMED = "malformed"  # not a JSON object
+INVALID = "invalid"  # an object that is not a valid event (schema, unknown type, rules)
+PRODUCER_MISMATCH = "producer-mismatch"  # producer is not the routing key's organisation
+DELIVERY_LIMIT = "delivery-limit"  # the handler failed on every attempt
+REASONS = (MALFORMED, INVALID, PRODUCER_MISMATCH, DELIVERY_LIMIT)
 ORIGINAL_ROUTING_KEY = "x-original-routing-key"
 
 
-class MalformedEvent(ValueError):
+class RejectedEvent(ValueError):
     """A message no retry can fix: raise it from a handler to dead-letter at once."""
 
+    reason = INVALID
 
-def is_malformed(error: BaseException) -> bool:
-    return isinstance(
-        error,
-        MalformedEvent
-        | pydantic.ValidationError
-        | json.JSONDecodeError
-        | UnicodeDecodeError
-        | UnknownEventType,
-    )
+
+class MalformedEvent(RejectedEvent):
+    reason = MALFORMED
+
+
+class ProducerMismatch(RejectedEvent):
+    reason = PRODUCER_MISMATCH
+
+
+def error_type(error: BaseException) -> str:
+    """The type an operator looks for: a domain error a handler wrapped in a
+    ``RejectedEvent`` (``raise RejectedEvent(...) from error``) is named, not the wrapper."""
+    if isinstance(error, RejectedEvent) and error.__cause__ is not None:
+        return type(error.__cause__).__name__
+    return type(error).__name__
+
+
+def rejection_reason(error: BaseException) -> str | None:
+    """The dead-letter reason for an error no retry can fix; None for any other error."""
+    if isinstance(error, RejectedEvent):
+        return error.reason
+    if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
+        return MALFORMED
+    if isinstance(error, pydantic.ValidationError | UnknownEventType):
+        return INVALID
+    return None
 
 
 def delivery_count(message: IncomingMessage) -> int:
@@ -115,10 +138,12 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
                 event_id=body.get("event_id"), correlation_id=body.get("correlation_id")
             )
         if self.queue is not None and isinstance(self.msg, IncomingMessage):
-            producer = body.get("producer") if isinstance(body, dict) else None
+            if not isinstance(body, dict):
+                raise MalformedEvent("the body is not a JSON object")
+            producer = body.get("producer")
             mismatch = producer_mismatch(producer, routing_key_of(self.msg))
             if producer is not None and mismatch is not None:
-                raise MalformedEvent(mismatch)
+                raise ProducerMismatch(mismatch)
         return await self._while_unreachable(call_next, msg)
 
     async def _while_unreachable(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
@@ -154,8 +179,9 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
             return False
         if isinstance(exc_val, asyncio.CancelledError):
             return False  # shutting down: the broker redelivers the unacknowledged message
-        if is_malformed(exc_val):
-            await self._dead_letter(queue, message, MALFORMED, exc_val)
+        reason = rejection_reason(exc_val)
+        if reason is not None:
+            await self._dead_letter(queue, message, reason, exc_val)
             return True
         attempt = delivery_count(message) + 1
         EVENTS_FAILED.labels(queue.name, type(exc_val).__name__).inc()
@@ -183,6 +209,7 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
             **(message.headers or {}),
             "x-death-reason": reason,
             "x-error": f"{type(error).__name__}: {error}"[:4000],
+            "x-error-type": error_type(error),
             "x-failed-queue": queue.name,
             "x-dead-lettered-at": datetime.now(UTC).isoformat(),
             "x-original-exchange": message.exchange or "",

@@ -1,4 +1,8 @@
-"""The broker's side: queue figures, and dead letters to list, show, replay or purge."""
+"""The broker's side: queue figures, and dead letters to list, show, replay or purge.
+
+Every dead-letter command takes a dead-letter queue's name or the name of the work queue
+whose dead letters are meant (``certificates.placement-events``), and acts only on what the
+queue held when the command started."""
 
 from __future__ import annotations
 
@@ -7,14 +11,29 @@ from typing import Annotated
 import typer
 
 from contracts.topology import CITY_TOPOLOGY
-from ops.broker import Broker
-from ops.console import age, run, table
+from ops.broker import Broker, DeadLetter, Selection, dead_letter_queue_of
+from ops.console import JSON_HELP, age, print_json, run, table
 from ops.settings import OpsSettings
 
 dead_letters = typer.Typer(help="List, show, replay or purge dead letters.", no_args_is_help=True)
 
 Queue = Annotated[
-    str, typer.Argument(help="A dead-letter queue, e.g. certificates.identity.dead-letter")
+    str,
+    typer.Argument(
+        help="A work queue (certificates.placement-events) or its dead-letter queue "
+        "(certificates.placement-events.dead-letter).",
+        callback=dead_letter_queue_of,
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+Ids = Annotated[list[str] | None, typer.Option("--id", help="Only these messages (repeatable).")]
+Reasons = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reason",
+        help="Only dead letters with this reason (repeatable): malformed, invalid, "
+        "producer-mismatch, delivery-limit.",
+    ),
 ]
 
 
@@ -27,10 +46,13 @@ def broker() -> Broker:
     )
 
 
-def queues() -> None:
+def queues(as_json: Json = False) -> None:
     """Depth, consumers, unacknowledged and dead-lettered counts, and the oldest dead
     letter's age, for every queue of the city topology."""
     figures = run(broker().queues(CITY_TOPOLOGY))
+    if as_json:
+        print_json(figures)
+        return
     rows = [
         [
             f.name,
@@ -54,59 +76,86 @@ def queues() -> None:
 def list_dead_letters(
     queue: Queue,
     limit: Annotated[int, typer.Option(help="How many, from the oldest.")] = 50,
+    as_json: Json = False,
 ) -> None:
     """The dead letters of a queue, oldest first, with their reasons (nothing is removed)."""
     letters = run(broker().dead_letters(queue, limit))
-    if not letters:
+    if as_json:
+        print_json({"queue": queue, "dead_letters": [d.as_dict() for d in letters]})
+    elif not letters:
         typer.echo(f"{queue} is empty")
-        return
-    rows = [
-        [d.message_id, d.event_type, d.reason, age(d.age_seconds), d.error[:70]] for d in letters
-    ]
-    typer.echo(table(["message id", "type", "reason", "age", "error"], rows))
+    else:
+        rows = [
+            [d.message_id, d.event_type, d.reason, d.error_type, age(d.age_seconds), d.error[:70]]
+            for d in letters
+        ]
+        typer.echo(table(["message id", "type", "reason", "error type", "age", "error"], rows))
 
 
 @dead_letters.command("show")
-def show_dead_letter(queue: Queue, message_id: str) -> None:
+def show_dead_letter(queue: Queue, message_id: str, as_json: Json = False) -> None:
     """One dead letter in full: its headers and body."""
-    for letter in run(broker().dead_letters(queue, limit=10_000)):
-        if letter.message_id == message_id:
-            typer.echo(f"message id      {letter.message_id}")
-            typer.echo(f"type            {letter.event_type}")
-            typer.echo(f"reason          {letter.reason}")
-            typer.echo(f"error           {letter.error}")
-            typer.echo(f"failed queue    {letter.failed_queue}")
-            typer.echo(f"routing key     {letter.original_routing_key}")
-            typer.echo(f"dead-lettered   {letter.dead_lettered_at}")
-            typer.echo(letter.pretty_body())
-            return
-    typer.echo(f"no message {message_id!r} in {queue}", err=True)
-    raise typer.Exit(1)
+    letter = _find(run(broker().dead_letters(queue, limit=10_000)), message_id)
+    if letter is None:
+        typer.echo(f"no message {message_id!r} in {queue}", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        print_json(letter.as_dict(full=True))
+        return
+    for label, value in letter.as_dict().items():
+        typer.echo(f"{label.replace('_', ' '):<18}{'' if value is None else value}")
+    typer.echo(letter.pretty_body())
+
+
+def _find(letters: list[DeadLetter], message_id: str) -> DeadLetter | None:
+    return next((d for d in letters if d.message_id == message_id), None)
 
 
 @dead_letters.command("replay")
 def replay_dead_letters(
     queue: Queue,
-    message_id: Annotated[
-        list[str] | None, typer.Option("--id", help="Replay only these (repeatable).")
-    ] = None,
+    message_id: Ids = None,
+    reason: Reasons = None,
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every message.")] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to watch for replayed messages failing again.")
+    ] = 10.0,
+    as_json: Json = False,
 ) -> None:
-    """Send dead letters back to the queue they failed in, once their cause is fixed."""
-    if not replay_all and not message_id:
-        typer.echo("say which: --id MESSAGE_ID (repeatable) or --all", err=True)
+    """Send the dead letters the queue holds now back to the queue they failed in, each
+    once, and report how many failed again within --wait seconds (those are dead letters
+    again, and are not replayed a second time)."""
+    if not replay_all and not message_id and not reason:
+        typer.echo("say which: --id MESSAGE_ID, --reason REASON (repeatable) or --all", err=True)
         raise typer.Exit(2)
-    count = run(broker().replay(queue, None if replay_all else set(message_id or [])))
-    typer.echo(f"replayed {count} message(s) from {queue}")
+    selection = Selection(frozenset(message_id or ()), frozenset(reason or ()))
+    report = run(broker().replay(queue, selection, wait))
+    if as_json:
+        print_json(report.as_dict())
+        return
+    typer.echo(
+        f"replayed {len(report.replayed)} message(s) from {queue} "
+        f"({report.found} were there); failed again within {wait:g} s: "
+        f"{len(report.failed_again)}"
+    )
 
 
 @dead_letters.command("purge")
 def purge_dead_letters(
     queue: Queue,
+    message_id: Ids = None,
+    reason: Reasons = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    as_json: Json = False,
 ) -> None:
-    """Delete every dead letter of a queue, for good. Asks first."""
-    letters = run(broker().dead_letters(queue, limit=10_000))
+    """Delete dead letters for good: all of them, or those with the given ids or reasons.
+    Asks first."""
+    selection = Selection(frozenset(message_id or ()), frozenset(reason or ()))
+    letters = [d for d in run(broker().dead_letters(queue, limit=10_000)) if selection.matches(d)]
     if not yes:
-        typer.confirm(f"Delete all {len(letters)} dead letter(s) in {queue} for good?", abort=True)
-    typer.echo(f"purged {run(broker().purge(queue))} message(s) from {queue}")
+        typer.confirm(f"Delete {len(letters)} dead letter(s) in {queue} for good?", abort=True)
+    purged = run(broker().purge(queue, selection))
+    if as_json:
+        print_json({"queue": queue, "purged": len(purged), "purged_ids": list(purged)})
+        return
+    typer.echo(f"purged {len(purged)} message(s) from {queue}")

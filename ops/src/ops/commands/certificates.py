@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 
 from certificates import operations as certificates_operations
-from ops.console import age, run, table
+from ops.console import JSON_HELP, age, print_json, run, table
 from ops.settings import OpsSettings
 
 certificates = typer.Typer(
     help="The certificates service's state and the issuer's signing keys.", no_args_is_help=True
 )
 
+Json = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 RING_HELP = "The key ring file (CERTIFICATES_KEY_RING_FILE), outside the repository."
 
 
@@ -25,6 +26,7 @@ def certificates_waiting(
         str | None, typer.Option(help="Only this förvaltning's (organisation code).")
     ] = None,
     limit: Annotated[int, typer.Option(help="How many, longest waiting first.")] = 50,
+    as_json: Json = False,
 ) -> None:
     """Ended placements whose certificate waits for missing events, with how long and what
     is missing."""
@@ -32,6 +34,9 @@ def certificates_waiting(
     summary, items = run(
         certificates_operations.waiting(database_url, organisation=organisation, limit=limit)
     )
+    if as_json:
+        print_json({"summary": summary, "waiting": items})
+        return
     typer.echo(f"waiting   {summary.count}")
     typer.echo(f"oldest    {age(summary.oldest_age_seconds)}")
     if items:
@@ -62,12 +67,16 @@ def certificates_rotate_key(
     current_key_file: Annotated[
         Path | None, typer.Option(help="The current key's file, to start a ring (first time).")
     ] = None,
+    as_json: Json = False,
 ) -> None:
     """Make a new signing key current; the old one retires and still verifies what it signed.
     Then point CERTIFICATES_SIGNING_KEY_FILE at the new file and restart the service."""
     result = certificates_operations.rotate_key(
         ring, new_key_file, current_key_file=current_key_file
     )
+    if as_json:
+        print_json({"ring": result, "signing_key_file": str(new_key_file)})
+        return
     _show_ring(result)
     typer.echo(f"\nset CERTIFICATES_SIGNING_KEY_FILE={new_key_file} and restart")
 
@@ -82,7 +91,12 @@ def certificates_compromise_key(
             help="From when it is distrusted, with its zone.", formats=["%Y-%m-%dT%H:%M:%S%z"]
         ),
     ],
+    as_json: Json = False,
 ) -> None:
     """Distrust a key from a time: what it signed from then on no longer verifies, and it leaves
     the issuer's assertionMethod (re-issue what it signed before, for other verifiers)."""
-    _show_ring(certificates_operations.compromise_key(ring, key, since))
+    result = certificates_operations.compromise_key(ring, key, since)
+    if as_json:
+        print_json({"ring": result})
+        return
+    _show_ring(result)

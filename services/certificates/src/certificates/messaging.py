@@ -48,7 +48,7 @@ from contracts.topology import (
     Topology,
 )
 from runtime.asyncapi import document_publishers
-from runtime.consumer import DeliveryPolicy, MalformedEvent, subscribe
+from runtime.consumer import DeliveryPolicy, RejectedEvent, subscribe
 from runtime.inbox import consume_once
 from runtime.tracing import broker_middlewares, span
 
@@ -91,7 +91,7 @@ class Consumers:
             try:
                 await use_case(uow, self._context, event)
             except InvalidEvent as error:
-                raise MalformedEvent(str(error)) from error  # dead-lettered with the reason
+                raise RejectedEvent(str(error)) from error  # dead-lettered as invalid, at once
 
         uow = self._unit_of_work()
         # the events it publishes (CertificateIssued …) are written inside this span

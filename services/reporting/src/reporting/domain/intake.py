@@ -29,7 +29,7 @@ RejectReason = Literal[
     "identity_event",  # identity data must never reach the city-wide stream
     "unsupported_schema_version",
     "invalid",  # fails the event's schema
-    "producer_mismatch",  # producer is not the routing key's organisation code
+    "producer-mismatch",  # producer is not the routing key's organisation code
     "foreign_placement",  # a placement event from another förvaltning than the placement's
     "unknown_level",  # a module or level the reference data does not have
 ]
@@ -87,7 +87,7 @@ def read(record: StreamRecord) -> Envelope | Rejection:
         return _reject(record, document, "invalid", _describe(error))
     mismatch = producer_mismatch(event.producer, record.routing_key)
     if mismatch is not None:
-        return _reject(record, document, "producer_mismatch", mismatch)
+        return _reject(record, document, "producer-mismatch", mismatch)
     return event
 
 
