@@ -76,15 +76,19 @@ async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placemen
 
 
 @contextlib.asynccontextmanager
-async def running_placements(amqp_url: str, database_url: str) -> AsyncIterator[Placements]:
-    """The service on ``database_url``, its relay running, the sinks declared."""
+async def running_placements(
+    amqp_url: str, database_url: str, **settings: Any
+) -> AsyncIterator[Placements]:
+    """The service on ``database_url``, its relay running, the sinks declared; ``settings``
+    override the service's own."""
     await declare(amqp_url, CITY_TOPOLOGY.with_queues(CITY_SINK, IDENTITY_SINK))
     pool = await create_pool(database_url, max_size=20)
     await migrate(pool, MIGRATIONS)
     tokens = {org: secrets.token_urlsafe(32) for org in ORGANISATIONS}
-    settings = PlacementsSettings(
+    configured = PlacementsSettings(
         pseudonym_key=SecretStr("test-pseudonym-key"),
         clients={org: [token_hash(token)] for org, token in tokens.items()},
+        **settings,
     )
     publisher = AmqpPublisher(amqp_url)
     await publisher.connect()
@@ -92,8 +96,8 @@ async def running_placements(amqp_url: str, database_url: str) -> AsyncIterator[
         OutboxRelay(pool, publisher, poll_interval=0.05, listen_dsn=database_url).run()
     )
     try:
-        app = build_app(settings, pool, today=lambda: TODAY)
-        yield Placements(app, tokens, pool, amqp_url, settings)
+        app = build_app(configured, pool, today=lambda: TODAY)
+        yield Placements(app, tokens, pool, amqp_url, configured)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

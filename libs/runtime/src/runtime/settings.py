@@ -39,3 +39,27 @@ class ServiceSettings(BaseSettings):
         default=0.5, gt=0, description="First retry delay of a failing handler; doubles each time."
     )
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    static_tokens: bool = Field(
+        default=True,
+        description="Accept the static bearer tokens (hashes in the settings). Switch off where "
+        "callers sign in at the OpenID Connect issuer.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL whose access tokens (JWT) are accepted; its keys "
+        "come from <issuer>/.well-known/openid-configuration. Unset: static tokens only.",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="The access tokens' required audience (default: service name)."
+    )
+    oidc_role_claim: str = Field(
+        default="roles",
+        description="Claim with the caller's roles: förvaltning (or forvaltning), supervisor, "
+        "asf-analyst, admin, operator.",
+    )
+    oidc_organisation_claim: str = Field(
+        default="org", description="Claim with a förvaltning's organisation code."
+    )
+    oidc_leeway_seconds: float = Field(
+        default=30, ge=0, description="Clock skew allowed on exp, nbf and iat."
+    )

@@ -36,7 +36,7 @@ from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
 from runtime.amqp import AmqpPublisher, declare
 from runtime.http.app import service_app
-from runtime.http.auth import FORVALTNING, OPERATOR, Clients
+from runtime.http.auth import FORVALTNING, OPERATOR, Clients, access_tokens, static_clients
 from runtime.http.operations import Check, broker_check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging, get_logger
@@ -137,10 +137,14 @@ def build_app(
         title="Certificates API",
         description=DESCRIPTION,
         routers=[forvaltning.router, forvaltning.operations, public.router],
-        clients={
-            FORVALTNING: Clients(settings.clients),
-            OPERATOR: Clients.role(OPERATOR, settings.operators),
-        },
+        clients=static_clients(
+            settings,
+            {
+                FORVALTNING: Clients(settings.clients),
+                OPERATOR: Clients.role(OPERATOR, settings.operators),
+            },
+        ),
+        access_tokens=access_tokens(settings),
         readiness=readiness or {"database": database_check(pool)},
         errors=ERRORS,
         unit_of_work=unit_of_work(pool),

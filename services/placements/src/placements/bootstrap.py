@@ -25,7 +25,7 @@ from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
 from runtime.amqp import PublisherPerProducer, declare
 from runtime.http.app import service_app
-from runtime.http.auth import FORVALTNING, Clients
+from runtime.http.auth import FORVALTNING, Clients, access_tokens, static_clients
 from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging
@@ -86,7 +86,8 @@ def build_app(
         title=routes.TITLE,
         description=routes.DESCRIPTION,
         routers=[routes.router, routes.participants],
-        clients={FORVALTNING: Clients(settings.clients)},
+        clients=static_clients(settings, {FORVALTNING: Clients(settings.clients)}),
+        access_tokens=access_tokens(settings),
         readiness=readiness or {"database": database_check(pool)},
         errors=routes.ERRORS,
         unit_of_work=lambda: PlacementsUnitOfWork(pool),

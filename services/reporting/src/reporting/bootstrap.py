@@ -27,7 +27,7 @@ from reporting.service.reference import ReferenceConflict
 from reporting.settings import ReportingSettings
 from reporting.stream.consumer import ConsumerConfig, StreamConsumer
 from runtime.http.app import service_app
-from runtime.http.auth import ADMIN, Clients
+from runtime.http.auth import ADMIN, Clients, access_tokens, static_clients
 from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, service_database
 from runtime.logging import configure_logging, get_logger
@@ -132,7 +132,8 @@ def build_app(
         title="Reporting API (ASF)",
         description=DESCRIPTION,
         routers=[report.router, reference.router, operators.router],
-        clients={ADMIN: Clients.role(ADMIN, settings.admin_token_hashes)},
+        clients=static_clients(settings, {ADMIN: Clients.role(ADMIN, settings.admin_token_hashes)}),
+        access_tokens=access_tokens(settings),
         readiness=readiness,
         errors={ReferenceConflict: 409, RegisterMissing: 503},
         snapshot=lambda: PostgresSnapshot(pool.acquire),

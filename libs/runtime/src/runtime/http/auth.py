@@ -6,6 +6,10 @@ fast hash is enough, and a leaked configuration reveals none.
 A service keeps its :class:`Clients` (one per kind of caller: förvaltningar, operators, admins)
 on ``app.state.clients``; routes ask for a caller with :func:`bearer` and get the subject the
 token belongs to (an organisation code, or the role's name).
+
+Where an OpenID Connect issuer is configured, ``app.state.access_tokens`` also accepts the
+issuer's access tokens (JWT, :mod:`runtime.http.access_tokens`): a claim names the roles, another
+the organisation (the subject of a förvaltning). Static tokens can then be switched off.
 """
 
 from __future__ import annotations
@@ -19,9 +23,24 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from runtime.http.access_tokens import AccessTokens, Claims, InvalidToken, ProviderUnavailable
+from runtime.settings import ServiceSettings
+
 FORVALTNING = "förvaltning"
-OPERATOR = "operator"
+SUPERVISOR = "supervisor"
+ANALYST = "asf-analyst"
 ADMIN = "admin"
+OPERATOR = "operator"
+ROLE_NAMES = {
+    FORVALTNING: FORVALTNING,
+    "forvaltning": FORVALTNING,
+    SUPERVISOR: SUPERVISOR,
+    ANALYST: ANALYST,
+    ADMIN: ADMIN,
+    OPERATOR: OPERATOR,
+}
+"""A role claim's values, as the provider may spell them, to the roles."""
+PROVIDER_RETRY_AFTER_SECONDS = 5
 
 
 def token_hash(token: str) -> str:
@@ -52,9 +71,29 @@ class Clients:
         return None
 
 
-def unauthorized(detail: str) -> HTTPException:
+def static_clients(settings: ServiceSettings, clients: Mapping[str, Clients]) -> dict[str, Clients]:
+    """``clients``, or none where the static tokens are switched off."""
+    return dict(clients) if settings.static_tokens else {}
+
+
+def access_tokens(settings: ServiceSettings) -> AccessTokens | None:
+    """The configured issuer's access tokens, or None (static tokens only)."""
+    if settings.oidc_issuer is None:
+        return None
+    return AccessTokens(
+        settings.oidc_issuer,
+        settings.oidc_audience or settings.service_name,
+        role_claim=settings.oidc_role_claim,
+        organisation_claim=settings.oidc_organisation_claim,
+        leeway_seconds=settings.oidc_leeway_seconds,
+    )
+
+
+def unauthorized(detail: str, error: str | None = None) -> HTTPException:
+    """401; ``error`` (RFC 6750) only when a token was presented and refused."""
+    challenge = f'Bearer error="{error}"' if error else "Bearer"
     return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge}
     )
 
 
@@ -70,19 +109,61 @@ class Caller:
 
 
 def bearer(*roles: str, detail: str) -> Callable[..., Awaitable[Caller]]:
-    """A dependency: the caller in the first of ``roles`` whose clients know the token, or 401
-    with ``detail``. The clients of each role are ``request.app.state.clients[role]``."""
+    """A dependency: the caller in the first of ``roles`` whose clients know the token, or
+    whose access token carries the role; 401 with ``detail`` for no or a refused token, 403 for
+    a valid access token without any of ``roles``. The static clients of each role are
+    ``request.app.state.clients[role]``."""
 
     async def authenticated(request: Request, credentials: Credentials) -> Caller:
-        known: Mapping[str, Clients] = request.app.state.clients
         token = credentials.credentials if credentials else None
-        for role in roles:
-            subject = known[role].find(token) if role in known else None
-            if subject is not None:
-                return Caller(role, subject)
-        raise unauthorized(detail)
+        caller = _static_caller(request.app.state.clients, roles, token)
+        if caller is not None:
+            return caller
+        issuer: AccessTokens | None = getattr(request.app.state, "access_tokens", None)
+        if token is None or issuer is None:
+            raise unauthorized(detail)
+        try:
+            claims = await issuer.verify(token)
+        except InvalidToken as refused:
+            raise unauthorized(detail, "invalid_token") from refused
+        except ProviderUnavailable as unavailable:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail="the sign-in provider is unreachable; try again shortly",
+                headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
+            ) from unavailable
+        caller = _token_caller(claims, roles)
+        if caller is None:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"this needs the role {' or '.join(roles)}"
+            )
+        return caller
 
     return authenticated
+
+
+def _static_caller(
+    known: Mapping[str, Clients], roles: Iterable[str], token: str | None
+) -> Caller | None:
+    for role in roles:
+        subject = known[role].find(token) if role in known else None
+        if subject is not None:
+            return Caller(role, subject)
+    return None
+
+
+def _token_caller(claims: Claims, roles: Iterable[str]) -> Caller | None:
+    """The first of ``roles`` the token carries; a förvaltning's only with its organisation,
+    so that its per-organisation checks always have a subject."""
+    held = {ROLE_NAMES[r] for r in claims.roles if r in ROLE_NAMES}
+    for role in roles:
+        if role not in held:
+            continue
+        if role != FORVALTNING:
+            return Caller(role, role)
+        if claims.organisation:
+            return Caller(role, claims.organisation)
+    return None
 
 
 _forvaltning = bearer(FORVALTNING, detail="a valid bearer token for a förvaltning is required")
