@@ -111,7 +111,6 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._listen_dsn = listen_dsn
         self._wake = asyncio.Event()
-        self._failed = False  # the last batch had messages the broker did not confirm
 
     async def run(self) -> None:
         """Publish until cancelled: on every NOTIFY, and every ``poll_interval`` regardless."""
@@ -138,18 +137,25 @@ class OutboxRelay:
     async def _pass(self) -> bool:
         """Publish until the outbox is drained; False if something could not be published."""
         try:
-            while await self.publish_pending() == self._batch_size:
-                pass  # a full, fully confirmed batch: there may be more, go on at once
+            while True:
+                confirmed, failed = await self._publish_batch()
+                if failed or confirmed < self._batch_size:
+                    return not failed
+                # a full, fully confirmed batch: there may be more, go on at once
         except DATABASE_ERRORS as error:
             log.warning("outbox relay pass failed, retrying", error=str(error))
             return False
-        return not self._failed
 
     def _retry_delay(self, failed_passes: int) -> float:
         return float(min(self._poll_interval * 2 ** (failed_passes - 1), MAX_RETRY_SECONDS))
 
     async def publish_pending(self) -> int:
         """Claim one batch, publish it, mark what was confirmed. Returns how many were."""
+        confirmed, _ = await self._publish_batch()
+        return confirmed
+
+    async def _publish_batch(self) -> tuple[int, int]:
+        """One batch: how many messages the broker confirmed, and how many it did not."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """SELECT id, event_id, event_type, exchange, routing_key, body, correlation_id,
@@ -161,9 +167,8 @@ class OutboxRelay:
                       FOR UPDATE SKIP LOCKED""",
                 self._batch_size,
             )
-            self._failed = False
             if not rows:
-                return 0
+                return 0, 0
             messages = [
                 OutboxMessage(**{**row, "created_at": float(row["created_at"])}) for row in rows
             ]
@@ -171,7 +176,6 @@ class OutboxRelay:
             results = await asyncio.gather(*(publish(m) for m in messages), return_exceptions=True)
             confirmed = [m for m, r in zip(messages, results, strict=True) if r is None]
             failed = [(m, r) for m, r in zip(messages, results, strict=True) if r is not None]
-            self._failed = bool(failed)
             await self._mark_published(conn, confirmed)
             if failed:
                 await self._record_failures(conn, failed)
@@ -179,7 +183,7 @@ class OutboxRelay:
         for m in confirmed:
             OUTBOX_RELAY_LAG.observe(max(0.0, now - m.created_at))
         OUTBOX_PUBLISHED.inc(len(confirmed))
-        return len(confirmed)
+        return len(confirmed), len(failed)
 
     async def _publish(self, message: OutboxMessage) -> None:
         """Publish within the trace that wrote the row: a producer span, whose own context

@@ -14,6 +14,7 @@ import asyncpg
 
 from certificates.domain.placement import WaitingPlacement, WaitingSummary
 from certificates.metrics import CERTIFICATES_WAITING, CERTIFICATES_WAITING_OLDEST
+from runtime.postgres import DATABASE_ERRORS
 
 __all__ = [
     "WaitingPlacement",
@@ -69,7 +70,7 @@ async def waiting_summary(
 async def monitor_waiting(pool: asyncpg.Pool, *, interval: float = 5.0) -> None:
     """Keep the waiting gauges current for /metrics (an alert fires on a long wait)."""
     while True:
-        with contextlib.suppress(OSError, asyncpg.PostgresError):
+        with contextlib.suppress(*DATABASE_ERRORS):
             async with pool.acquire() as conn:
                 summary = await waiting_summary(conn)
             CERTIFICATES_WAITING.set(summary.count)

@@ -24,6 +24,7 @@ from reporting.domain.projection import (
     ValueAddedRow,
 )
 from reporting.service.ports import ProjectionStatus, UnusableEvent
+from runtime.postgres import DATABASE_ERRORS
 
 PROJECTION_TABLES = (
     "placements",
@@ -228,7 +229,7 @@ async def leader_connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     try:
         yield conn
     finally:
-        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        with contextlib.suppress(*DATABASE_ERRORS):
             await conn.close(timeout=5)
 
 
