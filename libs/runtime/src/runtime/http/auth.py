@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -40,6 +40,8 @@ ROLE_NAMES = {
     OPERATOR: OPERATOR,
 }
 """A role claim's values, as the provider may spell them, to the roles."""
+ORGANISATION_ROLES = frozenset({FORVALTNING, SUPERVISOR})
+"""Roles that act for one förvaltning, named by the organisation claim."""
 PROVIDER_RETRY_AFTER_SECONDS = 5
 
 
@@ -105,7 +107,15 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_scheme)]
 class Caller:
     role: str
     subject: str
-    """An organisation code for a förvaltning; the role's name for operators and admins."""
+    """An organisation code for a förvaltning or its supervisors; the role's name for others."""
+    user: str | None = field(default=None, compare=False)
+    """The signed-in person or system (the token's ``sub``), for the access log; None for a
+    static token, which stands for its subject."""
+
+    @property
+    def who(self) -> str:
+        """Who to name in a log: the signed-in user, or the static token's subject."""
+        return self.user or self.subject
 
 
 def bearer(*roles: str, detail: str) -> Callable[..., Awaitable[Caller]]:
@@ -153,16 +163,16 @@ def _static_caller(
 
 
 def _token_caller(claims: Claims, roles: Iterable[str]) -> Caller | None:
-    """The first of ``roles`` the token carries; a förvaltning's only with its organisation,
-    so that its per-organisation checks always have a subject."""
+    """The first of ``roles`` the token carries; a förvaltning's or a supervisor's only with
+    its organisation, so that their per-organisation checks always have a subject."""
     held = {ROLE_NAMES[r] for r in claims.roles if r in ROLE_NAMES}
     for role in roles:
         if role not in held:
             continue
-        if role != FORVALTNING:
-            return Caller(role, role)
+        if role not in ORGANISATION_ROLES:
+            return Caller(role, role, claims.subject)
         if claims.organisation:
-            return Caller(role, claims.organisation)
+            return Caller(role, claims.organisation, claims.subject)
     return None
 
 
