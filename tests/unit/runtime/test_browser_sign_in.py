@@ -11,7 +11,12 @@ import pytest
 from fastapi import Depends, FastAPI, Request
 
 from runtime.http.auth import ADMIN, ANALYST, Caller, Clients, token_hash
-from runtime.http.browser_sign_in import install_browser_sign_in, signed_in, signed_in_user
+from runtime.http.browser_sign_in import (
+    SignedInUser,
+    install_browser_sign_in,
+    signed_in,
+    signed_in_user,
+)
 from runtime.settings import ServiceSettings
 from tools.sandbox import free_port
 
@@ -166,3 +171,17 @@ async def test_an_unreachable_provider_is_a_503_to_retry() -> None:
         answer = await client.get("/sign-in", params={"next": "/figures"})
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize(
+    "stored", [None, "alva", {"name": "no subject"}, {"sub": 7}, ["sub", "alva"]]
+)
+def test_a_session_of_another_shape_reads_as_signed_out(stored: object) -> None:
+    assert SignedInUser.from_session(stored) is None
+
+
+def test_a_session_keeps_only_roles_it_knows() -> None:
+    stored = {"sub": "alva", "roles": ["asf-analyst", "superuser"], "org": "", "name": "Alva"}
+    user = SignedInUser.from_session(stored)
+    assert user == SignedInUser("alva", "Alva", None, frozenset({ANALYST}), None)
+    assert SignedInUser.from_session(user.to_session() if user else None) == user
