@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from contracts.reference import ReferenceData
+from reporting.adapters import projection_store as store
 from reporting.adapters.projection_store import position
 from reporting.adapters.unit_of_work import (
     PostgresProjectionUnitOfWork,
@@ -22,7 +23,7 @@ from reporting.adapters.unit_of_work import (
 )
 from reporting.service import reports
 from reporting.service.ports import ProjectionStatus, ProjectionUnitOfWork
-from reporting.stream.consumer import ConsumerConfig, StreamConsumer
+from reporting.stream.consumer import CONSUMER_LOCK, ConsumerConfig, StreamConsumer
 from runtime.logging import get_logger
 from runtime.postgres import connection
 
@@ -46,10 +47,13 @@ async def rebuild(
     config: ConsumerConfig, reference: ReferenceData, *, settle_seconds: float = 3.0
 ) -> RebuildResult:
     started = time.perf_counter()
-    async with connection(config.database_url) as conn:
+    # Who replays is settled before emptying: a running service that notices the emptied
+    # position at once gives up its lead, and this process must not mistake that for none.
+    async with store.leader_connection(config.database_url) as conn:
+        service_leads = not await store.take_lead(conn, CONSUMER_LOCK)
         await empty_projection(PostgresProjectionUnitOfWork(conn, config.stream.name))
     log.info("projection emptied; replaying the stream from the first offset")
-    if await StreamConsumer(config, reference, until_idle=True).run():
+    if not service_leads and await StreamConsumer(config, reference, until_idle=True).run():
         replayed_by = "this process"
     else:
         replayed_by = "the running service"
