@@ -240,6 +240,8 @@ def _body(cells: Iterable[tuple[Column | None, Any]], codes: Mapping[str, str]) 
             body.setdefault("planned_value_added", []).append(
                 {"beneficiary": beneficiary, "category": category}
             )
+        elif column.kind == "percent" and text.isdecimal():
+            body[column.path] = int(text)  # a cell's number, or a CSV's text of one
         elif column.kind == "list":
             body[column.path] = [t.strip() for t in text.split(TASK_SEPARATOR) if t.strip()]
         else:
