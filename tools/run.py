@@ -79,6 +79,19 @@ def reporting_environment(demo: DemoSecrets) -> dict[str, str]:
     return {
         "REPORTING_AMQP_URL": amqp_url("reporting", demo.broker_passwords["reporting"]),
         "REPORTING_ADMIN_TOKEN_HASHES": json.dumps([token_hash(demo.admin_token)]),
+        "REPORTING_ANALYST_TOKEN_HASHES": json.dumps([token_hash(demo.analyst_token)]),
+        **demo_sign_in("reporting", demo),
+    }
+
+
+def demo_sign_in(service: str, demo: DemoSecrets) -> dict[str, str]:
+    """The demo's sign-in form (no issuer here), and its session cookie; Secure only where
+    browsers reach the demo over https."""
+    prefix = service.upper()
+    return {
+        f"{prefix}_DEMO_SIGN_IN": "true",
+        f"{prefix}_SESSION_SECRET": demo.session_secrets[service],
+        f"{prefix}_SESSION_COOKIE_SECURE": str(PUBLIC_URL.startswith("https:")).lower(),
     }
 
 
@@ -175,7 +188,8 @@ async def run_everything() -> int:
     organisation, token = next(iter(demo.tokens.items()))
     print(
         "\nThe city is running. Ctrl-C stops it.\n"
-        f"  ASF dashboard        http://127.0.0.1:{PORTS['reporting']}/dashboard\n"
+        f"  ASF dashboard        http://127.0.0.1:{PORTS['reporting']}/dashboard"
+        "  (sign in: role ASF-analytiker, any name)\n"
         f"  Reporting API docs   http://127.0.0.1:{PORTS['reporting']}/docs\n"
         f"  Placements API docs  http://127.0.0.1:{PORTS['placements']}/docs\n"
         f"  Certificates API     http://127.0.0.1:{PORTS['certificates']}/docs"

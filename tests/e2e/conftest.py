@@ -34,14 +34,18 @@ ORGANISATION = "sf"
 class City:
     urls: dict[str, str]
     token: str
+    """The förvaltning's (placements, certificates)."""
+    analyst_token: str
+    """An ASF analyst's: the reporting service's reader."""
     environments: dict[str, dict[str, str]]
     """Each process's environment, by name: a service, or ``certificates#2`` for a replica."""
     processes: dict[str, Process] = field(default_factory=dict)
 
     def client(self, service: str) -> httpx.AsyncClient:
+        token = self.analyst_token if service.startswith("reporting") else self.token
         return httpx.AsyncClient(
             base_url=self.urls[service],
-            headers={"Authorization": f"Bearer {self.token}"},
+            headers={"Authorization": f"Bearer {token}"},
             timeout=30,
         )
 
@@ -99,7 +103,7 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
         [name] = [u.name for u in users if u.name.endswith(suffix)]
         return f"amqp://{quote(name)}:{passwords[name]}@{AMQP_HOST}/{vhost}"
 
-    token = secrets.token_urlsafe(32)
+    token, analyst_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     clients = json.dumps({ORGANISATION: [token_hash(token)]})
     ports = {name: free_port() for name in SERVICES}
     async with management() as api, AsyncExitStack() as stack:
@@ -124,7 +128,10 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
                 "CERTIFICATES_CLIENTS": clients,
                 "CERTIFICATES_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['certificates']}",
             },
-            "reporting": {"REPORTING_AMQP_URL": url_of("-reporting")},
+            "reporting": {
+                "REPORTING_AMQP_URL": url_of("-reporting"),
+                "REPORTING_ANALYST_TOKEN_HASHES": json.dumps([token_hash(analyst_token)]),
+            },
         }
         environments = {
             name: {
@@ -136,7 +143,8 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
             }
             for name in SERVICES
         }
-        city = City({n: f"http://127.0.0.1:{p}" for n, p in ports.items()}, token, environments)
+        urls = {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
+        city = City(urls, token, analyst_token, environments)
         for name in SERVICES:
             await city.start(name)
         try:

@@ -59,10 +59,14 @@ class Provider:
         self.stop()
         self.start()
 
+    def add_user(self, sub: str, **claims: Any) -> None:
+        """A user who signs in as ``sub`` and whose tokens carry ``claims``."""
+        httpx.put(f"{self.issuer}/users/{sub}", json=claims).raise_for_status()
+
     def token(self, sub: str, *, audience: str, **claims: Any) -> str:
         """A signed JWT for ``sub`` with ``claims``, for the client ``audience``."""
+        self.add_user(sub, **claims)
         with httpx.Client(base_url=self.issuer) as client:
-            client.put(f"/users/{sub}", json=claims).raise_for_status()
             query = {
                 "client_id": audience,
                 "redirect_uri": REDIRECT,

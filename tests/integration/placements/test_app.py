@@ -19,11 +19,11 @@ HTML = {"Accept": "text/html"}
 
 
 @pytest.fixture
-async def placements(
-    amqp_url: str, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Placements]:
-    monkeypatch.setenv("PLACEMENTS_DEMO_SIGN_IN", "true")
-    async with running_placements(amqp_url, database_url) as service:
+async def placements(amqp_url: str, database_url: str) -> AsyncIterator[Placements]:
+    """With the demo's sign-in, its session cookie over plain http (the test client's)."""
+    async with running_placements(
+        amqp_url, database_url, demo_sign_in=True, session_cookie_secure=False
+    ) as service:
         yield service
 
 
@@ -79,7 +79,7 @@ async def test_a_page_without_sign_in_sends_the_browser_to_sign_in(placements: P
     async with placements.client(None, **HTML) as browser:
         answer = await browser.get("/app/")
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/sign-in?next=/app/"
+    assert answer.headers["location"] == "/sign-in?next=%2Fapp%2F"
 
 
 async def test_a_supervisor_registers_and_the_api_sees_the_same_placement(

@@ -39,12 +39,15 @@ class Reporting:
     config: ConsumerConfig
     reference: ReferenceData
     admin_token: str
+    analyst_token: str
     own_consumer: StreamConsumer  # the one the app's /ready and /operations/status look at
     published: int = 0
     tasks: list[asyncio.Task[bool]] = field(default_factory=list)
 
-    def client(self, *, admin: bool = False) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {self.admin_token}"} if admin else {}
+    def client(self, *, admin: bool = False, anonymous: bool = False) -> httpx.AsyncClient:
+        """An analyst's client (the report's readers), an admin's, or nobody's."""
+        token = self.admin_token if admin else self.analyst_token
+        headers = {} if anonymous else {"Authorization": f"Bearer {token}"}
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app),
             base_url="http://reporting",
@@ -105,16 +108,21 @@ class Reporting:
 
 
 @asynccontextmanager
-async def running_reporting(amqp_url: str, database_url: str) -> AsyncIterator[Reporting]:
-    """The service on its own database, the broker topology declared; no consumer yet."""
+async def running_reporting(
+    amqp_url: str, database_url: str, **overrides: Any
+) -> AsyncIterator[Reporting]:
+    """The service on its own database, the broker topology declared; no consumer yet.
+    ``overrides`` are settings (sign-in)."""
     await declare(amqp_url, CITY_TOPOLOGY)
-    token = secrets.token_urlsafe(32)
+    token, analyst_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    defaults: dict[str, Any] = {
+        "admin_token_hashes": [token_hash(token)],
+        "analyst_token_hashes": [token_hash(analyst_token)],
+        "batch_size": 7,  # small: the scenario spans several batches
+        "reconnect_seconds": 0.2,
+    }
     settings = ReportingSettings(
-        amqp_url=amqp_url,
-        database_url=database_url,
-        admin_token_hashes=[token_hash(token)],
-        batch_size=7,  # small: the scenario spans several batches
-        reconnect_seconds=0.2,
+        amqp_url=amqp_url, database_url=database_url, **{**defaults, **overrides}
     )
     async with reporting_database(settings) as pool:
         app, consumer = build(settings, pool)
@@ -126,6 +134,7 @@ async def running_reporting(amqp_url: str, database_url: str) -> AsyncIterator[R
             dataclasses.replace(consumer_config(settings), idle_seconds=0.2),
             consumer.reference,
             token,
+            analyst_token,
             consumer,
         )
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.integration.reporting.conftest import Reporting
 from tests.support import eventually
@@ -50,9 +51,8 @@ def chromium() -> str:
 async def served(scenario: Reporting) -> AsyncIterator[str]:
     """The app on a real port, so the browser loads it as a person's browser would."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(scenario.app, host="127.0.0.1", port=port, log_config=None)
-    )
+    app = with_bearer(scenario.app, scenario.analyst_token)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     task = asyncio.create_task(server.serve())
 
     async def started() -> bool:
@@ -65,6 +65,19 @@ async def served(scenario: Reporting) -> AsyncIterator[str]:
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def with_bearer(app: ASGIApp, token: str) -> ASGIApp:
+    """The app behind a proxy that signs every request in as the analyst, as a headless browser
+    cannot be given a token (the sign-in itself is tested in ``test_sign_in``)."""
+    header = (b"authorization", f"Bearer {token}".encode())
+
+    async def signed_in(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "headers": [*scope["headers"], header]}
+        await app(scope, receive, send)
+
+    return signed_in
 
 
 async def browse(chromium: str, *arguments: str) -> tuple[str, str]:

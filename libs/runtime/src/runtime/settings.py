@@ -63,3 +63,40 @@ class ServiceSettings(BaseSettings):
     oidc_leeway_seconds: float = Field(
         default=30, ge=0, description="Clock skew allowed on exp, nbf and iat."
     )
+    oidc_client_id: str | None = Field(
+        default=None,
+        description="The browser sign-in's client at the issuer (default: the audience, else "
+        "the service name).",
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="The browser sign-in client's secret; unset for a public client (PKCE only).",
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email",
+        description="Scopes the browser sign-in asks for; the ID token must carry the role and "
+        "organisation claims.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Where browsers reach the service (https://…, no trailing slash); the "
+        "provider sends them back to <public_url>/sign-in/callback. Unset: the request's own "
+        "address.",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the browser session cookie; the same on every replica. Unset: a "
+        "random one per process (sessions end at a restart and are not shared).",
+    )
+    session_cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only. Off only for a demo on http://.",
+    )
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, ge=60, le=30 * 24 * 3600, description="A browser session's lifetime."
+    )
+    demo_sign_in: bool = Field(
+        default=False,
+        description="Without an issuer, serve the demo sign-in form at /sign-in (pick a role, "
+        "organisation and name, no password). Never on where real data is.",
+    )

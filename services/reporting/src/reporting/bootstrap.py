@@ -27,7 +27,8 @@ from reporting.service.reference import ReferenceConflict
 from reporting.settings import ReportingSettings
 from reporting.stream.consumer import ConsumerConfig, StreamConsumer
 from runtime.http.app import service_app
-from runtime.http.auth import ADMIN, Clients, access_tokens, static_clients
+from runtime.http.auth import ADMIN, ANALYST, Clients, access_tokens, static_clients
+from runtime.http.browser_sign_in import install_browser_sign_in
 from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, service_database
 from runtime.logging import configure_logging, get_logger
@@ -128,11 +129,17 @@ def build_app(
     consumer: StreamConsumer,
     readiness: Mapping[str, Check],
 ) -> FastAPI:
-    return service_app(
+    app = service_app(
         title="Reporting API (ASF)",
         description=DESCRIPTION,
         routers=[report.router, reference.router, operators.router],
-        clients=static_clients(settings, {ADMIN: Clients.role(ADMIN, settings.admin_token_hashes)}),
+        clients=static_clients(
+            settings,
+            {
+                ADMIN: Clients.role(ADMIN, settings.admin_token_hashes),
+                ANALYST: Clients.role(ANALYST, settings.analyst_token_hashes),
+            },
+        ),
         access_tokens=access_tokens(settings),
         readiness=readiness,
         errors={ReferenceConflict: 409, RegisterMissing: 503},
@@ -144,3 +151,5 @@ def build_app(
         suppression_threshold=settings.suppression_threshold,
         today=city_today,
     )
+    install_browser_sign_in(app, settings)
+    return app

@@ -30,6 +30,11 @@ class ReportingSettings(ServiceSettings):
         description="SHA-256 hashes (hex) of the bearer tokens that may change reference data; "
         'JSON list: ["…"]. Without one, reference data can only be changed by files.',
     )
+    analyst_token_hashes: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 hashes (hex) of the bearer tokens that may read the report, the "
+        'exports and the dashboard (ASF analysts\' tools, the benchmark); JSON list: ["…"].',
+    )
     suppression_threshold: int = Field(
         default=5,
         ge=2,

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,12 +123,18 @@ class AccessTokens:
         raise UnknownKey(str(error))
 
     def _claims(self, payload: dict[str, Any]) -> Claims:
-        roles = payload.get(self.role_claim, [])
-        if isinstance(roles, str):
-            roles = roles.split()
-        organisation = payload.get(self.organisation_claim)
-        return Claims(
-            roles=frozenset(r for r in roles if isinstance(r, str)),
-            organisation=organisation if isinstance(organisation, str) else None,
-            subject=str(payload.get("sub", "")),
-        )
+        return claims_of(payload, self.role_claim, self.organisation_claim)
+
+
+def claims_of(payload: Mapping[str, Any], role_claim: str, organisation_claim: str) -> Claims:
+    """The roles (a list, or a space-separated string), organisation and subject of a verified
+    token's payload (an access token's, or the browser sign-in's ID token's)."""
+    roles = payload.get(role_claim, [])
+    if isinstance(roles, str):
+        roles = roles.split()
+    organisation = payload.get(organisation_claim)
+    return Claims(
+        roles=frozenset(r for r in roles if isinstance(r, str)),
+        organisation=organisation if isinstance(organisation, str) else None,
+        subject=str(payload.get("sub", "")),
+    )

@@ -142,11 +142,9 @@ def bearer(*roles: str, detail: str) -> Callable[..., Awaitable[Caller]]:
                 detail="the sign-in provider is unreachable; try again shortly",
                 headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
             ) from unavailable
-        caller = _token_caller(claims, roles)
+        caller = caller_for(claims, roles)
         if caller is None:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail=f"this needs the role {' or '.join(roles)}"
-            )
+            raise forbidden(roles)
         return caller
 
     return authenticated
@@ -162,10 +160,23 @@ def _static_caller(
     return None
 
 
-def _token_caller(claims: Claims, roles: Iterable[str]) -> Caller | None:
-    """The first of ``roles`` the token carries; a förvaltning's or a supervisor's only with
-    its organisation, so that their per-organisation checks always have a subject."""
-    held = {ROLE_NAMES[r] for r in claims.roles if r in ROLE_NAMES}
+def forbidden(roles: Iterable[str]) -> HTTPException:
+    """403: the caller is known but holds none of ``roles``."""
+    return HTTPException(
+        status.HTTP_403_FORBIDDEN, detail=f"this needs the role {' or '.join(roles)}"
+    )
+
+
+def normalised_roles(names: Iterable[str]) -> frozenset[str]:
+    """The roles among a claim's values (:data:`ROLE_NAMES`); others are ignored."""
+    return frozenset(ROLE_NAMES[n] for n in names if n in ROLE_NAMES)
+
+
+def caller_for(claims: Claims, roles: Iterable[str]) -> Caller | None:
+    """The first of ``roles`` the signed-in user (an access token's, or a browser session's)
+    holds; a förvaltning's or a supervisor's only with its organisation, so that their
+    per-organisation checks always have a subject."""
+    held = normalised_roles(claims.roles)
     for role in roles:
         if role not in held:
             continue

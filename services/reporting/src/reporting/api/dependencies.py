@@ -21,7 +21,8 @@ from reporting.domain.periods import (
     resolve,
 )
 from reporting.service.ports import ConsumerState, ReferenceUnitOfWork, Snapshot
-from runtime.http.auth import ADMIN, Caller, bearer
+from runtime.http.auth import ADMIN, ANALYST, Caller
+from runtime.http.browser_sign_in import signed_in
 from runtime.text import IsoDate
 
 
@@ -110,5 +111,19 @@ ChosenPeriod = Annotated[Period, Depends(period)]
 Threshold = Annotated[int, Depends(threshold)]
 Admin = Annotated[
     Caller,
-    Depends(bearer(ADMIN, detail="an admin bearer token is required to change reference data")),
+    Depends(
+        signed_in(
+            ADMIN,
+            detail="sign in as an admin (or an admin's bearer token) to change reference data",
+        )
+    ),
+]
+Analyst = Annotated[
+    Caller,
+    Depends(
+        signed_in(
+            ANALYST,
+            detail="sign in as an ASF analyst (or an analyst's bearer token) to read the follow-up",
+        )
+    ),
 ]

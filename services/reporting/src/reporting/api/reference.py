@@ -1,5 +1,5 @@
 """The reference data: the organisation register and the targets (fördelningsmodellen), read
-by anyone, changed with an admin token.
+by anyone, changed by an admin (signed in, or with an admin's bearer token).
 
 (No ``from __future__ import annotations``: FastAPI resolves the endpoint annotations at
 runtime.)
@@ -18,7 +18,9 @@ router = APIRouter(prefix="/reference", tags=["reference data"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown admin bearer token."},
+    303: {"description": "A browser (Accept: text/html) without a session: to /sign-in."},
+    401: {"description": "No session and no or an unknown bearer token."},
+    403: {"description": "Signed in without the admin role."},
     409: {"description": "Register and targets would disagree."},
     422: {"description": "The body breaks a rule; `detail` says which."},
 }

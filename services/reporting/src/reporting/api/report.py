@@ -1,32 +1,50 @@
 """The follow-up: the report of a period as JSON, CSV and XLSX (small cells suppressed), and
-the dashboard.
+the dashboard; all for ASF analysts, signed in or with an analyst's bearer token.
 
 (No ``from __future__ import annotations``: FastAPI resolves the endpoint annotations at
 runtime.)
 """
 
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from contracts.calendar import CITY_TIME
-from reporting.api.dependencies import ChosenPeriod, Reads, Reference, Threshold, Today
+from reporting.api.dependencies import (
+    Analyst,
+    ChosenPeriod,
+    Reads,
+    Reference,
+    Threshold,
+    Today,
+)
 from reporting.api.schemas import Report
 from reporting.domain.periods import Period, PeriodKind
 from reporting.domain.suppression import Table, suppress
 from reporting.presentation import dashboard, exports
 from reporting.presentation.tables import report_tables
 from reporting.service import reports
+from runtime.http.auth import Caller
+from runtime.http.browser_sign_in import signed_in_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-router = APIRouter(tags=["report"])
+SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    303: {"description": "A browser (Accept: text/html) without a session: to /sign-in."},
+    401: {"description": "No session and no or an unknown bearer token."},
+    403: {"description": "Signed in without the ASF-analyst role."},
+}
+
+router = APIRouter(tags=["report"], responses=SIGN_IN_ERRORS)
 
 
 @router.get("/report", response_model=Report, summary="The report of a period")
-async def get_report(chosen: ChosenPeriod, reads: Reads, reference: Reference) -> Report:
+async def get_report(
+    _: Analyst, chosen: ChosenPeriod, reads: Reads, reference: Reference
+) -> Report:
     return await reports.report(reads, chosen, reference)
 
 
@@ -37,7 +55,7 @@ async def get_report(chosen: ChosenPeriod, reads: Reads, reference: Reference) -
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def get_csv(
-    chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+    _: Analyst, chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
 ) -> Response:
     tables = _tables(await reports.report(reads, chosen, reference), threshold)
     return Response(
@@ -54,7 +72,7 @@ async def get_csv(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def get_xlsx(
-    chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+    _: Analyst, chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
 ) -> Response:
     tables = _tables(await reports.report(reads, chosen, reference), threshold)
     return Response(
@@ -71,7 +89,12 @@ async def home() -> RedirectResponse:
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="The dashboard (HTML, Swedish)")
 async def get_dashboard(
-    request: Request, chosen: ChosenPeriod, today: Today, reads: Reads, reference: Reference
+    request: Request,
+    caller: Analyst,
+    chosen: ChosenPeriod,
+    today: Today,
+    reads: Reads,
+    reference: Reference,
 ) -> HTMLResponse:
     report = await reports.report(reads, chosen, reference)
     query = urlencode(list(request.query_params.multi_items()))
@@ -82,10 +105,19 @@ async def get_dashboard(
         "xlsx": f"/report.xlsx{suffix}",
         "json": f"/report{suffix}",
         "docs": "/docs",
+        "sign_out": "/sign-out",
     }
     generated = datetime.now(CITY_TIME).strftime("%Y-%m-%d %H:%M")
     form = _form(chosen, today, request.query_params.get("tertial", "1"))
-    return HTMLResponse(dashboard.render(report, form, links, generated))
+    return HTMLResponse(dashboard.render(report, form, links, generated, _reader(request, caller)))
+
+
+def _reader(request: Request, caller: Caller) -> dashboard.Reader:
+    """The browser session's user by name; a bearer token's caller by who it stands for."""
+    user = signed_in_user(request)
+    if user is not None and caller.user == user.subject:
+        return dashboard.Reader(user.display_name, can_sign_out=True)
+    return dashboard.Reader(caller.who, can_sign_out=False)
 
 
 def _tables(report: Report, threshold: int) -> list[Table]:

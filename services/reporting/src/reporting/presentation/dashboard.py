@@ -40,7 +40,17 @@ class FormState:
     end: date
 
 
-def render(report: Report, form: FormState, links: Mapping[str, str], generated_at: str) -> str:
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: the header names them, and offers to sign out of a browser session."""
+
+    name: str
+    can_sign_out: bool
+
+
+def render(
+    report: Report, form: FormState, links: Mapping[str, str], generated_at: str, reader: Reader
+) -> str:
     template = _environment.get_template("dashboard.html.j2")
     pro_rata = report.delivery.target_basis == "pro_rata"  # the charts say which target
     return template.render(
@@ -48,6 +58,7 @@ def render(report: Report, form: FormState, links: Mapping[str, str], generated_
         form=form,
         links=links,
         generated_at=generated_at,
+        reader=reader,
         period_kinds=PERIOD_KINDS,
         month_names=[m.capitalize() for m in MONTHS_SV],
         number=charts.number,
