@@ -122,6 +122,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "revoked": ("återkallat", "revoked"),
     "number": ("Nummer", "Number"),
     "save": ("Spara", "Save"),
+    "saved": ("Sparat.", "Saved."),
     "cancel": ("Avbryt", "Cancel"),
     "back": ("Tillbaka till placeringen", "Back to the placement"),
     "back_to_list": ("Alla placeringar", "All placements"),
