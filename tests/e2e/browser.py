@@ -23,11 +23,7 @@ MAX_TABS = 400
 
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists() or not AXE.exists():
-        raise AssertionError(
-            "the browser tests need Debian's chromium and axe-core: run "
-            "scripts/ensure-test-tools.sh"
-        )
+    require_tools()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
@@ -38,10 +34,18 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
+def require_tools() -> None:
+    if not Path(CHROMIUM).exists() or not AXE.exists():
+        raise AssertionError(
+            "the browser tests need Debian's chromium and axe-core: run "
+            "scripts/ensure-test-tools.sh"
+        )
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+
+
 async def checked(page: Page, name: str) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.1 A and AA violations of the page as it is now (kept with a
     screenshot under ``var/artefacts/app/``)."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)
     await page.add_script_tag(path=AXE)
     violations: list[dict[str, Any]] = await page.evaluate(

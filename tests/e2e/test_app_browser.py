@@ -132,8 +132,8 @@ async def test_a_supervisor_follows_a_placement_to_its_certificate(
     for name in ("Ladda ner på svenska (PDF)", "Ladda ner på engelska (PDF)"):
         async with page.expect_download() as download:
             await page.get_by_role("link", name=name).click()
-        pdf = Path(await (await download.value).path())
-        assert pdf.read_bytes().startswith(b"%PDF")
+        pdf = downloaded(await (await download.value).path())
+        assert pdf.startswith(b"%PDF")
 
     placement_url = page.url.split("?")[0]
     for action, name in (
@@ -155,12 +155,23 @@ async def test_a_supervisor_follows_a_placement_to_its_certificate(
     assert await checked(page, "placement-en") == []
 
 
+def downloaded(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def kept(name: str, content: bytes) -> Path:
+    """A file the test made, kept with the screenshots."""
+    path = ARTEFACTS / name
+    path.write_bytes(content)
+    return path
+
+
 def list_with_two_bad_rows(template: bytes) -> bytes:
     book = load_workbook(io.BytesIO(template))
     sheet = book["Placeringar"]
     headers = [cell.value for cell in sheet[1]]
     for number in range(2, 7):
-        values = {
+        values: dict[str, str | int | date] = {
             "Personnummer": personnummer("19880808", f"{number:03d}"),
             "Förnamn": "Deltagare",
             "Efternamn": f"Nummer {number}",
@@ -192,9 +203,8 @@ async def test_a_forvaltning_imports_its_list_and_reads_the_report(
     assert await checked(page, "import") == []
     async with page.expect_download() as download:
         await page.get_by_role("link", name="Ladda ner mallen (Excel)").click()
-    template = Path(await (await download.value).path()).read_bytes()
-    filled = ARTEFACTS / "import-list.xlsx"
-    filled.write_bytes(list_with_two_bad_rows(template))
+    template = downloaded(await (await download.value).path())
+    filled = kept("import-list.xlsx", list_with_two_bad_rows(template))
 
     await page.set_input_files("#f-file", filled)
     await submit(page)
