@@ -180,7 +180,14 @@ async def test_another_forvaltnings_placement_is_not_found(placements: Placement
         placement_id = (await register(browser)).headers["location"].split("/")[3].split("?")[0]
     async with signed_in(placements, "kf") as other:
         answer = await other.get(f"/app/placements/{placement_id}")
-    assert answer.status_code == 404
+        assert answer.status_code == 404
+        form = await form_tokens(other, "/app/placements/new")
+        sent = await other.post(
+            f"/app/placements/{placement_id}/withdrawal", data={**form, "reason": "Fel"}
+        )
+    assert sent.status_code == 404
+    async with placements.client() as api:
+        assert (await api.get(f"/placements/{placement_id}")).json()["status"] == "active"
 
 
 async def test_english_is_an_option(placements: Placements) -> None:

@@ -234,8 +234,6 @@ async def import_list(
 
 # --- the actions, each a form and the command it sends ------------------------------------
 
-Handler = Callable[[UnitOfWork, handlers.Context, handlers.Request], Awaitable[Placement]]
-
 
 @dataclass(frozen=True)
 class Action:
@@ -367,7 +365,7 @@ async def show(
     try:
         placement, _ = await queries.read_placement(unit_of_work, req, placement_id)
         defaults = action.defaults(placement)
-    except (PlacementNotFound, LookupError):
+    except LookupError:  # no such placement here, or no such assessment on it
         return render(request, ctx, "app/missing.html", 404)
     return render(
         request,
@@ -377,7 +375,7 @@ async def show(
         p=placement,
         values=values if values is not None else defaults,
         errors=errors or {},
-        **{k: v for k, v in defaults.items() if k == "assessment"},
+        assessment=defaults.get("assessment"),
     )
 
 
@@ -429,6 +427,8 @@ async def _run(
         return 409, [
             ("participant.personnummer", rule_message(lang, "overlapping_placement", str(overlap)))
         ]
+    except LookupError:  # the page that is shown again says it is not found
+        return 404, []
     except PlacementIsWithdrawn:
         return 409, [("", _word(request, "withdrawn_notice"))]
     except IdempotencyConflict:
