@@ -161,3 +161,17 @@ async def test_an_import_needs_a_forvaltnings_token(placements: Placements) -> N
     async with placements.client(None) as anonymous:
         answer = await anonymous.post("/imports", files={"file": ("a.csv", b"x", "text/csv")})
     assert answer.status_code == 401
+
+
+async def test_an_upload_the_parser_cannot_read_is_a_422_naming_the_body(
+    placements: Placements,
+) -> None:
+    async with placements.client() as api:
+        answer = await api.post(
+            "/imports",
+            content=b"--b\r\n-57--b--\r\n",
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+    assert answer.status_code == 422
+    [detail] = answer.json()["detail"]
+    assert (detail["loc"], detail["type"]) == (["body"], "form_invalid")
