@@ -138,13 +138,18 @@ async def test_a_supervisor_follows_a_placement_to_its_certificate(
     placement_url = page.url.split("?")[0]
     for action, name in (
         ("end-correction", "correct-end"),
+        ("details-correction", "correct-details"),
+        ("planned-end", "planned-end"),
         ("withdrawal", "withdraw"),
     ):
         await page.goto(f"{placement_url}/{action}")
         assert await checked(page, name) == []
     await page.goto(placement_url)
-    await page.get_by_role("link", name=re.compile("^Rätta Språk")).first.click()
+    await page.get_by_role("link", name=re.compile("^Rätta Språk ")).first.click()
     assert await checked(page, "correct-assessment") == []
+    await page.goto(placement_url)
+    await page.get_by_role("link", name="Rätta Språkutveckling").click()
+    assert await checked(page, "correct-value-added") == []
 
     await page.goto(f"{city.urls['placements']}/app/?status=ended")
     assert await page.get_by_role("link", name="Amina Hassan").count() == 1

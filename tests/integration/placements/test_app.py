@@ -209,3 +209,65 @@ async def test_withdrawal_from_the_app(placements: Placements) -> None:
         read: dict[str, Any] = (await api.get(f"/placements/{placement_id}")).json()
     assert read["status"] == "withdrawn"
     assert read["withdrawn"]["reason"] == "Registrerad av misstag"
+
+
+async def test_corrections_from_the_app_reach_the_api_with_their_reason(
+    placements: Placements,
+) -> None:
+    async with signed_in(placements) as browser:
+        placement_id = (await register(browser)).headers["location"].split("/")[3].split("?")[0]
+        page = f"/app/placements/{placement_id}"
+        shown = await browser.get(f"{page}/details-correction")
+        assert 'value="Stadsbiblioteket"' in shown.text  # the form starts from the record
+        tokens = await form_tokens(browser, f"{page}/details-correction")
+        unchanged = await browser.post(
+            f"{page}/details-correction",
+            data={**tokens, **_recorded(shown.text), "reason": "Inget"},
+        )
+        assert unchanged.status_code == 422
+        assert "Rättelsen ändrar ingenting." in unchanged.text
+        fixed = {**_recorded(shown.text), "role": "Bibliotekarie", "reason": "Fel roll"}
+        tokens = await form_tokens(browser, f"{page}/details-correction")
+        answer = await browser.post(f"{page}/details-correction", data={**tokens, **fixed})
+        assert answer.status_code == 303, answer.text
+        async with placements.client() as api:
+            [entry] = (await api.get(f"/placements/{placement_id}")).json()["value_added"]
+        corrected = f"{page}/corrections/value-added/{entry['id']}"
+        tokens = await form_tokens(browser, corrected)
+        answer = await browser.post(
+            corrected,
+            data={
+                **tokens,
+                "stage": "planned",
+                "beneficiary": "workplace",
+                "category": "forstarkning-av-arbetslaget",
+                "reason": "Fel kategori",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+        tokens = await form_tokens(browser, f"{page}/planned-end")
+        answer = await browser.post(
+            f"{page}/planned-end", data={**tokens, "planned_end_date": "2026-11-30"}
+        )
+        assert answer.status_code == 303, answer.text
+    async with placements.client() as api:
+        read = (await api.get(f"/placements/{placement_id}")).json()
+    assert read["role"] == "Bibliotekarie"
+    assert read["value_added"][0]["category"] == "forstarkning-av-arbetslaget"
+    assert read["planned_end_date"] == "2026-11-30"
+    reasons = [e["payload"].get("reason") for e in read["events"]]
+    assert {"Fel roll", "Fel kategori"} <= set(reasons)
+
+
+def _recorded(html: str) -> dict[str, str]:
+    """The correction form's fields as the page shows them."""
+    fields = dict(
+        re.findall(r'<input type="[a-z]+" id="[^"]+" name="([^"]+)" value="([^"]*)"', html)
+    )
+    fields.pop("csrf_token", None)
+    fields.pop("idempotency_key", None)
+    tasks = re.search(r'name="tasks"[^>]*>([^<]*)</textarea>', html)
+    fields["tasks"] = tasks.group(1) if tasks else ""
+    chosen = re.search(r'<option value="([^"]+)" selected>', html)
+    fields["placement_type"] = chosen.group(1) if chosen else ""
+    return fields

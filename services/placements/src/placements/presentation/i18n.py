@@ -92,6 +92,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "correct_end": ("Rätta slut och utfall", "Correct the end and outcome"),
     "correct": ("Rätta", "Correct"),
     "correct_assessment": ("Rätta bedömning", "Correct an assessment"),
+    "correct_value_added": ("Rätta mervärde", "Correct added value"),
+    "correct_details": (
+        "Rätta uppgifter om placeringen",
+        "Correct the placement's details",
+    ),
+    "correct_details_hint": (
+        "Ändra det som är fel. Personnumret kan inte rättas: makulera placeringen och "
+        "registrera den igen.",
+        "Change what is wrong. The personal identity number cannot be corrected: withdraw the "
+        "placement and register it again.",
+    ),
+    "change_planned_end": ("Ändra planerat slutdatum", "Change the planned end"),
     "withdraw": ("Makulera placeringen", "Withdraw the placement"),
     "withdraw_hint": (
         "För en placering som registrerades av misstag. Det går inte att ångra.",
@@ -184,6 +196,7 @@ RULES_SV: dict[str, str] = {
     "unique_modules": "En modul bedöms högst en gång per tillfälle.",
     "too_short": "Välj en nivå för minst en modul.",
     "overlapping_placement": "Deltagaren har redan en pågående placering under samma tid.",
+    "unchanged": "Rättelsen ändrar ingenting.",
 }
 
 

@@ -34,6 +34,22 @@ REGISTRATION_FIELDS = (
 )
 
 
+DETAILS_FIELDS = (
+    "participant.given_name",
+    "participant.family_name",
+    "workplace.name",
+    "workplace.unit",
+    "supervisor.name",
+    "supervisor.email",
+    "supervisor.phone",
+    "placement_type",
+    "role",
+    "employment_rate",
+    "start_date",
+    "planned_end_date",
+)
+
+
 def nested(form: Form, fields: Iterable[str]) -> dict[str, Any]:
     """The given fields as a nested body; a blank field is left out, as the API's default."""
     body: dict[str, Any] = {}
@@ -51,8 +67,7 @@ def nested(form: Form, fields: Iterable[str]) -> dict[str, Any]:
 
 def registration(form: Form) -> dict[str, Any]:
     body = nested(form, REGISTRATION_FIELDS)
-    if str(body.get("employment_rate", "")).isdecimal():
-        body["employment_rate"] = int(body["employment_rate"])  # a form sends only text
+    _whole_number(body, "employment_rate")
     body["tasks"] = lines(form.get("tasks"))
     body["planned_value_added"] = [
         {"beneficiary": beneficiary, "category": form[f"planned_value_added.{beneficiary}"]}
@@ -61,6 +76,20 @@ def registration(form: Form) -> dict[str, Any]:
     ]
     body["overlap_intended"] = form.get("overlap_intended") == "true"
     return body
+
+
+def details(form: Form) -> dict[str, Any]:
+    """A details correction: the form shows every recorded detail, and what is sent back
+    replaces it whole (the domain refuses a correction that changes nothing)."""
+    body = nested(form, (*DETAILS_FIELDS, "reason"))
+    _whole_number(body, "employment_rate")
+    body["tasks"] = lines(form.get("tasks"))
+    return body
+
+
+def _whole_number(body: dict[str, Any], name: str) -> None:
+    if str(body.get(name, "")).isdecimal():
+        body[name] = int(body[name])  # a form sends only text
 
 
 def lines(value: Any) -> list[str]:
