@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -158,6 +159,10 @@ async def test_a_supervisor_follows_a_placement_to_its_certificate(
     assert await checked(page, "placements-en") == []
     await page.goto(placement_url)
     assert await checked(page, "placement-en") == []
+    missing = await page.goto(f"{city.urls['placements']}/app/placements/{uuid.uuid4()}")
+    assert missing is not None
+    assert missing.status == 404
+    assert await checked(page, "not-found") == []
 
 
 def downloaded(path: Path) -> bytes:
