@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData, UploadFile
 
-from placements.api.dependencies import Context
 from placements.presentation.i18n import Language, language_of, translator
 from placements.service import handlers
 from runtime.http.auth import FORVALTNING, SUPERVISOR, Caller
@@ -94,6 +93,3 @@ def upload(values: Mapping[str, Any], name: str) -> UploadFile | None:
 
 def see_other(target: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
-
-
-__all__ = ["Acting", "Context", "Viewer", "render", "see_other", "submitted", "upload"]
