@@ -194,10 +194,15 @@ async def test_a_bearer_token_from_the_provider_reads_the_report(
     reporting: Reporting, provider: Provider
 ) -> None:
     token = provider.token("a-tool", audience="reporting-api", roles=["asf-analyst"])
+    bearer = {"Authorization": f"Bearer {token}"}
     async with reporting.client(anonymous=True) as client:
-        answer = await client.get("/report", headers={"Authorization": f"Bearer {token}"})
+        answer = await client.get("/report", headers=bearer)
+        page = await client.get("/dashboard", headers={**bearer, "Accept": "text/html"})
         nobody = await client.get("/report")
     assert answer.status_code == 200
+    assert page.status_code == 200
+    assert "Inloggad som a-tool" in page.text
+    assert 'action="/sign-out"' not in page.text, "no session to end"
     assert nobody.status_code == 401
 
 

@@ -11,8 +11,14 @@ import pytest
 from fastapi import Depends, FastAPI, Request
 
 from runtime.http.auth import ADMIN, ANALYST, Caller, Clients, token_hash
-from runtime.http.browser_sign_in import install_browser_sign_in, signed_in, signed_in_user
+from runtime.http.browser_sign_in import (
+    SignedInUser,
+    install_browser_sign_in,
+    signed_in,
+    signed_in_user,
+)
 from runtime.settings import ServiceSettings
+from tools.sandbox import free_port
 
 ADMIN_TOKEN = "an-admin-token-for-the-test"
 Analyst = Annotated[Caller, Depends(signed_in(ANALYST, detail="sign in as an ASF analyst"))]
@@ -157,3 +163,25 @@ async def test_the_signed_in_user_is_readable_by_the_routes() -> None:
         known = await client.get("/me")
     assert anonymous.json() == {}
     assert known.json() == {"name": "Anna Analytiker", "roles": ["supervisor"], "org": "sf"}
+
+
+async def test_an_unreachable_provider_is_a_503_to_retry() -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    async with browser(app(oidc_issuer=nobody)) as client:
+        answer = await client.get("/sign-in", params={"next": "/figures"})
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize(
+    "stored", [None, "alva", {"name": "no subject"}, {"sub": 7}, ["sub", "alva"]]
+)
+def test_a_session_of_another_shape_reads_as_signed_out(stored: object) -> None:
+    assert SignedInUser.from_session(stored) is None
+
+
+def test_a_session_keeps_only_roles_it_knows() -> None:
+    stored = {"sub": "alva", "roles": ["asf-analyst", "superuser"], "org": "", "name": "Alva"}
+    user = SignedInUser.from_session(stored)
+    assert user == SignedInUser("alva", "Alva", None, frozenset({ANALYST}), None)
+    assert SignedInUser.from_session(user.to_session() if user else None) == user

@@ -148,6 +148,8 @@ class ProviderSignIn:
         if not userinfo:
             raise SignInFailed("the provider sent no ID token")
         claims = claims_of(userinfo, self._role_claim, self._organisation_claim)
+        if not claims.subject:
+            raise SignInFailed("the ID token names no subject")
         return SignedInUser(
             subject=claims.subject,
             name=_text(userinfo.get("name")),
@@ -284,7 +286,10 @@ async def sign_in(request: Request, next: Next = "/") -> Response:
     target = local_path(next, ("query", "next"))
     if isinstance(method, ProviderSignIn):
         request.session[_NEXT] = target
-        return await method.redirect(request)
+        try:
+            return await method.redirect(request)
+        except httpx.HTTPError as unreachable:  # its discovery document
+            raise _provider_unreachable() from unreachable
     return HTMLResponse(sign_in_pages.demo_form(target))
 
 
@@ -317,11 +322,7 @@ async def sign_in_callback(request: Request) -> RedirectResponse:
             detail=f"the sign-in could not be completed ({failed}); start again at {SIGN_IN}",
         ) from None
     except httpx.HTTPError as unreachable:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="the sign-in provider is unreachable; try again shortly",
-            headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
-        ) from unreachable
+        raise _provider_unreachable() from unreachable
     return _signed_in_as(request, user, request.session.pop(_NEXT, "/"))
 
 
@@ -340,6 +341,14 @@ def _method(request: Request) -> SignInMethod:
             status.HTTP_404_NOT_FOUND, detail="browser sign-in is not configured here"
         )
     return method
+
+
+def _provider_unreachable() -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail="the sign-in provider is unreachable; try again shortly",
+        headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _signed_in_as(request: Request, user: SignedInUser, target: str) -> RedirectResponse:
