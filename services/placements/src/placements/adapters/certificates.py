@@ -18,9 +18,15 @@ TIMEOUT_SECONDS = 10.0
 
 
 class HttpCertificateDirectory:
-    def __init__(self, base_url: str | None, tokens: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        tokens: Mapping[str, str],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._base_url = base_url
         self._tokens = dict(tokens)
+        self._transport = transport  # the tests' stand-in for the service
 
     async def state(self, organisation: str, placement_id: uuid.UUID) -> CertificateState:
         try:
@@ -62,7 +68,9 @@ class HttpCertificateDirectory:
         if self._base_url is None or token is None:
             raise CertificateNotFound("the certificates service is not configured")
         try:
-            async with httpx.AsyncClient(base_url=self._base_url, timeout=TIMEOUT_SECONDS) as http:
+            async with httpx.AsyncClient(
+                base_url=self._base_url, timeout=TIMEOUT_SECONDS, transport=self._transport
+            ) as http:
                 return await http.get(
                     path, params=params, headers={"Authorization": f"Bearer {token}"}
                 )
