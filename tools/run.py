@@ -59,6 +59,10 @@ def placements_environment(demo: DemoSecrets) -> dict[str, str]:
         "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
             {code: own_user(code) for code in demo.tokens}
         ),
+        # the supervisors' app asks the certificates service as the supervisor's förvaltning
+        "PLACEMENTS_CERTIFICATES_URL": f"http://127.0.0.1:{PORTS['certificates']}",
+        "PLACEMENTS_CERTIFICATES_TOKENS": json.dumps(demo.tokens),
+        **demo_sign_in("placements", demo),
     }
 
 
@@ -191,6 +195,8 @@ async def run_everything() -> int:
         f"  ASF dashboard        http://127.0.0.1:{PORTS['reporting']}/dashboard"
         "  (sign in: role ASF-analytiker, any name)\n"
         f"  Reporting API docs   http://127.0.0.1:{PORTS['reporting']}/docs\n"
+        f"  Supervisors' app     http://127.0.0.1:{PORTS['placements']}/app/"
+        f"  (sign in: role Handledare, organisation {organisation})\n"
         f"  Placements API docs  http://127.0.0.1:{PORTS['placements']}/docs\n"
         f"  Certificates API     http://127.0.0.1:{PORTS['certificates']}/docs"
         f"  (verify pages: /verify/<id>; /waiting with the admin token)\n"

@@ -120,6 +120,12 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
                 "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
                     {ORGANISATION: url_of(publisher_user_name(ORGANISATION))}
                 ),
+                # the supervisors' app: the demo's sign-in over http, the certificates asked
+                # with the förvaltning's own token
+                "PLACEMENTS_DEMO_SIGN_IN": "true",
+                "PLACEMENTS_SESSION_COOKIE_SECURE": "false",
+                "PLACEMENTS_CERTIFICATES_URL": f"http://127.0.0.1:{ports['certificates']}",
+                "PLACEMENTS_CERTIFICATES_TOKENS": json.dumps({ORGANISATION: token}),
             },
             "certificates": {
                 "CERTIFICATES_AMQP_URL": url_of("-certificates"),

@@ -18,14 +18,17 @@ from fastapi import FastAPI
 from contracts.calendar import city_today
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
+from placements.adapters.certificates import HttpCertificateDirectory
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
-from placements.api import routes
+from placements.api import imports, routes
 from placements.domain.plausibility import Plausibility
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
+from placements.web import routes as web
 from runtime.amqp import PublisherPerProducer, declare
 from runtime.http.app import service_app
 from runtime.http.auth import FORVALTNING, Clients, access_tokens, static_clients
+from runtime.http.browser_sign_in import install_browser_sign_in
 from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging
@@ -82,10 +85,10 @@ def build_app(
 ) -> FastAPI:
     """The HTTP API on ``pool``; ready when the database answers, unless told otherwise.
     ``today`` is the clock of the plausibility rules (tests pin it)."""
-    return service_app(
+    app = service_app(
         title=routes.TITLE,
         description=routes.DESCRIPTION,
-        routers=[routes.router, routes.participants],
+        routers=[routes.router, routes.participants, imports.router, web.router],
         clients=static_clients(settings, {FORVALTNING: Clients(settings.clients)}),
         access_tokens=access_tokens(settings),
         readiness=readiness or {"database": database_check(pool)},
@@ -97,7 +100,13 @@ def build_app(
             today=today,
             rules=plausibility(settings),
         ),
+        certificates=HttpCertificateDirectory(
+            settings.certificates_url,
+            {org: token.get_secret_value() for org, token in settings.certificates_tokens.items()},
+        ),
     )
+    install_browser_sign_in(app, settings)
+    return app
 
 
 def plausibility(settings: PlacementsSettings) -> Plausibility:

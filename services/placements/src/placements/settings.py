@@ -27,6 +27,16 @@ class PlacementsSettings(ServiceSettings):
         description="Per-förvaltning broker URL (its own user) for the relay, JSON by org code;"
         " organisations not listed publish with amqp_url.",
     )
+    certificates_url: str | None = Field(
+        default=None,
+        description="The certificates service's base URL, for the app's certificate state and "
+        "downloads; unset: the app says the state is unavailable.",
+    )
+    certificates_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="JSON, organisation code → that förvaltning's bearer token at the "
+        "certificates service (the app asks on the signed-in supervisor's förvaltning's behalf).",
+    )
     # Plausibility: what a typed date or age may be before it is refused as a mistake.
     start_years_back: int = Field(
         default=5, ge=0, description="A start date at most this many years before today."

@@ -81,9 +81,15 @@ def _encodable(value: Any) -> Any:
 _UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot decode
 
 
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 async def _unreadable_body(request: Request, error: Exception) -> Response:
-    """A JSON body that is not UTF-8 is as invalid as one that is not JSON: the same 422."""
+    """A JSON body that is not UTF-8 is as invalid as one that is not JSON: the same 422. So is
+    a form or upload the parser cannot read (Starlette answers 400 with the parser's words)."""
     assert isinstance(error, HTTPException)
     if error.status_code == 400 and error.detail == _UNREADABLE:
         return field_error(["body"], "the body is not JSON in UTF-8", "json_invalid")
+    if error.status_code == 400 and request.headers.get("content-type", "").startswith(_FORMS):
+        return field_error(["body"], f"the form cannot be read: {error.detail}", "form_invalid")
     return await http_exception_handler(request, error)

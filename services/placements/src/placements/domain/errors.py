@@ -51,3 +51,7 @@ class PlacementIsWithdrawn(Exception):
             f"placement {placement_id} was withdrawn; a withdrawn placement cannot be changed"
         )
         self.placement_id = placement_id
+
+
+class CertificateNotFound(LookupError):
+    """No such certificate of this förvaltning, or the certificates service cannot be asked."""

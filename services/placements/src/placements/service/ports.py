@@ -93,3 +93,33 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    id: uuid.UUID
+    number: str
+    status: str
+    """``valid`` or ``revoked`` (a revoked one may be superseded by a newer one)."""
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """What the certificates service knows of a placement's certificate."""
+
+    status: str
+    """``open`` (not ended), ``waiting``, ``issued``, ``withdrawn``; ``unknown`` until the
+    certificates service has heard of the placement, ``unavailable`` when it cannot be asked."""
+    waiting_reason: str | None = None
+    certificates: tuple[IssuedCertificate, ...] = ()
+
+
+class CertificateDirectory(Protocol):
+    """The certificates service, asked on behalf of a förvaltning."""
+
+    async def state(self, organisation: str, placement_id: uuid.UUID) -> CertificateState: ...
+
+    async def pdf(self, organisation: str, certificate_id: uuid.UUID, language: str) -> bytes:
+        """``CertificateNotFound`` for no such certificate of this förvaltning."""
+        ...

@@ -11,7 +11,13 @@ from placements.domain.model import Placement
 from placements.domain.pseudonym import participant_ref
 from placements.service.commands import FindParticipant
 from placements.service.handlers import Context, Request
-from placements.service.ports import HistoryEntry, PlacementFilter, UnitOfWork
+from placements.service.ports import (
+    CertificateDirectory,
+    CertificateState,
+    HistoryEntry,
+    PlacementFilter,
+    UnitOfWork,
+)
 from runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -61,3 +67,17 @@ async def find_participant(
         results=len(found.placements),
     )
     return found
+
+
+async def certificate_state(
+    certificates: CertificateDirectory, req: Request, placement_id: uuid.UUID
+) -> CertificateState:
+    """The placement's certificate as the certificates service knows it, asked as the caller's
+    förvaltning (so another's is never shown)."""
+    return await certificates.state(req.organisation, placement_id)
+
+
+async def certificate_pdf(
+    certificates: CertificateDirectory, req: Request, certificate_id: uuid.UUID, language: str
+) -> bytes:
+    return await certificates.pdf(req.organisation, certificate_id, language)
