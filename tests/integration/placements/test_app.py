@@ -209,6 +209,7 @@ async def test_withdrawal_from_the_app(placements: Placements) -> None:
         read: dict[str, Any] = (await api.get(f"/placements/{placement_id}")).json()
     assert read["status"] == "withdrawn"
     assert read["withdrawn"]["reason"] == "Registrerad av misstag"
+    assert read["withdrawn"]["withdrawn_by"] == "demo:Karin", "the person, not the förvaltning"
 
 
 async def test_corrections_from_the_app_reach_the_api_with_their_reason(

@@ -47,12 +47,14 @@ class Request:
 
     organisation: str
     correlation_id: str
+    user: str | None = None
+    """The signed-in person (a supervisor in the app), or None for a förvaltning's system."""
 
     @property
     def author(self) -> str:
-        """Who a correction or withdrawal is recorded as made by: the authenticated caller's
-        subject, which for a förvaltning's token is its organisation code."""
-        return self.organisation
+        """Who a correction or withdrawal is recorded as made by: the signed-in person, or the
+        förvaltning whose system called."""
+        return self.user or self.organisation
 
 
 async def register_placement(

@@ -40,7 +40,9 @@ def acting(
     caller: Viewer, correlation: Annotated[str, Depends(correlation_id)]
 ) -> handlers.Request:
     """The signed-in supervisor acts for its förvaltning, by the API's own rules."""
-    return handlers.Request(organisation=caller.subject, correlation_id=correlation)
+    return handlers.Request(
+        organisation=caller.subject, correlation_id=correlation, user=caller.user
+    )
 
 
 Acting = Annotated[handlers.Request, Depends(acting)]
