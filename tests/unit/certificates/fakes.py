@@ -23,6 +23,7 @@ from certificates.domain.record import CompetenceRecord
 from certificates.service.ports import StoredCertificate
 from contracts.events import Envelope, ParticipantIdentified
 from contracts.reference import Language
+from runtime.access_log import Access, Reader
 
 
 @dataclass
@@ -165,6 +166,22 @@ class FakeRepository:
         return replace(certificate, superseded_by=by)
 
 
+PUBLIC = Reader("public", "public", None, "GET /verify/{certificate_id}", "case-public")
+
+
+def reader(organisation: str) -> Reader:
+    """A förvaltning's system reading through the API."""
+    return Reader(organisation, "förvaltning", organisation, "GET /test", "case-1")
+
+
+class FakeAccessLog:
+    def __init__(self) -> None:
+        self.pending: list[Access] = []
+
+    async def record(self, access: Access) -> None:
+        self.pending.append(access)
+
+
 class FakeUnitOfWork:
     """The database in memory; each ``async with`` block is one transaction."""
 
@@ -176,6 +193,9 @@ class FakeUnitOfWork:
         self.committed: list[Envelope] = []
         self._pending: list[Envelope] = []
         self._snapshot: tuple[FakeRepository, set[tuple[str, uuid.UUID]]] | None = None
+        self.access_log = FakeAccessLog()
+        self.accesses: list[Access] = []
+        """Every read of identity data committed."""
 
     @property
     def repository(self) -> FakeRepository:
@@ -193,6 +213,8 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self.committed, self._pending = self._pending, []
         self.published.extend(self.committed)
+        self.accesses.extend(self.access_log.pending)
+        self.access_log.pending = []
         self._snapshot = None
 
     async def __aenter__(self) -> Self:
@@ -211,6 +233,7 @@ class FakeUnitOfWork:
             self._repository, self.inbox = self._snapshot
             self._snapshot = None
         self._pending = []
+        self.access_log.pending = []
 
 
 class FakeSigner:

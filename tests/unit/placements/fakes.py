@@ -22,6 +22,7 @@ from placements.service.ports import (
     PlacementFilter,
     StoredResponse,
 )
+from runtime.access_log import Access
 
 
 @dataclass
@@ -33,6 +34,7 @@ class FakeDatabase:
     history: dict[uuid.UUID, list[HistoryEntry]] = field(default_factory=dict)
     responses: dict[tuple[str, str], StoredResponse] = field(default_factory=dict)
     outbox: list[Envelope] = field(default_factory=list)
+    access_log: list[Access] = field(default_factory=list)
     commits: int = 0
 
 
@@ -103,12 +105,21 @@ class FakeIdempotencyStore:
         self.pending[organisation, key] = response
 
 
+class FakeAccessLog:
+    def __init__(self) -> None:
+        self.pending: list[Access] = []
+
+    async def record(self, access: Access) -> None:
+        self.pending.append(access)
+
+
 class FakeUnitOfWork:
     """Opened with ``async with`` as often as needed; each time is a new transaction on the
     same :class:`FakeDatabase` (pass one to share it between units of work)."""
 
     placements: FakePlacementRepository
     idempotency: FakeIdempotencyStore
+    access_log: FakeAccessLog
 
     def __init__(self, db: FakeDatabase | None = None) -> None:
         self.db = db if db is not None else FakeDatabase()
@@ -143,12 +154,14 @@ class FakeUnitOfWork:
             placement.events.clear()
             self.db.placements[placement.id] = copy.deepcopy(placement)
         self.db.responses.update(self.idempotency.pending)
+        self.db.access_log.extend(self.access_log.pending)
         self.db.commits += 1
         self._open()
 
     def _open(self) -> None:
         self.placements = FakePlacementRepository(self.db)
         self.idempotency = FakeIdempotencyStore(self.db)
+        self.access_log = FakeAccessLog()
 
 
 def _history(event: Envelope) -> HistoryEntry:

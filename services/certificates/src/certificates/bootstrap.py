@@ -7,6 +7,7 @@ the pure wiring that the tests and the benchmark use to run parts of the service
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
@@ -34,9 +35,11 @@ from certificates.signing.signer import DataIntegritySigner
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
+from runtime import access_log
 from runtime.amqp import AmqpPublisher, declare
+from runtime.http import access_log as access_log_api
 from runtime.http.app import service_app
-from runtime.http.auth import FORVALTNING, OPERATOR, Clients, access_tokens, static_clients
+from runtime.http.auth import ADMIN, FORVALTNING, OPERATOR, Clients, access_tokens, static_clients
 from runtime.http.operations import Check, broker_check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging, get_logger
@@ -50,6 +53,7 @@ log = get_logger(__name__)
 MIGRATIONS = [
     runtime_migrations("outbox"),
     runtime_migrations("inbox"),
+    access_log.MIGRATIONS,
     MigrationSource("certificates", files("certificates") / "migrations"),
 ]
 
@@ -136,18 +140,25 @@ def build_app(
     return service_app(
         title="Certificates API",
         description=DESCRIPTION,
-        routers=[forvaltning.router, forvaltning.operations, public.router],
+        routers=[
+            forvaltning.router,
+            forvaltning.operations,
+            public.router,
+            access_log_api.router,
+        ],
         clients=static_clients(
             settings,
             {
                 FORVALTNING: Clients(settings.clients),
                 OPERATOR: Clients.role(OPERATOR, settings.operators),
+                ADMIN: Clients.role(ADMIN, settings.admins),
             },
         ),
         access_tokens=access_tokens(settings),
         readiness=readiness or {"database": database_check(pool)},
         errors=ERRORS,
         unit_of_work=unit_of_work(pool),
+        read_access_log=functools.partial(access_log.read_access_log, pool),
         context=context,
     )
 

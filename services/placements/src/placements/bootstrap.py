@@ -23,9 +23,11 @@ from placements.api import routes
 from placements.domain.plausibility import Plausibility
 from placements.service.handlers import Context
 from placements.settings import PlacementsSettings
+from runtime import access_log
 from runtime.amqp import PublisherPerProducer, declare
+from runtime.http import access_log as access_log_api
 from runtime.http.app import service_app
-from runtime.http.auth import FORVALTNING, Clients, access_tokens, static_clients
+from runtime.http.auth import ADMIN, FORVALTNING, Clients, access_tokens, static_clients
 from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging
@@ -35,6 +37,7 @@ from runtime.tracing import configure_tracing
 
 MIGRATIONS = [
     runtime_migrations("outbox"),
+    access_log.MIGRATIONS,
     MigrationSource("placements", files("placements") / "migrations"),
 ]
 
@@ -85,12 +88,16 @@ def build_app(
     return service_app(
         title=routes.TITLE,
         description=routes.DESCRIPTION,
-        routers=[routes.router, routes.participants],
-        clients=static_clients(settings, {FORVALTNING: Clients(settings.clients)}),
+        routers=[routes.router, routes.participants, access_log_api.router],
+        clients=static_clients(
+            settings,
+            {FORVALTNING: Clients(settings.clients), ADMIN: Clients.role(ADMIN, settings.admins)},
+        ),
         access_tokens=access_tokens(settings),
         readiness=readiness or {"database": database_check(pool)},
         errors=routes.ERRORS,
         unit_of_work=lambda: PlacementsUnitOfWork(pool),
+        read_access_log=functools.partial(access_log.read_access_log, pool),
         context=Context(
             reference=load_reference_data(),
             pseudonym_key=pseudonym_key(settings),

@@ -15,6 +15,7 @@ from certificates.domain.placement import PlacementState, WaitingPlacement, Wait
 from certificates.domain.record import CompetenceRecord
 from contracts.events import Envelope, ParticipantIdentified
 from contracts.reference import Language
+from runtime.access_log import AccessLog
 from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 __all__ = [
@@ -94,6 +95,11 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     @property
     def repository(self) -> Repository: ...
+
+    @property
+    def access_log(self) -> AccessLog:
+        """Reads of identity data (a PDF, a name), recorded in this transaction."""
+        ...
 
     def emit(self, event: Envelope) -> None:
         """Publish ``event`` (through the outbox) if and when the unit of work commits."""

@@ -4,7 +4,7 @@ the stored response of an ``Idempotency-Key``), and the events leave with the co
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -28,6 +28,7 @@ from placements.domain.plausibility import Plausibility
 from placements.domain.pseudonym import participant_ref
 from placements.service import commands
 from placements.service.ports import UnitOfWork
+from runtime.access_log import Access, Reader
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,22 @@ class Request:
 
     organisation: str
     correlation_id: str
+    reader: Reader | None = None
+    """Who reads, for the access log; None where nothing is handed out (tests of commands)."""
+
+    def access(self, placements: Iterable[Placement]) -> Access:
+        """The caller's read of ``placements``' identity data."""
+        return self._reader.read((p.id, p.organisation) for p in placements)
+
+    def access_by_id(self, placement_ids: Iterable[uuid.UUID]) -> Access:
+        """The caller's read of its own placements ``placement_ids``."""
+        return self._reader.read((p, self.organisation) for p in placement_ids)
+
+    @property
+    def _reader(self) -> Reader:
+        return self.reader or Reader(
+            self.organisation, "förvaltning", self.organisation, "unknown", self.correlation_id
+        )
 
     @property
     def author(self) -> str:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from placements.domain.model import Placement
+from runtime.access_log import AccessLog
 from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 
@@ -93,3 +94,8 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def access_log(self) -> AccessLog:
+        """Reads of identity data, recorded in this transaction."""
+        ...

@@ -29,8 +29,11 @@ async def list_placements(
 ) -> Page:
     async with unit_of_work() as uow:
         rows = await uow.placements.list(req.organisation, query)
+        found = [placement for _, placement in rows]
+        await uow.access_log.record(req.access(found))
+        await uow.commit()
     last = rows[-1][0] if rows and len(rows) == query.limit else None
-    return Page([placement for _, placement in rows], last)
+    return Page(found, last)
 
 
 async def read_placement(
@@ -40,6 +43,8 @@ async def read_placement(
     async with unit_of_work() as uow:
         placement = await uow.placements.get(req.organisation, placement_id, lock=False)
         history = await uow.placements.history(placement_id)
+        await uow.access_log.record(req.access([placement]))
+        await uow.commit()
     return placement, history
 
 
