@@ -29,8 +29,7 @@ def _carries_identity(document: dict[str, Any], response: dict[str, Any]) -> boo
     if "application/pdf" in content:
         return True
     return any(
-        _schema_has_identity(document, media.get("schema", {}), set())
-        for media in content.values()
+        _schema_has_identity(document, media.get("schema", {}), set()) for media in content.values()
     )
 
 

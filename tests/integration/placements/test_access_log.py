@@ -100,7 +100,11 @@ CALLS: list[tuple[str, str, Call]] = [
     ("GET", "/placements/{placement_id}", get),
     ("POST", "/participants/search", post({"personnummer": PERSON})),
     ("POST", "/placements/{placement_id}/end", post({"end_date": "2026-12-18", "outcome": "A"})),
-    ("POST", "/placements/{placement_id}/corrections/end", post({"outcome": "B", "reason": REASON})),
+    (
+        "POST",
+        "/placements/{placement_id}/corrections/end",
+        post({"outcome": "B", "reason": REASON}),
+    ),
     (
         "POST",
         "/placements/{placement_id}/corrections/assessments/{assessment_id}",
@@ -128,7 +132,8 @@ async def test_every_route_that_hands_out_identity_logs_the_read(placements: Pla
     routes = identity_routes(placements.app.openapi())
     called = {(method, path) for method, path, _ in CALLS}
     assert routes - called == set(), "identity routes without an access-log test: add them"
-    assert ("POST", "/placements") in routes and ("GET", "/placements/{placement_id}") in routes
+    assert ("POST", "/placements") in routes
+    assert ("GET", "/placements/{placement_id}") in routes
     ids = Ids()
     async with placements.client("sf", **{"X-Correlation-ID": "read-1"}) as sf:
         for method, template, call in CALLS:
@@ -190,9 +195,12 @@ async def test_the_time_filter_and_bad_parameters(placements: Placements) -> Non
         past = await sf.get("/access-log", params={"until": "2000-01-01T00:00:00+01:00"})
         naive = await sf.get("/access-log", params={"since": "2026-01-01T00:00:00"})
         bad = await sf.get("/access-log", params={"cursor": "0"})
-    assert future.json()["items"] == [] and past.json()["items"] == []
-    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"] == ["query", "since"]
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "cursor"]
+    assert future.json()["items"] == []
+    assert past.json()["items"] == []
+    assert naive.status_code == 422
+    assert naive.json()["detail"][0]["loc"] == ["query", "since"]
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "cursor"]
 
 
 async def test_the_log_is_append_only_in_the_database(placements: Placements) -> None:
