@@ -50,7 +50,8 @@ CALLS: dict[tuple[str, str], Call] = {
 
 
 async def logged(pool: asyncpg.Pool) -> list[asyncpg.Record]:
-    return await pool.fetch("SELECT * FROM access_log ORDER BY id")
+    rows: list[asyncpg.Record] = await pool.fetch("SELECT * FROM access_log ORDER BY id")
+    return rows
 
 
 async def test_every_route_that_hands_out_the_name_logs_the_read(service: Service) -> None:

@@ -125,7 +125,8 @@ CALLS: list[tuple[str, str, Call]] = [
 
 
 async def logged(pool: asyncpg.Pool) -> list[asyncpg.Record]:
-    return await pool.fetch("SELECT * FROM access_log ORDER BY id")
+    rows: list[asyncpg.Record] = await pool.fetch("SELECT * FROM access_log ORDER BY id")
+    return rows
 
 
 async def test_every_route_that_hands_out_identity_logs_the_read(placements: Placements) -> None:

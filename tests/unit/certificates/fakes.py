@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,8 +20,13 @@ from certificates.domain.certificate import Certificate, CertificateInfo, Render
 from certificates.domain.credential import xml_datetime
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
-from certificates.service.ports import StoredCertificate
-from contracts.events import Envelope, ParticipantIdentified
+from certificates.service.ports import StoredCertificate, StoredRecord
+from contracts.events import (
+    Envelope,
+    ParticipantIdentified,
+    PlacementEndCorrected,
+    PlacementEnded,
+)
 from contracts.reference import Language
 from runtime.access_log import Access, Reader
 
@@ -30,7 +35,7 @@ from runtime.access_log import Access, Reader
 class _Issued:
     certificate: Certificate
     record: CompetenceRecord
-    pdf: bytes
+    pdf: bytes | None
     credential: str
 
 
@@ -44,6 +49,7 @@ class FakeRepository:
     certificates: dict[uuid.UUID, _Issued] = field(default_factory=dict)
     serials: int = 0
     status_entries: int = 0
+    erased: dict[uuid.UUID, date] = field(default_factory=dict)
 
     async def lock_placement(self, placement_id: uuid.UUID, organisation: str) -> PlacementState:
         stored = self.placements.setdefault(
@@ -114,8 +120,47 @@ class FakeRepository:
         ordered = sorted(mine, key=lambda c: (c.issued_at, c.number))
         return [self._linked(c) for c in ordered if c.placement_id == placement_id]
 
-    async def pdf(self, certificate_id: uuid.UUID) -> bytes:
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
         return self.certificates[certificate_id].pdf
+
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[uuid.UUID]:
+        expired = [
+            placement_id
+            for placement_id, events in self.placement_events.items()
+            if placement_id not in self.erased
+            and (ended := _end_date(events.values())) is not None
+            and ended <= ended_on_or_before
+        ]
+        return sorted(expired)[:limit]
+
+    async def erase_identities(self, placement_ids: list[uuid.UUID], today: date) -> int:
+        self.erased.update(dict.fromkeys(placement_ids, today))
+        gone = [k for k, i in self.identities.items() if i.placement_id in placement_ids]
+        for key in gone:
+            del self.identities[key]
+        return len(gone)
+
+    async def identities_of(
+        self, personnummer: str, organisation: str | None
+    ) -> list[ParticipantIdentified]:
+        found = [
+            i
+            for i in self.identities.values()
+            if i.payload.personnummer == personnummer
+            and organisation in (None, self.placements[i.placement_id].organisation)
+        ]
+        return sorted(found, key=lambda i: (i.placement_id, i.sequence))
+
+    async def records_of(self, placement_ids: list[uuid.UUID]) -> list[StoredRecord]:
+        return [
+            StoredRecord(i.certificate.id, i.record)
+            for i in self.certificates.values()
+            if i.certificate.placement_id in placement_ids
+        ]
+
+    async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
+        self.certificates[certificate_id].record = record
+        self.certificates[certificate_id].pdf = None
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         entries = [
@@ -180,6 +225,16 @@ class FakeAccessLog:
 
     async def record(self, access: Access) -> None:
         self.pending.append(access)
+
+
+def _end_date(events: Iterable[Envelope]) -> date | None:
+    """The latest end the events give (a corrected end moves it)."""
+    ends = sorted(
+        (e.sequence, e.payload.end_date)
+        for e in events
+        if isinstance(e, PlacementEnded | PlacementEndCorrected)
+    )
+    return ends[-1][1] if ends else None
 
 
 class FakeUnitOfWork:

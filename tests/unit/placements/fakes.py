@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from types import TracebackType
 from typing import Self
 
@@ -42,6 +43,7 @@ class FakePlacementRepository:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self.seen: dict[uuid.UUID, Placement] = {}
+        self.erased: list[Placement] = []
 
     def add(self, placement: Placement) -> None:
         self.seen[placement.id] = placement
@@ -64,7 +66,22 @@ class FakePlacementRepository:
         query = PlacementFilter(status="active", participant_ref=participant_ref, limit=1000)
         return [p for _, p in await self.list(organisation, query)]
 
-    async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[Placement]:
+        expired = [
+            p
+            for p in self._db.placements.values()
+            if p.participant is not None
+            and (ended := p.end_date or (p.withdrawal and p.withdrawal.withdrawn_at.date()))
+            and ended <= ended_on_or_before
+        ]
+        return [self.seen.setdefault(p.id, copy.deepcopy(p)) for p in expired[:limit]]
+
+    async def save_erased(self, placements: list[Placement]) -> None:
+        self.erased.extend(placements)
+
+    async def list(
+        self, organisation: str | None, query: PlacementFilter
+    ) -> list[tuple[int, Placement]]:
         rows = sorted(
             (number, self._db.placements[placement_id])
             for placement_id, number in self._db.registration.items()
@@ -72,7 +89,7 @@ class FakePlacementRepository:
         found = [
             (number, copy.deepcopy(p))
             for number, p in rows
-            if p.organisation == organisation and _matches(p, number, query)
+            if organisation in (None, p.organisation) and _matches(p, number, query)
         ]
         return found[: query.limit]
 
@@ -96,6 +113,13 @@ class FakeIdempotencyStore:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self.pending: dict[tuple[str, str], StoredResponse] = {}
+
+    async def forget(self, placement_ids: list[uuid.UUID]) -> int:
+        ids = {str(p) for p in placement_ids}
+        gone = [k for k, r in self._db.responses.items() if r.body.get("id") in ids]
+        for key in gone:
+            del self._db.responses[key]
+        return len(gone)
 
     async def claim(self, organisation: str, key: str) -> StoredResponse | None:
         return self._db.responses.get((organisation, key))
@@ -152,6 +176,8 @@ class FakeUnitOfWork:
             )
             self.db.outbox.extend(placement.events)
             placement.events.clear()
+            self.db.placements[placement.id] = copy.deepcopy(placement)
+        for placement in self.placements.erased:
             self.db.placements[placement.id] = copy.deepcopy(placement)
         self.db.responses.update(self.idempotency.pending)
         self.db.access_log.extend(self.access_log.pending)

@@ -44,6 +44,15 @@ class ServiceSettings(BaseSettings):
         description="Bearer-token SHA-256 hashes of the city's admins (static tokens): they read "
         "the whole access log and ask for any person's register extract.",
     )
+    retention_days: int = Field(
+        default=730,
+        ge=0,
+        description="Days a participant's identity data (name, personnummer, supervisor) is "
+        "kept after the placement ended (or was withdrawn); then the retention job erases it.",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600, gt=0, description="How often the retention job runs inside the service."
+    )
     static_tokens: bool = Field(
         default=True,
         description="Accept the static bearer tokens (hashes in the settings). Switch off where "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.resources import files
 
 import asyncpg
@@ -18,12 +18,14 @@ from fastapi import FastAPI
 from contracts.calendar import city_today
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
+from placements.adapters.certificates import HttpCertificatesRegister
 from placements.adapters.unit_of_work import PlacementsUnitOfWork
 from placements.api import routes
 from placements.domain.plausibility import Plausibility
 from placements.service.handlers import Context
+from placements.service.retention import erase_expired
 from placements.settings import PlacementsSettings
-from runtime import access_log
+from runtime import access_log_store, retention
 from runtime.amqp import PublisherPerProducer, declare
 from runtime.http import access_log as access_log_api
 from runtime.http.app import service_app
@@ -33,11 +35,13 @@ from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
+from runtime.retention import RetentionJob
 from runtime.tracing import configure_tracing
 
 MIGRATIONS = [
     runtime_migrations("outbox"),
-    access_log.MIGRATIONS,
+    access_log_store.MIGRATIONS,
+    retention.MIGRATIONS,
     MigrationSource("placements", files("placements") / "migrations"),
 ]
 
@@ -68,12 +72,30 @@ async def bootstrap(settings: PlacementsSettings | None = None) -> AsyncIterator
         app = build_app(
             settings, pool, {"database": database_check(pool), "broker": publisher.ready}
         )
+        retention = retention_job(settings, pool)
         yield Service(
             app,
             settings.http_host,
             settings.http_port,
-            background=[relay.run, functools.partial(monitor_outbox, pool)],
+            background=[
+                relay.run,
+                functools.partial(monitor_outbox, pool),
+                functools.partial(retention.run_every, settings.retention_interval_seconds),
+            ],
         )
+
+
+def retention_job(
+    settings: PlacementsSettings, pool: asyncpg.Pool, today: Callable[[], date] = city_today
+) -> RetentionJob:
+    """Erases the identity of placements past the retention period (once at a time)."""
+    return RetentionJob(
+        pool,
+        lambda cutoff: erase_expired(lambda: PlacementsUnitOfWork(pool), today(), cutoff),
+        settings.retention_days,
+        today=today,
+        now=lambda: datetime.now(UTC),
+    )
 
 
 def build_app(
@@ -97,13 +119,22 @@ def build_app(
         readiness=readiness or {"database": database_check(pool)},
         errors=routes.ERRORS,
         unit_of_work=lambda: PlacementsUnitOfWork(pool),
-        read_access_log=functools.partial(access_log.read_access_log, pool),
+        read_access_log=functools.partial(access_log_store.read_access_log, pool),
         context=Context(
             reference=load_reference_data(),
             pseudonym_key=pseudonym_key(settings),
             today=today,
             rules=plausibility(settings),
+            certificates=certificates_register(settings),
         ),
+    )
+
+
+def certificates_register(settings: PlacementsSettings) -> HttpCertificatesRegister | None:
+    if settings.certificates_url is None or settings.certificates_token is None:
+        return None
+    return HttpCertificatesRegister(
+        settings.certificates_url, settings.certificates_token.get_secret_value()
     )
 
 

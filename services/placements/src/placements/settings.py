@@ -27,6 +27,16 @@ class PlacementsSettings(ServiceSettings):
         description="Per-förvaltning broker URL (its own user) for the relay, JSON by org code;"
         " organisations not listed publish with amqp_url.",
     )
+    certificates_url: str | None = Field(
+        default=None,
+        description="The certificates service's base URL, for its part of a register extract; "
+        "unset, every extract answers 503 (it would be incomplete).",
+    )
+    certificates_token: SecretStr | None = Field(
+        default=None,
+        description="A bearer token of the admin role at the certificates service (its hash in "
+        "CERTIFICATES_ADMINS), for the register extract.",
+    )
     # Plausibility: what a typed date or age may be before it is refused as a mistake.
     start_years_back: int = Field(
         default=5, ge=0, description="A start date at most this many years before today."

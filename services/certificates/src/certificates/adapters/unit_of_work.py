@@ -4,7 +4,7 @@ import asyncpg
 
 from certificates.adapters.repository import PostgresRepository
 from contracts.events import Envelope
-from runtime.access_log import PostgresAccessLog
+from runtime.access_log_store import PostgresAccessLog
 from runtime.inbox import InboxUnitOfWork
 
 

@@ -34,6 +34,7 @@ from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.labels import LABELS
 from certificates.signing.seal import Seal
 from contracts.reference import Language, ReferenceData
+from runtime.pdf import compiler
 
 __all__ = [
     "CertificateInfo",
@@ -158,7 +159,10 @@ def certificate_data(
                 else None
             ),
         },
-        "participant": {"name": record.participant_name, "birth_date": fmt(record.birth_date)},
+        "participant": {
+            "name": record.participant_name,
+            "birth_date": fmt(record.birth_date) if record.birth_date else None,
+        },
         "summary": _summary(record, modules, language),
         "placement": _placement_data(record, reference, language),
         "modules": modules,
@@ -434,7 +438,6 @@ def _without_undisplayable(data: dict[str, Any], text: str) -> dict[str, Any]:
     return result
 
 
-_local = threading.local()
 _template_lock = threading.Lock()
 _template_bytes: bytes | None = None
 
@@ -449,12 +452,7 @@ def _template() -> bytes:
 
 
 def _compiler() -> typst.Compiler:
-    """One compiler per thread: it keeps fonts and caches, and is not safe to share."""
-    compiler: typst.Compiler | None = getattr(_local, "compiler", None)
-    if compiler is None:
-        compiler = typst.Compiler(ignore_system_fonts=True)
-        _local.compiler = compiler
-    return compiler
+    return compiler()  # the runtime's: one per thread, shared with every document
 
 
 class TypstRenderer:

@@ -5,7 +5,7 @@ import asyncpg
 from contracts.events import Envelope
 from placements.adapters.idempotency import PostgresIdempotencyStore
 from placements.adapters.repository import PostgresPlacementRepository
-from runtime.access_log import PostgresAccessLog
+from runtime.access_log_store import PostgresAccessLog
 from runtime.unit_of_work import PostgresUnitOfWork
 
 

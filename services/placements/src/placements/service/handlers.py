@@ -27,7 +27,7 @@ from placements.domain.model import (
 from placements.domain.plausibility import Plausibility
 from placements.domain.pseudonym import participant_ref
 from placements.service import commands
-from placements.service.ports import UnitOfWork
+from placements.service.ports import CertificatesRegister, UnitOfWork
 from runtime.access_log import Access, Reader
 
 
@@ -40,6 +40,9 @@ class Context:
     today: Callable[[], date]
     """The city's calendar day: what "in the future" means to the plausibility rules."""
     rules: Plausibility = field(default_factory=Plausibility)
+    certificates: CertificatesRegister | None = None
+    """Where the register extract gets the certificates service's part; None: not configured,
+    so no extract can be complete."""
 
 
 @dataclass(frozen=True)

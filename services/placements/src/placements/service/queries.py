@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from contracts.personnummer import Personnummer
 from placements.domain.model import Placement
 from placements.domain.pseudonym import participant_ref
-from placements.service.commands import FindParticipant
+from placements.service.commands import FindParticipant, RequestRegisterExtract
 from placements.service.handlers import Context, Request
-from placements.service.ports import HistoryEntry, PlacementFilter, UnitOfWork
+from placements.service.ports import (
+    CertificatesUnavailable,
+    HistoryEntry,
+    PlacementFilter,
+    UnitOfWork,
+)
 from runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -66,3 +72,37 @@ async def find_participant(
         results=len(found.placements),
     )
     return found
+
+
+@dataclass(frozen=True)
+class RegisterExtract:
+    """Everything held about one person: here, and in the certificates service."""
+
+    personnummer: Personnummer
+    placements: list[tuple[Placement, list[HistoryEntry]]]
+    certificates: dict[str, Any]
+
+
+async def register_extract(
+    unit_of_work: Callable[[], UnitOfWork],
+    ctx: Context,
+    req: Request,
+    query: RequestRegisterExtract,
+) -> RegisterExtract:
+    """The person's placements (a förvaltning's own, an admin's every förvaltning's: empty
+    ``req.organisation``) with their histories, and the certificates service's part. Complete or
+    not at all: without the certificates service it raises ``CertificatesUnavailable`` and
+    nothing leaves. The extract is itself logged."""
+    if ctx.certificates is None:
+        raise CertificatesUnavailable("no certificates service is configured")
+    person = Personnummer(query.personnummer)
+    scope = req.organisation or None
+    ref = participant_ref(ctx.pseudonym_key, person)
+    # First, so that no transaction waits on another service.
+    certificates = await ctx.certificates.extract(person.digits, scope, req.correlation_id)
+    async with unit_of_work() as uow:
+        rows = await uow.placements.list(scope, PlacementFilter(participant_ref=ref, limit=10_000))
+        found = [(p, await uow.placements.history(p.id)) for _, p in rows]
+        await uow.access_log.record(req.access(p for p, _ in found))
+        await uow.commit()
+    return RegisterExtract(person, found, certificates)
