@@ -59,6 +59,7 @@ class Service:
     app: Any
     broker: RabbitBroker | None = None
     admin_token: str = ""
+    settings: CertificatesSettings | None = None
     relay_task: asyncio.Task[None] | None = None
     _seen: list[dict[str, Any]] = field(default_factory=list)
 
@@ -193,6 +194,7 @@ async def running_service(amqp_url: str, database_url: str) -> AsyncIterator[Ser
         operator_token=operator_token,
         app=build_app(settings, pool, context),
         admin_token=admin_token,
+        settings=settings,
     )
     await service.start()
     try:
