@@ -146,7 +146,7 @@ class FakeRepository:
         found = [
             i
             for i in self.identities.values()
-            if i.payload.personnummer == personnummer
+            if i.payload.personnummer.replace("-", "") == personnummer
             and organisation in (None, self.placements[i.placement_id].organisation)
         ]
         return sorted(found, key=lambda i: (i.placement_id, i.sequence))

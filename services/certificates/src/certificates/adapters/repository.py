@@ -243,7 +243,7 @@ class PostgresRepository:
     ) -> list[ParticipantIdentified]:
         rows = await self._conn.fetch(
             """SELECT i.body FROM identities i JOIN placements p USING (placement_id)
-                WHERE i.body->'payload'->>'personnummer' = $1
+                WHERE replace(i.body->'payload'->>'personnummer', '-', '') = $1
                   AND ($2::text IS NULL OR p.organisation = $2)
                 ORDER BY i.placement_id, (i.body->>'sequence')::int""",
             personnummer,
