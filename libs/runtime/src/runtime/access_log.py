@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -72,7 +72,7 @@ class AccessLogFilter:
     until: datetime | None = None
     before: int | None = None
     """Keyset cursor: the id of the last row seen."""
-    limit: int = field(default=100)
+    limit: int = 100
 
 
 class AccessLog(Protocol):

@@ -7,7 +7,7 @@
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
@@ -101,5 +101,7 @@ async def access_log(
         limit=limit,
     )
     rows = await read(query)
-    items: list[Any] = [AccessOut(**vars(r)) for r in rows]
-    return AccessPage(items=items, next_cursor=rows[-1].id if len(rows) == limit else None)
+    return AccessPage(
+        items=[AccessOut(**vars(r)) for r in rows],
+        next_cursor=rows[-1].id if len(rows) == limit else None,
+    )
