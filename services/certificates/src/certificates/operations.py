@@ -82,7 +82,8 @@ def compromise_key(ring_file: Path, key_id: str, since: datetime) -> KeyRing:
 
 async def erase_expired(settings: CertificatesSettings) -> RetentionRun | None:
     """One run of the retention job now (None if a replica is running it right now)."""
-    from certificates.bootstrap import MIGRATIONS, retention_job  # the composition root
+    # The composition root, imported when used: the other commands start without its weight.
+    from certificates.bootstrap import MIGRATIONS, retention_job
 
     return await run_once_now(
         settings.database_url.get_secret_value(),

@@ -9,7 +9,8 @@ from runtime.retention import RetentionRun, run_once_now
 
 async def erase_expired(settings: PlacementsSettings) -> RetentionRun | None:
     """One run of the retention job now (None if a replica is running it right now)."""
-    from placements.bootstrap import MIGRATIONS, retention_job  # the composition root
+    # The composition root, imported when used: the other commands start without its weight.
+    from placements.bootstrap import MIGRATIONS, retention_job
 
     return await run_once_now(
         settings.database_url.get_secret_value(),
