@@ -219,3 +219,13 @@ async def test_the_log_is_append_only_in_the_database(placements: Placements) ->
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
         await placements.pool.execute("TRUNCATE access_log")
     assert len(await logged(placements.pool)) == 1
+
+
+async def test_a_search_that_finds_no_one_is_in_the_searchers_log(placements: Placements) -> None:
+    async with placements.client("sf") as sf, placements.client("kf") as kf:
+        found = await sf.post("/participants/search", json={"personnummer": PERSON})
+        own = (await sf.get("/access-log")).json()["items"]
+        theirs = (await kf.get("/access-log")).json()["items"]
+    assert found.json()["items"] == []
+    assert [(i["action"], i["placement_ids"]) for i in own] == [("POST /participants/search", [])]
+    assert theirs == []

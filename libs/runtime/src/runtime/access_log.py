@@ -66,7 +66,8 @@ class AccessLogFilter:
     """Which rows a reader sees, one page at a time, newest first."""
 
     owner: str | None = None
-    """Only reads of this förvaltning's placements (a förvaltning's own log); None for all."""
+    """A förvaltning's own log: its own reads and others' reads of its placements; None for
+    all."""
     placement_id: uuid.UUID | None = None
     since: datetime | None = None
     until: datetime | None = None

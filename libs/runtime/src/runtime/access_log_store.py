@@ -41,8 +41,8 @@ async def read_access_log(pool: asyncpg.Pool, query: AccessLogFilter) -> list[Lo
         args.append(value)
         conditions.append(sql.format(f"${len(args)}"))
 
-    if query.owner is not None:
-        where("owners @> ARRAY[{}]::text[]", query.owner)
+    if query.owner is not None:  # its own reads (a search that found no one too), and others'
+        where("(organisation = {0} OR owners @> ARRAY[{0}]::text[])", query.owner)
     if query.placement_id is not None:
         where("placement_ids @> ARRAY[{}]::uuid[]", query.placement_id)
     if query.since is not None:

@@ -12,6 +12,7 @@ CREATE TABLE access_log (
     correlation_id text        NOT NULL
 );
 CREATE INDEX access_log_by_owner ON access_log USING gin (owners);
+CREATE INDEX access_log_by_reader ON access_log (organisation, id);
 CREATE INDEX access_log_by_placement ON access_log USING gin (placement_ids);
 CREATE INDEX access_log_by_time ON access_log (at);
 
