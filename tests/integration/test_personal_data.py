@@ -149,6 +149,10 @@ async def test_the_register_extract_is_complete_across_both_services(city: City)
     assert certificate["record"]["given_name"] == "Amina"
     assert certificate["credential"]["id"] == f"urn:uuid:{certificate_id}"
     assert held[running]["certificates"] == []
+    assert body["reads"], "whom the data were disclosed to: the reads before, from the log"
+    assert "POST /placements" in {r["action"] for r in body["reads"]}
+    assert "who" not in body["reads"][0], "the role and förvaltning, not the employee"
+    assert body["certificates"]["reads"] == []
 
     async with city.admin() as admin:
         citywide = (await extract(admin)).json()
@@ -186,6 +190,8 @@ async def test_the_extract_as_a_pdf_for_the_person(city: City) -> None:
     reader = pypdf.PdfReader(io.BytesIO(answer.content))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Registerutdrag" in text
+    assert "Vem har läst uppgifterna" in text
+    assert "POST /placements" in text
     assert "Amina Hassan" in text
     assert AMINA in text
     assert "/StructTreeRoot" in reader.root_object, "tagged, for screen readers"

@@ -29,6 +29,7 @@ from contracts.events import (
 )
 from contracts.reference import Language
 from runtime.access_log import Access, Reader
+from tests.unit.fake_access_log import FakeAccessLog
 
 
 @dataclass
@@ -219,14 +220,6 @@ def reader(organisation: str) -> Reader:
     return Reader(organisation, "förvaltning", organisation, "GET /test", "case-1")
 
 
-class FakeAccessLog:
-    def __init__(self) -> None:
-        self.pending: list[Access] = []
-
-    async def record(self, access: Access) -> None:
-        self.pending.append(access)
-
-
 def _end_date(events: Iterable[Envelope]) -> date | None:
     """The latest end the events give (a corrected end moves it)."""
     ends = sorted(
@@ -248,9 +241,9 @@ class FakeUnitOfWork:
         self.committed: list[Envelope] = []
         self._pending: list[Envelope] = []
         self._snapshot: tuple[FakeRepository, set[tuple[str, uuid.UUID]]] | None = None
-        self.access_log = FakeAccessLog()
         self.accesses: list[Access] = []
         """Every read of identity data committed."""
+        self.access_log = FakeAccessLog(self.accesses)
 
     @property
     def repository(self) -> FakeRepository:

@@ -61,19 +61,23 @@ async def test_past_the_period_only_the_signed_credential_keeps_the_certificate(
     assert presented.genuine
 
 
-async def test_the_extract_gives_the_identities_and_certificates_held() -> None:
+async def test_the_extract_gives_the_identities_certificates_and_reads_held() -> None:
     service, certificate = await issued_service(complete_placement(producer="sf"))
     other = Service()
+    async with service.uow as uow:
+        await queries.certificate_pdf(uow, service.ctx, reader("sf"), certificate.id)
+        await uow.commit()
     async with service.uow as uow:
         held = await register_extract(uow, ADMIN, DIGITS, None)
         mine = await register_extract(uow, reader("sf"), DIGITS, "sf")
         none = await register_extract(uow, reader("kf"), DIGITS, "kf")
         await uow.commit()
     async with other.uow as uow:
-        assert await register_extract(uow, ADMIN, DIGITS, None) == []
-    [placement] = held
-    assert mine == held
-    assert none == []
+        assert (await register_extract(uow, ADMIN, DIGITS, None)).placements == []
+    [placement] = held.placements
+    assert mine.placements == held.placements
+    assert none.placements == []
     assert [i.payload.personnummer for i in placement.identities] == [PERSONNUMMER]
     assert [c.certificate.id for c in placement.certificates] == [certificate.id]
-    assert [a.owners for a in service.uow.accesses] == [("sf",), ("sf",), ()]
+    assert [r.action for r in held.reads] == ["GET /test"], "the PDF read before"
+    assert [a.owners for a in service.uow.accesses] == [("sf",), ("sf",), ("sf",), ()]

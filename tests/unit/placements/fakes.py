@@ -24,6 +24,7 @@ from placements.service.ports import (
     StoredResponse,
 )
 from runtime.access_log import Access
+from tests.unit.fake_access_log import FakeAccessLog
 
 
 @dataclass
@@ -129,14 +130,6 @@ class FakeIdempotencyStore:
         self.pending[organisation, key] = response
 
 
-class FakeAccessLog:
-    def __init__(self) -> None:
-        self.pending: list[Access] = []
-
-    async def record(self, access: Access) -> None:
-        self.pending.append(access)
-
-
 class FakeUnitOfWork:
     """Opened with ``async with`` as often as needed; each time is a new transaction on the
     same :class:`FakeDatabase` (pass one to share it between units of work)."""
@@ -187,7 +180,7 @@ class FakeUnitOfWork:
     def _open(self) -> None:
         self.placements = FakePlacementRepository(self.db)
         self.idempotency = FakeIdempotencyStore(self.db)
-        self.access_log = FakeAccessLog()
+        self.access_log = FakeAccessLog(self.db.access_log)
 
 
 def _history(event: Envelope) -> HistoryEntry:

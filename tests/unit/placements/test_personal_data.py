@@ -86,6 +86,7 @@ async def test_an_extract_is_whole_or_nothing_and_logged() -> None:
     assert [p.id for p, _ in citywide.placements] == [mine.id, theirs.id]
     assert part.asked == [(AMINA.replace("-", ""), "sf"), (AMINA.replace("-", ""), None)]
     assert [a.owners for a in uow.db.access_log] == [("sf",), ("sf", "kf")]
+    assert [r.action for r in citywide.reads] == ["unknown"], "the förvaltning's extract before"
 
     down = dataclasses.replace(CONTEXT, certificates=CertificatesPart(unavailable=True))
     for missing in (down, CONTEXT):  # unreachable, or not configured at all

@@ -10,7 +10,7 @@ in the database itself (``migrations/access_log``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -80,3 +80,8 @@ class AccessLog(Protocol):
     """Where a use case records its reads of identity data."""
 
     async def record(self, access: Access) -> None: ...
+
+    async def reads_of(self, placement_ids: Sequence[uuid.UUID]) -> list[LoggedAccess]:
+        """Every logged read of these placements, oldest first (for the register extract:
+        who the data were disclosed to)."""
+        ...

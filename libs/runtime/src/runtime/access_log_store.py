@@ -3,12 +3,16 @@ the read), read back a page at a time for ``GET /access-log``."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 import asyncpg
 
 from runtime.access_log import Access, AccessLogFilter, LoggedAccess
 from runtime.postgres import MigrationSource, runtime_migrations
 
 MIGRATIONS: MigrationSource = runtime_migrations("access_log")
+_COLUMNS = "id, at, who, role, organisation, action, owners, placement_ids, correlation_id"
 
 
 class PostgresAccessLog:
@@ -30,6 +34,13 @@ class PostgresAccessLog:
             list(access.placement_ids),
             r.correlation_id,
         )
+
+    async def reads_of(self, placement_ids: Sequence[uuid.UUID]) -> list[LoggedAccess]:
+        rows = await self._conn.fetch(
+            f"SELECT {_COLUMNS} FROM access_log WHERE placement_ids && $1::uuid[] ORDER BY id",
+            list(placement_ids),
+        )
+        return [LoggedAccess(**dict(r)) for r in rows]
 
 
 async def read_access_log(pool: asyncpg.Pool, query: AccessLogFilter) -> list[LoggedAccess]:
@@ -53,9 +64,7 @@ async def read_access_log(pool: asyncpg.Pool, query: AccessLogFilter) -> list[Lo
         where("id < {}", query.before)
     args.append(query.limit)
     rows = await pool.fetch(
-        f"""SELECT id, at, who, role, organisation, action, owners, placement_ids,
-                   correlation_id
-              FROM access_log WHERE {" AND ".join(conditions)}
+        f"""SELECT {_COLUMNS} FROM access_log WHERE {" AND ".join(conditions)}
              ORDER BY id DESC LIMIT ${len(args)}""",
         *args,
     )

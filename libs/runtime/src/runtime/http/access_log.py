@@ -57,6 +57,20 @@ class AccessOut(BaseModel):
     correlation_id: str
 
 
+class DisclosureOut(BaseModel):
+    """A read of the person's data as the register extract tells the person: when, by which
+    role of which förvaltning, through which route (not the employee's own identity)."""
+
+    at: datetime
+    role: str
+    organisation: str | None
+    action: str
+
+    @classmethod
+    def of(cls, read: LoggedAccess) -> "DisclosureOut":
+        return cls(at=read.at, role=read.role, organisation=read.organisation, action=read.action)
+
+
 class AccessPage(BaseModel):
     items: list[AccessOut]
     next_cursor: int | None = Field(description="Pass as `cursor` for the next (older) page.")

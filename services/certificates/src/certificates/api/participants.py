@@ -18,7 +18,7 @@ from certificates.api.errors import INVALID, UNAUTHORIZED
 from certificates.api.schemas import CertificateOut
 from certificates.service.context import Urls
 from certificates.service.extract import HeldPlacement, register_extract
-from runtime.http.access_log import reader_of
+from runtime.http.access_log import DisclosureOut, reader_of
 from runtime.http.auth import ADMIN, FORVALTNING, Caller, bearer
 from runtime.text import IDENTIFIER, PersonnummerText
 
@@ -86,6 +86,9 @@ class ExtractOut(BaseModel):
     placements: list[HeldPlacementOut] = Field(
         description="Every placement of the person this service holds identity data of."
     )
+    reads: list[DisclosureOut] = Field(
+        description="Who read the person's name here before (a PDF, the verification page)."
+    )
 
 
 @router.post(
@@ -109,4 +112,7 @@ async def extract(
             uow, reader_of(caller, request, correlation), body.personnummer, scope
         )
         await uow.commit()
-    return ExtractOut(placements=[HeldPlacementOut.of(h, ctx.urls) for h in held])
+    return ExtractOut(
+        placements=[HeldPlacementOut.of(h, ctx.urls) for h in held.placements],
+        reads=[DisclosureOut.of(r) for r in held.reads],
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from certificates.service.ports import StoredCertificate, UnitOfWork
 from contracts.events import ParticipantIdentified
-from runtime.access_log import Reader
+from runtime.access_log import LoggedAccess, Reader
 
 
 @dataclass(frozen=True)
@@ -24,17 +24,25 @@ class HeldPlacement:
     """Oldest first, revoked ones too: the record each shows and the signed credential."""
 
 
+@dataclass(frozen=True)
+class Held:
+    placements: list[HeldPlacement]
+    reads: list[LoggedAccess]
+    """Who read the name here before (a PDF, the verification page, an extract)."""
+
+
 async def register_extract(
     uow: UnitOfWork, reader: Reader, personnummer: str, organisation: str | None
-) -> list[HeldPlacement]:
+) -> Held:
     """The person's placements here (``organisation``'s only, or all with None), each with
     its identities and certificates. The read is logged; the caller commits before answering."""
     by_placement: dict[uuid.UUID, list[ParticipantIdentified]] = defaultdict(list)
     for identity in await uow.repository.identities_of(personnummer, organisation):
         by_placement[identity.placement_id].append(identity)
     held = [await _held(uow, p, identities) for p, identities in by_placement.items()]
+    reads = await uow.access_log.reads_of(list(by_placement))
     await uow.access_log.record(reader.read((h.placement_id, h.organisation) for h in held))
-    return held
+    return Held(held, reads)
 
 
 async def _held(

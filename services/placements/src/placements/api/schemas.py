@@ -12,6 +12,7 @@ from contracts.events import Workplace
 from placements.domain.model import Placement
 from placements.service.ports import HistoryEntry
 from placements.service.queries import RegisterExtract
+from runtime.http.access_log import DisclosureOut
 
 
 class ParticipantOut(BaseModel):
@@ -148,7 +149,12 @@ class RegisterExtractOut(BaseModel):
     )
     certificates: dict[str, Any] = Field(
         description="What the certificates service holds: per placement, the identities it "
-        "received and its certificates (what each says, and the signed credential)."
+        "received and its certificates (what each says, and the signed credential); and who "
+        "read the name there (`reads`)."
+    )
+    reads: list[DisclosureOut] = Field(
+        description="Who read the person's placements here before: when, which role of which "
+        "förvaltning, through which route (from the access log)."
     )
 
     @classmethod
@@ -158,4 +164,5 @@ class RegisterExtractOut(BaseModel):
             produced_at=produced_at,
             placements=[PlacementOut.of(p, history) for p, history in extract.placements],
             certificates=extract.certificates,
+            reads=[DisclosureOut.of(r) for r in extract.reads],
         )

@@ -18,6 +18,7 @@ from placements.service.ports import (
     PlacementFilter,
     UnitOfWork,
 )
+from runtime.access_log import LoggedAccess
 from runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -81,6 +82,8 @@ class RegisterExtract:
     personnummer: Personnummer
     placements: list[tuple[Placement, list[HistoryEntry]]]
     certificates: dict[str, Any]
+    reads: list[LoggedAccess]
+    """Who read the person's placements here before (whom the data were disclosed to)."""
 
 
 async def register_extract(
@@ -103,6 +106,7 @@ async def register_extract(
     async with unit_of_work() as uow:
         rows = await uow.placements.list(scope, PlacementFilter(participant_ref=ref, limit=10_000))
         found = [(p, await uow.placements.history(p.id)) for _, p in rows]
+        reads = await uow.access_log.reads_of([p.id for p, _ in found])
         await uow.access_log.record(req.access(p for p, _ in found))
         await uow.commit()
-    return RegisterExtract(person, found, certificates)
+    return RegisterExtract(person, found, certificates, reads)
