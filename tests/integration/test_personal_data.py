@@ -381,3 +381,15 @@ async def erase_both(city: City, retention_days: int) -> tuple[dict[str, int], d
     assert here is not None
     assert there is not None
     return here.erased, there.erased
+
+
+async def test_a_name_the_fonts_lack_still_gets_its_pdf(city: City) -> None:
+    async with city.placements.client("sf", Accept="application/pdf") as sf:
+        body = registration()
+        body["participant"]["family_name"] = "李"
+        created = await sf.post("/placements", json=body)
+        assert created.status_code == 201, created.text
+        answer = await extract(sf)
+    assert answer.status_code == 200, answer.text
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(answer.content)).pages)
+    assert "Amina ?" in text

@@ -34,7 +34,7 @@ from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.labels import LABELS
 from certificates.signing.seal import Seal
 from contracts.reference import Language, ReferenceData
-from runtime.pdf import compiler
+from runtime.pdf import compiler, undisplayable_text
 
 __all__ = [
     "CertificateInfo",
@@ -102,7 +102,7 @@ def _compile(data: dict[str, Any], qr: str, issued_on: date, credential: str | N
                 timestamp=issued,
             )
         except typst.TypstError as exc:
-            text = _undisplayable_text(exc.message)
+            text = undisplayable_text(exc.message)
             if text is None:
                 raise PdfRenderError(f"{exc.message}\n{exc.diagnostic}".strip()) from exc
             if not sanitized:  # Typst names the first missing glyph, not always exactly
@@ -349,8 +349,6 @@ def _format_date_en(value: date) -> str:
 
 
 _MAX_GLYPH_RETRIES = 20
-_UNDISPLAYABLE = re.compile(r'the text `"(?P<text>(?:[^"\\]|\\.)*)"` could not be displayed')
-_RUST_ESCAPE = re.compile(r"\\(u\{(?P<hex>[0-9a-fA-F]+)\}|.)")
 
 
 # Scripts and symbols the embedded fonts (Libertinus Serif, DejaVu Sans Mono) cover.
@@ -397,20 +395,6 @@ def _only_common_scripts(data: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = clean(data)
     return result
-
-
-def _undisplayable_text(message: str) -> str | None:
-    """The text Typst reports it has no glyphs for (PDF/A forbids a missing glyph), if any."""
-    match = _UNDISPLAYABLE.search(message)
-    if match is None:
-        return None
-
-    def unescape(m: re.Match[str]) -> str:
-        if m["hex"]:
-            return chr(int(m["hex"], 16))
-        return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m[1], m[1])
-
-    return _RUST_ESCAPE.sub(unescape, match["text"]) or None
 
 
 def _without_undisplayable(data: dict[str, Any], text: str) -> dict[str, Any]:

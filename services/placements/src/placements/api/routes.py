@@ -5,6 +5,7 @@ services. Each förvaltning sees and changes only its own placements.
 (No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.)
 """
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -381,8 +382,10 @@ async def register_extract(
     extract = await queries.register_extract(unit_of_work, ctx, caller, query)
     body = RegisterExtractOut.of(extract, datetime.now(UTC))
     if wants_pdf(request, format):
+        # Typst takes CPU for a while: off the event loop, so other requests flow.
+        pdf = await asyncio.to_thread(render_extract, body.model_dump(mode="json"))
         return Response(
-            render_extract(body.model_dump(mode="json")),
+            pdf,
             media_type="application/pdf",
             headers={"Content-Disposition": 'attachment; filename="registerutdrag.pdf"'},
         )
