@@ -8,7 +8,8 @@
 Where things are comes from the environment, with this machine's defaults:
 ``CITY_AMQP_HOST``, ``CITY_MANAGEMENT_URL``, ``CITY_AMQP_USER``/``CITY_AMQP_PASSWORD`` (an
 administrator of the broker), ``CITY_POSTGRES_URL`` (``{service}`` is replaced by the
-service's name), ``CITY_BIND_HOST``.
+service's name), ``CITY_BIND_HOST``, ``CITY_CERTIFICATES_URL`` (where placements reaches the
+certificates service).
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ POSTGRES = os.environ.get("CITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:
 BIND_HOST = os.environ.get("CITY_BIND_HOST", "127.0.0.1")
 PUBLIC_URL = os.environ.get("CITY_PUBLIC_URL", "http://127.0.0.1")  # as people's browsers see it
 PORTS = {"placements": 8001, "certificates": 8002, "reporting": 8003}
+# Where placements reaches the certificates service (for the register extract's part).
+CERTIFICATES_URL = os.environ.get(
+    "CITY_CERTIFICATES_URL", f"http://127.0.0.1:{PORTS['certificates']}"
+)
 
 
 def amqp_url(user: str, password: str) -> str:
@@ -59,9 +64,13 @@ def placements_environment(demo: DemoSecrets) -> dict[str, str]:
         "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
             {code: own_user(code) for code in demo.tokens}
         ),
-        # the supervisors' app asks the certificates service as the supervisor's förvaltning
-        "PLACEMENTS_CERTIFICATES_URL": f"http://127.0.0.1:{PORTS['certificates']}",
+        # The supervisors' app asks the certificates service as the supervisor's förvaltning;
+        # the admin reads the whole access log and any register extract, whose certificates
+        # part placements asks for with the same admin token.
+        "PLACEMENTS_ADMINS": json.dumps([token_hash(demo.admin_token)]),
+        "PLACEMENTS_CERTIFICATES_URL": CERTIFICATES_URL,
         "PLACEMENTS_CERTIFICATES_TOKENS": json.dumps(demo.tokens),
+        "PLACEMENTS_CERTIFICATES_TOKEN": demo.admin_token,
         **demo_sign_in("placements", demo),
     }
 
@@ -76,6 +85,7 @@ def certificates_environment(demo: DemoSecrets) -> dict[str, str]:
             {code: [token_hash(token)] for code, token in demo.tokens.items()}
         ),
         "CERTIFICATES_OPERATORS": json.dumps([token_hash(demo.admin_token)]),
+        "CERTIFICATES_ADMINS": json.dumps([token_hash(demo.admin_token)]),
     }
 
 

@@ -40,6 +40,9 @@ class City:
     environments: dict[str, dict[str, str]]
     """Each process's environment, by name: a service, or ``certificates#2`` for a replica."""
     processes: dict[str, Process] = field(default_factory=dict)
+    admin_token: str = ""
+    """The city's admin (static token) at placements and certificates; the placements service
+    also uses it to ask the certificates service for its part of a register extract."""
 
     def client(self, service: str) -> httpx.AsyncClient:
         token = self.analyst_token if service.startswith("reporting") else self.token
@@ -105,6 +108,8 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
 
     token, analyst_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     clients = json.dumps({ORGANISATION: [token_hash(token)]})
+    admin_token = secrets.token_urlsafe(32)
+    admins = json.dumps([token_hash(admin_token)])
     ports = {name: free_port() for name in SERVICES}
     async with management() as api, AsyncExitStack() as stack:
         await provision_users(api, vhost, users, passwords)
@@ -117,6 +122,9 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
                 "PLACEMENTS_AMQP_URL": amqp_url,  # for orgs without a user of their own
                 "PLACEMENTS_PSEUDONYM_KEY": secrets.token_urlsafe(16),
                 "PLACEMENTS_CLIENTS": clients,
+                "PLACEMENTS_ADMINS": admins,
+                "PLACEMENTS_CERTIFICATES_URL": f"http://127.0.0.1:{ports['certificates']}",
+                "PLACEMENTS_CERTIFICATES_TOKEN": admin_token,
                 "PLACEMENTS_ORGANISATION_AMQP_URLS": json.dumps(
                     {ORGANISATION: url_of(publisher_user_name(ORGANISATION))}
                 ),
@@ -124,7 +132,6 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
                 # with the förvaltning's own token
                 "PLACEMENTS_DEMO_SIGN_IN": "true",
                 "PLACEMENTS_SESSION_COOKIE_SECURE": "false",
-                "PLACEMENTS_CERTIFICATES_URL": f"http://127.0.0.1:{ports['certificates']}",
                 "PLACEMENTS_CERTIFICATES_TOKENS": json.dumps({ORGANISATION: token}),
             },
             "certificates": {
@@ -132,6 +139,7 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
                 "CERTIFICATES_DECLARE_TOPOLOGY": "false",
                 "CERTIFICATES_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
                 "CERTIFICATES_CLIENTS": clients,
+                "CERTIFICATES_ADMINS": admins,
                 "CERTIFICATES_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['certificates']}",
             },
             "reporting": {
@@ -150,7 +158,7 @@ async def city(amqp_url: str) -> AsyncIterator[City]:
             for name in SERVICES
         }
         urls = {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
-        city = City(urls, token, analyst_token, environments)
+        city = City(urls, token, analyst_token, environments, admin_token=admin_token)
         for name in SERVICES:
             await city.start(name)
         try:

@@ -12,11 +12,13 @@ from ops.commands.broker import dead_letters, queues
 from ops.commands.certificates import certificates
 from ops.commands.placements import outbox
 from ops.commands.reporting import reporting
+from ops.commands.retention import erase_expired
 from runtime.logging import configure_logging
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 app.command()(queues)
 app.command()(outbox)
+app.command("erase-expired")(erase_expired)
 app.add_typer(dead_letters, name="dead-letters")
 app.add_typer(certificates, name="certificates")
 app.add_typer(reporting, name="reporting")
@@ -24,7 +26,8 @@ app.add_typer(reporting, name="reporting")
 
 @app.callback()
 def main() -> None:
-    """city-ops: queues, dead letters, the outbox, waiting certificates, reporting rebuilds."""
+    """city-ops: queues, dead letters, the outbox, waiting certificates, reporting rebuilds,
+    erasing identity data past the retention period."""
     configure_logging("city-ops", "WARNING", json=False)
 
 

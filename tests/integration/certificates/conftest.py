@@ -58,6 +58,8 @@ class Service:
     operator_token: str
     app: Any
     broker: RabbitBroker | None = None
+    admin_token: str = ""
+    settings: CertificatesSettings | None = None
     relay_task: asyncio.Task[None] | None = None
     _seen: list[dict[str, Any]] = field(default_factory=list)
 
@@ -85,6 +87,8 @@ class Service:
     def client(self, organisation: str | None = "sf", **headers: str) -> httpx.AsyncClient:
         if organisation == "operator":
             headers["Authorization"] = f"Bearer {self.operator_token}"
+        elif organisation == "admin":
+            headers["Authorization"] = f"Bearer {self.admin_token}"
         elif organisation is not None:
             headers["Authorization"] = f"Bearer {self.tokens[organisation]}"
         return httpx.AsyncClient(
@@ -168,12 +172,14 @@ async def running_service(amqp_url: str, database_url: str) -> AsyncIterator[Ser
     await migrate(pool, MIGRATIONS)
     tokens = {org: secrets.token_urlsafe(32) for org in ORGANISATIONS}
     operator_token = secrets.token_urlsafe(32)
+    admin_token = secrets.token_urlsafe(32)
     settings = CertificatesSettings(
         public_base_url=BASE_URL,
         issuer_url="https://malmo.se",
         issuer_email="kompetensintyg@malmo.se",
         clients={org: [token_hash(token)] for org, token in tokens.items()},
         operators=[token_hash(operator_token)],
+        admins=[token_hash(admin_token)],
     )
     context = build_context(settings, SigningKey.generate())
     publisher = AmqpPublisher(amqp_url)
@@ -187,6 +193,8 @@ async def running_service(amqp_url: str, database_url: str) -> AsyncIterator[Ser
         tokens=tokens,
         operator_token=operator_token,
         app=build_app(settings, pool, context),
+        admin_token=admin_token,
+        settings=settings,
     )
     await service.start()
     try:

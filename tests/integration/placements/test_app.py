@@ -272,3 +272,19 @@ def _recorded(html: str) -> dict[str, str]:
     chosen = re.search(r'<option value="([^"]+)" selected>', html)
     fields["placement_type"] = chosen.group(1) if chosen else ""
     return fields
+
+
+async def test_what_the_pages_show_of_a_person_is_logged_as_read_by_the_supervisor(
+    placements: Placements,
+) -> None:
+    async with signed_in(placements) as browser:
+        placement_id = (await register(browser)).headers["location"].split("/")[3].split("?")[0]
+        assert (await browser.get("/app/")).status_code == 200
+        assert (await browser.get(f"/app/placements/{placement_id}")).status_code == 200
+    async with placements.client() as api:
+        log: dict[str, Any] = (
+            await api.get("/access-log", params={"placement_id": placement_id})
+        ).json()
+    by_supervisor = {e["action"] for e in log["items"] if e["who"] == "demo:Karin"}
+    assert {"GET /app/", "GET /app/placements/{placement_id}"} <= by_supervisor
+    assert all(e["role"] == "supervisor" for e in log["items"] if e["who"] == "demo:Karin")

@@ -142,3 +142,19 @@ async def test_the_openapi_document_declares_both_schemes(
     }
     listing = document["paths"]["/placements"]["get"]
     assert {"OpenIdConnect": []} in listing["security"]
+
+
+async def test_the_access_log_names_the_signed_in_user_and_an_admin_reads_it_all(
+    placements: Placements, provider: Provider
+) -> None:
+    user = provider.token("anna.berg@sf", audience=AUDIENCE, **SF)
+    admin = provider.token("ada@stad", audience=AUDIENCE, roles=["admin"])
+    async with client(placements, user) as sf, client(placements, admin) as city:
+        created = (await sf.post("/placements", json=registration())).json()
+        await sf.get(f"/placements/{created['id']}")
+        everything = (await city.get("/access-log")).json()["items"]
+        refused = await city.get("/placements")
+    assert [(i["who"], i["role"], i["organisation"]) for i in everything] == [
+        ("anna.berg@sf", "förvaltning", "sf")
+    ] * 2
+    assert refused.status_code == 403, "an admin reads the log, not the placements"

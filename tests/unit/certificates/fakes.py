@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,16 +20,23 @@ from certificates.domain.certificate import Certificate, CertificateInfo, Render
 from certificates.domain.credential import xml_datetime
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
-from certificates.service.ports import StoredCertificate
-from contracts.events import Envelope, ParticipantIdentified
+from certificates.service.ports import StoredCertificate, StoredRecord
+from contracts.events import (
+    Envelope,
+    ParticipantIdentified,
+    PlacementEndCorrected,
+    PlacementEnded,
+)
 from contracts.reference import Language
+from runtime.access_log import Access, Reader
+from tests.unit.fake_access_log import FakeAccessLog
 
 
 @dataclass
 class _Issued:
     certificate: Certificate
     record: CompetenceRecord
-    pdf: bytes
+    pdf: bytes | None
     credential: str
 
 
@@ -43,6 +50,7 @@ class FakeRepository:
     certificates: dict[uuid.UUID, _Issued] = field(default_factory=dict)
     serials: int = 0
     status_entries: int = 0
+    erased: dict[uuid.UUID, date] = field(default_factory=dict)
 
     async def lock_placement(self, placement_id: uuid.UUID, organisation: str) -> PlacementState:
         stored = self.placements.setdefault(
@@ -113,8 +121,47 @@ class FakeRepository:
         ordered = sorted(mine, key=lambda c: (c.issued_at, c.number))
         return [self._linked(c) for c in ordered if c.placement_id == placement_id]
 
-    async def pdf(self, certificate_id: uuid.UUID) -> bytes:
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
         return self.certificates[certificate_id].pdf
+
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[uuid.UUID]:
+        expired = [
+            placement_id
+            for placement_id, events in self.placement_events.items()
+            if placement_id not in self.erased
+            and (ended := _end_date(events.values())) is not None
+            and ended <= ended_on_or_before
+        ]
+        return sorted(expired)[:limit]
+
+    async def erase_identities(self, placement_ids: list[uuid.UUID], today: date) -> int:
+        self.erased.update(dict.fromkeys(placement_ids, today))
+        gone = [k for k, i in self.identities.items() if i.placement_id in placement_ids]
+        for key in gone:
+            del self.identities[key]
+        return len(gone)
+
+    async def identities_of(
+        self, personnummer: str, organisation: str | None
+    ) -> list[ParticipantIdentified]:
+        found = [
+            i
+            for i in self.identities.values()
+            if i.payload.personnummer.replace("-", "") == personnummer
+            and organisation in (None, self.placements[i.placement_id].organisation)
+        ]
+        return sorted(found, key=lambda i: (i.placement_id, i.sequence))
+
+    async def records_of(self, placement_ids: list[uuid.UUID]) -> list[StoredRecord]:
+        return [
+            StoredRecord(i.certificate.id, i.record)
+            for i in self.certificates.values()
+            if i.certificate.placement_id in placement_ids
+        ]
+
+    async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
+        self.certificates[certificate_id].record = record
+        self.certificates[certificate_id].pdf = None
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         entries = [
@@ -165,6 +212,24 @@ class FakeRepository:
         return replace(certificate, superseded_by=by)
 
 
+PUBLIC = Reader("public", "public", None, "GET /verify/{certificate_id}", "case-public")
+
+
+def reader(organisation: str) -> Reader:
+    """A förvaltning's system reading through the API."""
+    return Reader(organisation, "förvaltning", organisation, "GET /test", "case-1")
+
+
+def _end_date(events: Iterable[Envelope]) -> date | None:
+    """The latest end the events give (a corrected end moves it)."""
+    ends = sorted(
+        (e.sequence, e.payload.end_date)
+        for e in events
+        if isinstance(e, PlacementEnded | PlacementEndCorrected)
+    )
+    return ends[-1][1] if ends else None
+
+
 class FakeUnitOfWork:
     """The database in memory; each ``async with`` block is one transaction."""
 
@@ -176,6 +241,9 @@ class FakeUnitOfWork:
         self.committed: list[Envelope] = []
         self._pending: list[Envelope] = []
         self._snapshot: tuple[FakeRepository, set[tuple[str, uuid.UUID]]] | None = None
+        self.accesses: list[Access] = []
+        """Every read of identity data committed."""
+        self.access_log = FakeAccessLog(self.accesses)
 
     @property
     def repository(self) -> FakeRepository:
@@ -193,6 +261,8 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self.committed, self._pending = self._pending, []
         self.published.extend(self.committed)
+        self.accesses.extend(self.access_log.pending)
+        self.access_log.pending = []
         self._snapshot = None
 
     async def __aenter__(self) -> Self:
@@ -211,6 +281,7 @@ class FakeUnitOfWork:
             self._repository, self.inbox = self._snapshot
             self._snapshot = None
         self._pending = []
+        self.access_log.pending = []
 
 
 class FakeSigner:

@@ -22,7 +22,7 @@ from contracts.events import (
     Workplace,
 )
 from tests.unit.certificates.factory import Placement, complete_placement
-from tests.unit.certificates.fakes import FakeRenderer
+from tests.unit.certificates.fakes import PUBLIC, FakeRenderer, reader
 from tests.unit.certificates.test_handlers import (
     ORDERS,
     ORG,
@@ -219,7 +219,7 @@ async def test_a_corrected_name_waits_for_its_identity_and_then_supersedes() -> 
     new = current(await service.certificates(p.placement_id))
     assert new.supersedes == old.id
     async with service.uow as uow:
-        pdf = await queries.certificate_pdf(uow, service.ctx, ORG, new.id)
+        pdf = await queries.certificate_pdf(uow, service.ctx, reader(ORG), new.id)
     assert pdf.endswith(b"Amira Lindqvist")
 
 
@@ -294,7 +294,7 @@ async def test_withdrawal_revokes_the_certificate_with_its_reason_and_nothing_fo
     assert event.payload.superseded_by is None
     assert len(service.published(CertificateIssued)) == 1
     async with service.uow as uow:
-        found = await verification.verify_certificate(uow, service.ctx, old.id)
+        found = await verification.verify_certificate(uow, service.ctx, PUBLIC, old.id)
         revoked_bits = await uow.repository.revoked_indices(old.status_entry.list_id)
     assert found is not None
     assert found.certificate.revoked

@@ -31,7 +31,7 @@ from contracts.organisations import load_register
 from contracts.reference import load_reference_data
 from runtime.consumer import INVALID, rejection_reason
 from tests.unit.certificates.factory import Placement, complete_placement
-from tests.unit.certificates.fakes import FakeRenderer, FakeSigner, FakeUnitOfWork
+from tests.unit.certificates.fakes import PUBLIC, FakeRenderer, FakeSigner, FakeUnitOfWork, reader
 
 REFERENCE = load_reference_data()
 REGISTER = load_register()
@@ -256,7 +256,7 @@ async def test_revoke_publishes_certificate_revoked_and_the_status_list_shows_it
     assert event.payload.superseded_by is None
     async with service.uow as uow:
         status_list = await verification.signed_status_list(uow, service.ctx, 1)
-        found = await verification.verify_certificate(uow, service.ctx, certificate.id)
+        found = await verification.verify_certificate(uow, service.ctx, PUBLIC, certificate.id)
     assert status_list is not None
     assert service.ctx.signer.verify(status_list)
     assert found is not None
@@ -336,8 +336,10 @@ async def test_a_presented_credential_is_genuine_only_if_it_is_the_one_issued() 
     assert service.ctx.signer.verify(forged)
 
     async with service.uow as uow:
-        genuine = await verification.verify_presented(uow, service.ctx, copy.deepcopy(issued))
-        refused = await verification.verify_presented(uow, service.ctx, forged)
+        genuine = await verification.verify_presented(
+            uow, service.ctx, PUBLIC, copy.deepcopy(issued)
+        )
+        refused = await verification.verify_presented(uow, service.ctx, PUBLIC, forged)
     assert genuine is not None
     assert genuine.genuine
     assert refused is None
@@ -394,7 +396,7 @@ async def test_another_forvaltnings_certificate_is_not_found() -> None:
         with pytest.raises(CertificateNotFound):
             await queries.credential(uow, OTHER_ORG, certificate.id)
         with pytest.raises(CertificateNotFound):
-            await queries.certificate_pdf(uow, service.ctx, OTHER_ORG, certificate.id)
+            await queries.certificate_pdf(uow, service.ctx, reader(OTHER_ORG), certificate.id)
         with pytest.raises(PlacementNotFound):
             await queries.placement_certificates(uow, OTHER_ORG, certificate.placement_id)
         placement, listed = await queries.placement_certificates(uow, ORG, certificate.placement_id)
@@ -406,8 +408,8 @@ async def test_another_forvaltnings_certificate_is_not_found() -> None:
 async def test_the_pdf_is_served_as_issued_or_rendered_in_the_other_language() -> None:
     service, certificate = await issued_service()
     async with service.uow as uow:
-        as_issued = await queries.certificate_pdf(uow, service.ctx, ORG, certificate.id)
-        english = await queries.certificate_pdf(uow, service.ctx, ORG, certificate.id, "en")
+        as_issued = await queries.certificate_pdf(uow, service.ctx, reader(ORG), certificate.id)
+        english = await queries.certificate_pdf(uow, service.ctx, reader(ORG), certificate.id, "en")
 
     assert as_issued.startswith(f"PDF {certificate.number} sv".encode())
     assert english.startswith(f"PDF {certificate.number} en".encode())

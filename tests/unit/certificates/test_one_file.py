@@ -73,6 +73,7 @@ def issued() -> Issued:
     placement = complete_placement(producer="sf")
     asyncio.run(service.deliver(everything(placement)))
     [stored] = service.uow.repository.certificates.values()
+    assert stored.pdf is not None
     return Issued(stored.pdf, stored.credential, ctx)
 
 

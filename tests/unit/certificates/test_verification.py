@@ -13,6 +13,7 @@ from certificates.api.verification import verification_out
 from certificates.presentation.verification_page import render_page
 from certificates.service import verification
 from tests.unit.certificates.factory import complete_placement
+from tests.unit.certificates.fakes import PUBLIC
 from tests.unit.certificates.test_handlers import Service, issued_service
 
 # What the paper says about the person and the placement (factory.complete_placement).
@@ -36,7 +37,7 @@ async def answer_and_page(
     service: Service, certificate_id: uuid.UUID
 ) -> tuple[VerificationOut, str]:
     async with service.uow as uow:
-        found = await verification.verify_certificate(uow, service.ctx, certificate_id)
+        found = await verification.verify_certificate(uow, service.ctx, PUBLIC, certificate_id)
     assert found is not None
     answer = verification_out(found, service.ctx)
     return answer, render_page(answer, service.ctx.issuer_name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from types import TracebackType
 from typing import Self
 
@@ -22,6 +23,8 @@ from placements.service.ports import (
     PlacementFilter,
     StoredResponse,
 )
+from runtime.access_log import Access
+from tests.unit.fake_access_log import FakeAccessLog
 
 
 @dataclass
@@ -33,6 +36,7 @@ class FakeDatabase:
     history: dict[uuid.UUID, list[HistoryEntry]] = field(default_factory=dict)
     responses: dict[tuple[str, str], StoredResponse] = field(default_factory=dict)
     outbox: list[Envelope] = field(default_factory=list)
+    access_log: list[Access] = field(default_factory=list)
     commits: int = 0
 
 
@@ -40,6 +44,7 @@ class FakePlacementRepository:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self.seen: dict[uuid.UUID, Placement] = {}
+        self.erased: list[Placement] = []
 
     def add(self, placement: Placement) -> None:
         self.seen[placement.id] = placement
@@ -62,7 +67,22 @@ class FakePlacementRepository:
         query = PlacementFilter(status="active", participant_ref=participant_ref, limit=1000)
         return [p for _, p in await self.list(organisation, query)]
 
-    async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[Placement]:
+        expired = [
+            p
+            for p in self._db.placements.values()
+            if p.participant is not None
+            and (ended := p.end_date or (p.withdrawal and p.withdrawal.withdrawn_at.date()))
+            and ended <= ended_on_or_before
+        ]
+        return [self.seen.setdefault(p.id, copy.deepcopy(p)) for p in expired[:limit]]
+
+    async def save_erased(self, placements: list[Placement]) -> None:
+        self.erased.extend(placements)
+
+    async def list(
+        self, organisation: str | None, query: PlacementFilter
+    ) -> list[tuple[int, Placement]]:
         rows = sorted(
             (number, self._db.placements[placement_id])
             for placement_id, number in self._db.registration.items()
@@ -70,7 +90,7 @@ class FakePlacementRepository:
         found = [
             (number, copy.deepcopy(p))
             for number, p in rows
-            if p.organisation == organisation and _matches(p, number, query)
+            if organisation in (None, p.organisation) and _matches(p, number, query)
         ]
         return found[: query.limit]
 
@@ -95,6 +115,13 @@ class FakeIdempotencyStore:
         self._db = db
         self.pending: dict[tuple[str, str], StoredResponse] = {}
 
+    async def forget(self, placement_ids: list[uuid.UUID]) -> int:
+        ids = {str(p) for p in placement_ids}
+        gone = [k for k, r in self._db.responses.items() if r.body.get("id") in ids]
+        for key in gone:
+            del self._db.responses[key]
+        return len(gone)
+
     async def claim(self, organisation: str, key: str) -> StoredResponse | None:
         return self._db.responses.get((organisation, key))
 
@@ -109,6 +136,7 @@ class FakeUnitOfWork:
 
     placements: FakePlacementRepository
     idempotency: FakeIdempotencyStore
+    access_log: FakeAccessLog
 
     def __init__(self, db: FakeDatabase | None = None) -> None:
         self.db = db if db is not None else FakeDatabase()
@@ -142,13 +170,17 @@ class FakeUnitOfWork:
             self.db.outbox.extend(placement.events)
             placement.events.clear()
             self.db.placements[placement.id] = copy.deepcopy(placement)
+        for placement in self.placements.erased:
+            self.db.placements[placement.id] = copy.deepcopy(placement)
         self.db.responses.update(self.idempotency.pending)
+        self.db.access_log.extend(self.access_log.pending)
         self.db.commits += 1
         self._open()
 
     def _open(self) -> None:
         self.placements = FakePlacementRepository(self.db)
         self.idempotency = FakeIdempotencyStore(self.db)
+        self.access_log = FakeAccessLog(self.db.access_log)
 
 
 def _history(event: Envelope) -> HistoryEntry:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from contracts.reference import load_reference_data
-from placements.domain.model import Placement
+from placements.domain.model import Participant, Placement, Supervisor
 from placements.service import commands, handlers
 from tests.unit.placements.fakes import FakeUnitOfWork
 from tools.samples import personnummer
@@ -106,3 +106,14 @@ async def run(
         placement = await handler(uow, ctx, req, placement_id, command)
         await uow.commit()
     return placement
+
+
+def person_of(placement: Placement) -> Participant:
+    """The placement's participant, which only an erased placement lacks."""
+    assert placement.participant is not None, "the identity was erased"
+    return placement.participant
+
+
+def supervised(placement: Placement) -> Supervisor:
+    assert placement.supervisor is not None, "the identity was erased"
+    return placement.supervisor

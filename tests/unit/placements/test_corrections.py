@@ -29,7 +29,15 @@ from placements.domain.errors import FactNotFound, PlacementIsWithdrawn, RuleVio
 from placements.domain.model import Placement
 from placements.service import commands, handlers, queries
 from tests.unit.placements.fakes import FakeUnitOfWork
-from tests.unit.placements.support import SF, PlacementHandler, assessment, register, run
+from tests.unit.placements.support import (
+    SF,
+    PlacementHandler,
+    assessment,
+    person_of,
+    register,
+    run,
+    supervised,
+)
 
 END = commands.EndPlacement.model_validate({"end_date": "2026-06-30", "outcome": "A"})
 REASON = {"reason": "Fel vid registreringen"}
@@ -328,11 +336,11 @@ async def test_a_new_supervisor_goes_to_the_identity_route_with_the_same_sequenc
     command = details(supervisor={"name": "Per Persson"}, participant={"family_name": "Hasan"})
     corrected = await run(uow, handlers.correct_details, placement.id, command)
 
-    assert (corrected.supervisor.name, corrected.participant.family_name) == (
+    assert (supervised(corrected).name, person_of(corrected).family_name) == (
         "Per Persson",
         "Hasan",
     )
-    assert corrected.participant.given_name == "Amina"
+    assert person_of(corrected).given_name == "Amina"
     correction, identity = uow.committed[2:]
     assert isinstance(correction, PlacementDetailsCorrected)
     assert correction.payload.identity_corrected
@@ -342,7 +350,7 @@ async def test_a_new_supervisor_goes_to_the_identity_route_with_the_same_sequenc
         "Per Persson",
         "Hasan",
     )
-    assert identity.payload.personnummer == placement.participant.personnummer.digits
+    assert identity.payload.personnummer == person_of(placement).personnummer.digits
 
 
 async def test_a_corrected_start_gives_the_age_band_at_that_start() -> None:

@@ -13,7 +13,7 @@ from placements.domain.model import Placement
 from placements.service import handlers
 from placements.service.ports import UnitOfWork
 from tests.unit.placements.fakes import FakeUnitOfWork
-from tests.unit.placements.support import CONTEXT, SF, registration
+from tests.unit.placements.support import CONTEXT, KF, SF, registration
 
 
 async def registering(uow: UnitOfWork) -> Placement:
@@ -29,8 +29,8 @@ def body(response: Any) -> dict[str, Any]:
 
 async def test_a_retry_replays_the_first_response() -> None:
     uow = FakeUnitOfWork()
-    first = await respond_once(lambda: uow, "sf", "reg-1", "request-1", 201, registering)
-    again = await respond_once(lambda: uow, "sf", "reg-1", "request-1", 201, registering)
+    first = await respond_once(lambda: uow, SF, "reg-1", "request-1", 201, registering)
+    again = await respond_once(lambda: uow, SF, "reg-1", "request-1", 201, registering)
     assert first.status_code == again.status_code == 201
     assert body(again) == body(first)
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -44,16 +44,16 @@ async def test_a_retry_replays_the_first_response() -> None:
 
 async def test_a_key_used_with_another_request_is_a_conflict() -> None:
     uow = FakeUnitOfWork()
-    await respond_once(lambda: uow, "sf", "reg-2", "request-1", 201, registering)
+    await respond_once(lambda: uow, SF, "reg-2", "request-1", 201, registering)
     with pytest.raises(IdempotencyConflict):
-        await respond_once(lambda: uow, "sf", "reg-2", "request-2", 201, registering)
+        await respond_once(lambda: uow, SF, "reg-2", "request-2", 201, registering)
     assert len(uow.db.placements) == 1
 
 
 async def test_keys_belong_to_one_forvaltning_and_no_key_means_no_replay() -> None:
     uow = FakeUnitOfWork()
-    await respond_once(lambda: uow, "sf", "shared", "request-1", 201, registering)
-    await respond_once(lambda: uow, "kf", "shared", "request-1", 201, registering)
-    await respond_once(lambda: uow, "sf", None, "request-1", 201, registering)
-    await respond_once(lambda: uow, "sf", None, "request-1", 201, registering)
+    await respond_once(lambda: uow, SF, "shared", "request-1", 201, registering)
+    await respond_once(lambda: uow, KF, "shared", "request-1", 201, registering)
+    await respond_once(lambda: uow, SF, None, "request-1", 201, registering)
+    await respond_once(lambda: uow, SF, None, "request-1", 201, registering)
     assert len(uow.db.placements) == 4

@@ -17,6 +17,7 @@ from tests.unit.placements.support import (
     KF,
     PSEUDONYM_KEY,
     SF,
+    person_of,
     register,
     registration,
 )
@@ -62,7 +63,7 @@ async def test_every_way_of_writing_a_personnummer_gives_one_person(written: str
     )
     placement = await register(uow, command)
     digits = Personnummer.parse(AMINA).digits
-    assert placement.participant.personnummer.digits == digits
+    assert person_of(placement).personnummer.digits == digits
     assert placement.participant_ref == participant_ref(PSEUDONYM_KEY, Personnummer(digits))
 
 
@@ -91,7 +92,7 @@ async def test_a_samordningsnummer_flows_through_with_its_real_birth_date() -> N
     started, identified = uow.committed
     assert isinstance(started, PlacementStarted)
     assert isinstance(identified, ParticipantIdentified)
-    assert placement.participant.personnummer.is_coordination_number
+    assert person_of(placement).personnummer.is_coordination_number
     assert identified.payload.personnummer == samordningsnummer.replace("-", "")
     assert started.payload.age_band == "up_to_24"  # 20 on 12 January 2026
     assert started.payload.gender == "female"

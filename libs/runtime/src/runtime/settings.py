@@ -39,6 +39,20 @@ class ServiceSettings(BaseSettings):
         default=0.5, gt=0, description="First retry delay of a failing handler; doubles each time."
     )
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    admins: list[str] = Field(
+        default_factory=list,
+        description="Bearer-token SHA-256 hashes of the city's admins (static tokens): they read "
+        "the whole access log and ask for any person's register extract.",
+    )
+    retention_days: int = Field(
+        default=730,
+        ge=0,
+        description="Days a participant's identity data (name, personnummer, supervisor) is "
+        "kept after the placement ended (or was withdrawn); then the retention job erases it.",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600, gt=0, description="How often the retention job runs inside the service."
+    )
     static_tokens: bool = Field(
         default=True,
         description="Accept the static bearer tokens (hashes in the settings). Switch off where "

@@ -23,8 +23,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
 from pydantic_core import PydanticCustomError
+
+from contracts.personnummer import InvalidPersonnummer, Personnummer
 
 LINE_BREAKS = frozenset("\t\n\r")
 """The control characters free text may hold: ordinary line breaks and tabs."""
@@ -151,3 +153,22 @@ def _walk(value: Any, path: str) -> None:
         raise PydanticCustomError(
             error.type, "{path}: " + error.message(), {"path": path or "$"}
         ) from None
+
+
+def _valid_personnummer(value: str) -> str:
+    try:
+        return Personnummer.parse(value).digits  # NFKC-normalised by the parse
+    except InvalidPersonnummer as error:
+        raise PydanticCustomError(f"personnummer.{error.rule}", f"personnummer: {error}") from None
+
+
+PersonnummerText = Annotated[
+    str,
+    LINE,
+    AfterValidator(_valid_personnummer),
+    Field(
+        description="Personnummer or samordningsnummer, twelve digits (YYYYMMDD-NNNN).",
+        examples=["19900101-0017"],
+    ),
+]
+"""A personnummer in a request body, normalised to its twelve digits (a 422 names the rule)."""

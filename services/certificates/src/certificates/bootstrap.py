@@ -7,8 +7,10 @@ the pure wiring that the tests and the benchmark use to run parts of the service
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, date, datetime
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
@@ -19,29 +21,34 @@ from faststream.rabbit.subscriber import RabbitSubscriber
 
 from certificates.adapters.unit_of_work import CertificatesUnitOfWork
 from certificates.adapters.waiting import monitor_waiting
-from certificates.api import forvaltning, public
+from certificates.api import forvaltning, participants, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
 from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.pdf import Letterhead, TypstRenderer
 from certificates.service.context import Context, Urls
+from certificates.service.retention import erase_expired
 from certificates.settings import CertificatesSettings
 from certificates.signing.keyring import KeyRing
 from certificates.signing.keys import SigningKeyError, load_signing_key
 from certificates.signing.multikey import SigningKey
 from certificates.signing.seal import Seal, SealError
 from certificates.signing.signer import DataIntegritySigner
+from contracts.calendar import city_today
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY
+from runtime import access_log_store, retention
 from runtime.amqp import AmqpPublisher, declare
+from runtime.http import access_log as access_log_api
 from runtime.http.app import service_app
-from runtime.http.auth import FORVALTNING, OPERATOR, Clients, access_tokens, static_clients
+from runtime.http.auth import ADMIN, FORVALTNING, OPERATOR, Clients, access_tokens, static_clients
 from runtime.http.operations import Check, broker_check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging, get_logger
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
+from runtime.retention import RetentionJob
 from runtime.tracing import configure_tracing
 from runtime.watchdog import ConsumerWatchdog
 
@@ -50,6 +57,8 @@ log = get_logger(__name__)
 MIGRATIONS = [
     runtime_migrations("outbox"),
     runtime_migrations("inbox"),
+    access_log_store.MIGRATIONS,
+    retention.MIGRATIONS,
     MigrationSource("certificates", files("certificates") / "migrations"),
 ]
 
@@ -136,18 +145,26 @@ def build_app(
     return service_app(
         title="Certificates API",
         description=DESCRIPTION,
-        routers=[forvaltning.router, forvaltning.operations, public.router],
+        routers=[
+            forvaltning.router,
+            forvaltning.operations,
+            public.router,
+            participants.router,
+            access_log_api.router,
+        ],
         clients=static_clients(
             settings,
             {
                 FORVALTNING: Clients(settings.clients),
                 OPERATOR: Clients.role(OPERATOR, settings.operators),
+                ADMIN: Clients.role(ADMIN, settings.admins),
             },
         ),
         access_tokens=access_tokens(settings),
         readiness=readiness or {"database": database_check(pool)},
         errors=ERRORS,
         unit_of_work=unit_of_work(pool),
+        read_access_log=functools.partial(access_log_store.read_access_log, pool),
         context=context,
     )
 
@@ -201,5 +218,21 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
                 watchdog.run,
                 lambda: monitor_outbox(pool),
                 lambda: monitor_waiting(pool),
+                functools.partial(
+                    retention_job(settings, pool).run_every, settings.retention_interval_seconds
+                ),
             ],
         )
+
+
+def retention_job(
+    settings: CertificatesSettings, pool: asyncpg.Pool, today: Callable[[], date] = city_today
+) -> RetentionJob:
+    """Erases the identity of placements past the retention period (once at a time)."""
+    return RetentionJob(
+        pool,
+        lambda cutoff: erase_expired(unit_of_work(pool), today(), cutoff),
+        settings.retention_days,
+        today=today,
+        now=lambda: datetime.now(UTC),
+    )

@@ -11,17 +11,20 @@ from certificates.adapters.waiting import (
     waiting_placements,
     waiting_summary,
 )
+from certificates.settings import CertificatesSettings
 from certificates.signing.keyring import KeyRing
 from certificates.signing.keys import ensure_key_file
 from certificates.signing.multikey import SigningKey
 from runtime.outbox import OutboxStatus, outbox_status
 from runtime.postgres import connection
+from runtime.retention import RetentionRun, run_once_now
 
 __all__ = [
     "KeyRing",
     "WaitingPlacement",
     "WaitingSummary",
     "compromise_key",
+    "erase_expired",
     "outbox",
     "rotate_key",
     "waiting",
@@ -75,3 +78,15 @@ def compromise_key(ring_file: Path, key_id: str, since: datetime) -> KeyRing:
     ring = KeyRing.load(ring_file).compromised(key_id, since)
     ring.save(ring_file)
     return ring
+
+
+async def erase_expired(settings: CertificatesSettings) -> RetentionRun | None:
+    """One run of the retention job now (None if a replica is running it right now)."""
+    # The composition root, imported when used: the other commands start without its weight.
+    from certificates.bootstrap import MIGRATIONS, retention_job
+
+    return await run_once_now(
+        settings.database_url.get_secret_value(),
+        MIGRATIONS,
+        lambda pool: retention_job(settings, pool),
+    )

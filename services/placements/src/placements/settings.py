@@ -29,13 +29,19 @@ class PlacementsSettings(ServiceSettings):
     )
     certificates_url: str | None = Field(
         default=None,
-        description="The certificates service's base URL, for the app's certificate state and "
-        "downloads; unset: the app says the state is unavailable.",
+        description="The certificates service's base URL: for the app's certificate state and "
+        "downloads (unset: the app says the state is unavailable), and for its part of a register "
+        "extract (unset: every extract answers 503, as it would be incomplete).",
     )
     certificates_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="JSON, organisation code → that förvaltning's bearer token at the "
         "certificates service (the app asks on the signed-in supervisor's förvaltning's behalf).",
+    )
+    certificates_token: SecretStr | None = Field(
+        default=None,
+        description="A bearer token of the admin role at the certificates service (its hash in "
+        "CERTIFICATES_ADMINS), for the register extract.",
     )
     # Plausibility: what a typed date or age may be before it is refused as a mistake.
     start_years_back: int = Field(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,7 @@ from certificates.domain.certificate import Certificate, StatusEntry
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
 from certificates.domain.status_list import MIN_SIZE
-from certificates.service.ports import StoredCertificate
+from certificates.service.ports import StoredCertificate, StoredRecord
 from contracts.events import Envelope, ParticipantIdentified, parse_event
 
 _RECORD = TypeAdapter(CompetenceRecord)
@@ -101,7 +102,10 @@ class PostgresRepository:
 
     async def add_identity(self, event: ParticipantIdentified) -> None:
         await self._conn.execute(
-            """INSERT INTO identities (event_id, placement_id, body) VALUES ($1, $2, $3::jsonb)
+            """INSERT INTO identities (event_id, placement_id, body)
+               SELECT $1, $2, $3::jsonb
+                WHERE NOT EXISTS (SELECT 1 FROM placements
+                                   WHERE placement_id = $2 AND identity_erased_on IS NOT NULL)
                ON CONFLICT DO NOTHING""",
             event.event_id,
             event.placement_id,
@@ -194,11 +198,72 @@ class PostgresRepository:
         )
         return [_certificate(row) for row in rows]
 
-    async def pdf(self, certificate_id: uuid.UUID) -> bytes:
-        pdf: bytes = await self._conn.fetchval(
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
+        pdf: bytes | None = await self._conn.fetchval(
             "SELECT pdf FROM certificates WHERE id = $1", certificate_id
         )
         return pdf
+
+    # retention -------------------------------------------------------------------------
+
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[uuid.UUID]:
+        """By the latest end date the events give (a corrected end moves it), or the day of
+        the withdrawal. Placements a consumer holds are left for the next batch."""
+        rows = await self._conn.fetch(
+            """SELECT p.placement_id FROM placements p
+                WHERE p.identity_erased_on IS NULL
+                  AND coalesce(
+                      (SELECT (e.body->'payload'->>'end_date')::date FROM placement_events e
+                        WHERE e.placement_id = p.placement_id
+                          AND e.event_type IN ('PlacementEnded', 'PlacementEndCorrected')
+                        ORDER BY e.sequence DESC LIMIT 1),
+                      (SELECT (e.body->>'occurred_at')::timestamptz::date
+                         FROM placement_events e
+                        WHERE e.placement_id = p.placement_id
+                          AND e.event_type = 'PlacementWithdrawn')) <= $1
+                ORDER BY p.placement_id LIMIT $2 FOR UPDATE OF p SKIP LOCKED""",
+            ended_on_or_before,
+            limit,
+        )
+        return [r["placement_id"] for r in rows]
+
+    async def erase_identities(self, placement_ids: list[uuid.UUID], today: date) -> int:
+        await self._conn.execute(
+            "UPDATE placements SET identity_erased_on = $2 WHERE placement_id = ANY($1)",
+            placement_ids,
+            today,
+        )
+        status = await self._conn.execute(
+            "DELETE FROM identities WHERE placement_id = ANY($1)", placement_ids
+        )
+        return int(status.split()[-1])
+
+    async def identities_of(
+        self, personnummer: str, organisation: str | None
+    ) -> list[ParticipantIdentified]:
+        rows = await self._conn.fetch(
+            """SELECT i.body FROM identities i JOIN placements p USING (placement_id)
+                WHERE replace(i.body->'payload'->>'personnummer', '-', '') = $1
+                  AND ($2::text IS NULL OR p.organisation = $2)
+                ORDER BY i.placement_id, (i.body->>'sequence')::int""",
+            personnummer,
+            organisation,
+        )
+        return [ParticipantIdentified.model_validate_json(r["body"]) for r in rows]
+
+    async def records_of(self, placement_ids: list[uuid.UUID]) -> list[StoredRecord]:
+        rows = await self._conn.fetch(
+            "SELECT id, record FROM certificates WHERE placement_id = ANY($1) ORDER BY id",
+            placement_ids,
+        )
+        return [StoredRecord(r["id"], _RECORD.validate_json(r["record"])) for r in rows]
+
+    async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
+        await self._conn.execute(
+            "UPDATE certificates SET record = $2::jsonb, pdf = NULL WHERE id = $1",
+            certificate_id,
+            _RECORD.dump_json(record).decode(),
+        )
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         row = await self._conn.fetchrow(

@@ -4,6 +4,7 @@ import asyncpg
 
 from certificates.adapters.repository import PostgresRepository
 from contracts.events import Envelope
+from runtime.access_log_store import PostgresAccessLog
 from runtime.inbox import InboxUnitOfWork
 
 
@@ -12,6 +13,7 @@ class CertificatesUnitOfWork(InboxUnitOfWork):
     to publish, which go to the outbox on commit."""
 
     repository: PostgresRepository
+    access_log: PostgresAccessLog
 
     committed: list[Envelope]
     """The events of the last commit, for logging and metrics once they are certain."""
@@ -22,6 +24,7 @@ class CertificatesUnitOfWork(InboxUnitOfWork):
 
     def _open(self, conn: asyncpg.Connection) -> None:
         self.repository = PostgresRepository(conn)
+        self.access_log = PostgresAccessLog(conn)
         self._events: list[Envelope] = []
         self.committed = []
 

@@ -9,6 +9,7 @@ from certificates.domain.certificate import (
     AlreadySuperseded,
     CannotIssue,
     CertificateNotFound,
+    IdentityErased,
     PlacementNotFound,
 )
 from runtime.http.errors import ErrorResponses, fixed
@@ -26,6 +27,7 @@ ERRORS: ErrorResponses = {
     AlreadyRevoked: 409,
     AlreadySuperseded: _superseded,
     CannotIssue: 409,
+    IdentityErased: 410,
 }
 
 UNAUTHORIZED: dict[str, Any] = {"description": "No or unknown bearer token."}

@@ -7,7 +7,7 @@ downloads, revocation and re-issue; and the certificates still waiting, for oper
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from certificates.api.dependencies import CorrelationId, ServiceContext, UnitOfWorkFactory
 from certificates.api.errors import COMMAND_RESPONSES, INVALID, NOT_FOUND, UNAUTHORIZED
@@ -22,11 +22,27 @@ from certificates.api.schemas import (
 from certificates.metrics import observe_committed
 from certificates.service import handlers, queries
 from contracts.reference import Language
+from runtime.access_log import Reader
+from runtime.http.access_log import reader_of
 from runtime.http.auth import FORVALTNING, OPERATOR, Caller, Organisation, bearer
 
 VC_MEDIA_TYPE = "application/vc"  # W3C Verifiable Credentials 2.0, with an embedded proof
 
 router = APIRouter(tags=["förvaltning"])
+
+_forvaltning = bearer(FORVALTNING, detail="a valid bearer token for a förvaltning is required")
+
+
+def identity_reader(
+    request: Request,
+    caller: Annotated[Caller, Depends(_forvaltning)],
+    correlation: CorrelationId,
+) -> Reader:
+    return reader_of(caller, request, correlation)
+
+
+IdentityReader = Annotated[Reader, Depends(identity_reader)]
+"""The calling förvaltning, as the access log names it (401 without its token)."""
 
 
 @router.get(
@@ -81,7 +97,7 @@ async def read_certificate(
 )
 async def download_pdf(
     certificate_id: uuid.UUID,
-    org: Organisation,
+    reader: IdentityReader,
     unit_of_work: UnitOfWorkFactory,
     ctx: ServiceContext,
     language: Annotated[
@@ -90,7 +106,8 @@ async def download_pdf(
     ] = None,
 ) -> Response:
     async with unit_of_work() as uow:
-        pdf = await queries.certificate_pdf(uow, ctx, org, certificate_id, language)
+        pdf = await queries.certificate_pdf(uow, ctx, reader, certificate_id, language)
+        await uow.commit()
     return Response(
         pdf,
         media_type="application/pdf",

@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator
 
@@ -19,9 +19,14 @@ from certificates.api.schemas import VerificationOut
 from certificates.api.verification import verification_out, wants_json
 from certificates.presentation.verification_page import PAGE_HEADERS, render_page
 from certificates.service import verification
+from runtime.access_log import Reader
+from runtime.http.access_log import public_reader
 from runtime.text import json_document
 
 router = APIRouter(tags=["public"])
+
+PublicReader = Annotated[Reader, Depends(public_reader)]
+"""The verification page names the participant: the public's reads are logged too."""
 
 
 @router.get(
@@ -47,6 +52,7 @@ router = APIRouter(tags=["public"])
 async def verify_page(
     request: Request,
     certificate_id: str,
+    reader: PublicReader,
     unit_of_work: UnitOfWorkFactory,
     ctx: ServiceContext,
     format: Annotated[Literal["html", "json"] | None, Query()] = None,
@@ -55,7 +61,8 @@ async def verify_page(
     parsed = _uuid(certificate_id)
     if parsed is not None:
         async with unit_of_work() as uow:
-            found = await verification.verify_certificate(uow, ctx, parsed)
+            found = await verification.verify_certificate(uow, ctx, reader, parsed)
+            await uow.commit()
     answer = verification_out(found, ctx) if found else VerificationOut.unknown(certificate_id)
     code = 200 if found else 404
     if wants_json(request, format):
@@ -83,11 +90,13 @@ async def verify_credential(
         AfterValidator(json_document),
         Body(description="An OpenBadgeCredential with its proof."),
     ],
+    reader: PublicReader,
     unit_of_work: UnitOfWorkFactory,
     ctx: ServiceContext,
 ) -> VerificationOut:
     async with unit_of_work() as uow:
-        found = await verification.verify_presented(uow, ctx, document)
+        found = await verification.verify_presented(uow, ctx, reader, document)
+        await uow.commit()
     if found is None:
         return VerificationOut.unknown(str(document.get("id", "")))
     return verification_out(found, ctx)

@@ -47,7 +47,7 @@ def _content(record: CompetenceRecord, ctx: Context) -> dict[str, object]:
     """What the paper says that a verifier compares: name, role, workplace, period, extent
     and the modules' levels (in Swedish, as the paper is issued)."""
     return {
-        "name": record.participant_name,
+        "name": None if record.identity_erased else record.participant_name,
         "role": record.role,
         "workplace": record.workplace,
         "period": PeriodOut(start=record.start_date, end=record.end_date),

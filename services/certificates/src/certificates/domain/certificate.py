@@ -70,6 +70,17 @@ class AlreadySuperseded(CertificateError):
         self.by = by
 
 
+class IdentityErased(CertificateError):
+    """The participant's identity was erased after the retention period: the PDF, which
+    printed the name, is gone; the credential and the verification page still answer."""
+
+    def __init__(self, certificate_id: uuid.UUID) -> None:
+        super().__init__(
+            f"certificate {certificate_id}: its PDF was erased with the participant's identity "
+            "after the retention period; the signed credential and the verification page remain"
+        )
+
+
 class CannotIssue(CertificateError):
     """The record is incomplete or broken, or the PDF cannot be made: nothing can be issued."""
 

@@ -131,7 +131,8 @@ class CompetenceRecord:
     """The city-wide pseudonym (HMAC of the personnummer), for the credential's identifier."""
     given_name: str
     family_name: str
-    birth_date: date
+    birth_date: date | None
+    """None once the identity was erased (see :meth:`without_identity`)."""
     supervisor_name: str | None
     placement_type: str
     workplace_name: str
@@ -151,6 +152,19 @@ class CompetenceRecord:
     """Assessed modules only, in catalogue order."""
     last_sequence: int
     """The highest sequence folded in: bookkeeping, not printed (see :func:`printed`)."""
+    identity_erased: bool = False
+
+    def without_identity(self) -> CompetenceRecord:
+        """The record after the retention period: no name, birth date or supervisor; the
+        pseudonym and what the placement was stay, so the certificate still verifies."""
+        return replace(
+            self,
+            given_name="",
+            family_name="",
+            birth_date=None,
+            supervisor_name=None,
+            identity_erased=True,
+        )
 
     @property
     def participant_name(self) -> str:

@@ -34,6 +34,7 @@ from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.labels import LABELS
 from certificates.signing.seal import Seal
 from contracts.reference import Language, ReferenceData
+from runtime.pdf import compiler, undisplayable_text
 
 __all__ = [
     "CertificateInfo",
@@ -101,7 +102,7 @@ def _compile(data: dict[str, Any], qr: str, issued_on: date, credential: str | N
                 timestamp=issued,
             )
         except typst.TypstError as exc:
-            text = _undisplayable_text(exc.message)
+            text = undisplayable_text(exc.message)
             if text is None:
                 raise PdfRenderError(f"{exc.message}\n{exc.diagnostic}".strip()) from exc
             if not sanitized:  # Typst names the first missing glyph, not always exactly
@@ -158,7 +159,10 @@ def certificate_data(
                 else None
             ),
         },
-        "participant": {"name": record.participant_name, "birth_date": fmt(record.birth_date)},
+        "participant": {
+            "name": record.participant_name,
+            "birth_date": fmt(record.birth_date) if record.birth_date else None,
+        },
         "summary": _summary(record, modules, language),
         "placement": _placement_data(record, reference, language),
         "modules": modules,
@@ -345,8 +349,6 @@ def _format_date_en(value: date) -> str:
 
 
 _MAX_GLYPH_RETRIES = 20
-_UNDISPLAYABLE = re.compile(r'the text `"(?P<text>(?:[^"\\]|\\.)*)"` could not be displayed')
-_RUST_ESCAPE = re.compile(r"\\(u\{(?P<hex>[0-9a-fA-F]+)\}|.)")
 
 
 # Scripts and symbols the embedded fonts (Libertinus Serif, DejaVu Sans Mono) cover.
@@ -395,20 +397,6 @@ def _only_common_scripts(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _undisplayable_text(message: str) -> str | None:
-    """The text Typst reports it has no glyphs for (PDF/A forbids a missing glyph), if any."""
-    match = _UNDISPLAYABLE.search(message)
-    if match is None:
-        return None
-
-    def unescape(m: re.Match[str]) -> str:
-        if m["hex"]:
-            return chr(int(m["hex"], 16))
-        return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m[1], m[1])
-
-    return _RUST_ESCAPE.sub(unescape, match["text"]) or None
-
-
 def _without_undisplayable(data: dict[str, Any], text: str) -> dict[str, Any]:
     """``data`` with ``text`` shown as "?": the embedded fonts have no glyph for it.
 
@@ -434,7 +422,6 @@ def _without_undisplayable(data: dict[str, Any], text: str) -> dict[str, Any]:
     return result
 
 
-_local = threading.local()
 _template_lock = threading.Lock()
 _template_bytes: bytes | None = None
 
@@ -449,12 +436,7 @@ def _template() -> bytes:
 
 
 def _compiler() -> typst.Compiler:
-    """One compiler per thread: it keeps fonts and caches, and is not safe to share."""
-    compiler: typst.Compiler | None = getattr(_local, "compiler", None)
-    if compiler is None:
-        compiler = typst.Compiler(ignore_system_fonts=True)
-        _local.compiler = compiler
-    return compiler
+    return compiler()  # the runtime's: one per thread, shared with every document
 
 
 class TypstRenderer:

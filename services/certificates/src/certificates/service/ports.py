@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from certificates.domain.certificate import Certificate, CertificateInfo, StatusEntry
@@ -15,6 +15,7 @@ from certificates.domain.placement import PlacementState, WaitingPlacement, Wait
 from certificates.domain.record import CompetenceRecord
 from contracts.events import Envelope, ParticipantIdentified
 from contracts.reference import Language
+from runtime.access_log import AccessLog
 from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 __all__ = [
@@ -22,8 +23,15 @@ __all__ = [
     "Repository",
     "Signer",
     "StoredCertificate",
+    "StoredRecord",
     "UnitOfWork",
 ]
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    certificate_id: uuid.UUID
+    record: CompetenceRecord
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,31 @@ class Repository(Protocol):
 
     async def certificates_of(self, placement_id: uuid.UUID) -> list[Certificate]: ...
 
-    async def pdf(self, certificate_id: uuid.UUID) -> bytes: ...
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
+        """None once erased with the participant's identity."""
+        ...
+
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[uuid.UUID]:
+        """Placements still holding identity data that ended (or were withdrawn) on or before
+        the day, by their latest end date; locked until the unit of work ends."""
+        ...
+
+    async def erase_identities(self, placement_ids: list[uuid.UUID], today: date) -> int:
+        """Delete the placements' identities and mark them erased; how many were deleted."""
+        ...
+
+    async def records_of(self, placement_ids: list[uuid.UUID]) -> list[StoredRecord]: ...
+
+    async def identities_of(
+        self, personnummer: str, organisation: str | None
+    ) -> list[ParticipantIdentified]:
+        """Every identity received for the person (twelve digits), of ``organisation``'s
+        placements or, with None, of all; by placement, then sequence."""
+        ...
+
+    async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
+        """Store the record without identity, and drop the PDF that printed the name."""
+        ...
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         """Revoked bits of a status list; None when the list was never used."""
@@ -94,6 +126,11 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     @property
     def repository(self) -> Repository: ...
+
+    @property
+    def access_log(self) -> AccessLog:
+        """Reads of identity data (a PDF, a name), recorded in this transaction."""
+        ...
 
     def emit(self, event: Envelope) -> None:
         """Publish ``event`` (through the outbox) if and when the unit of work commits."""

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import uuid
 
-from certificates.domain.certificate import Certificate, CertificateInfo, PlacementNotFound
+from certificates.domain.certificate import (
+    Certificate,
+    CertificateInfo,
+    IdentityErased,
+    PlacementNotFound,
+)
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.service.context import Context
 from certificates.service.handlers import owned, owned_stored, render
 from certificates.service.ports import UnitOfWork
 from contracts.reference import Language
+from runtime.access_log import Reader
 
 
 async def credential(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> str:
@@ -22,16 +28,22 @@ async def credential(uow: UnitOfWork, organisation: str, certificate_id: uuid.UU
 async def certificate_pdf(
     uow: UnitOfWork,
     ctx: Context,
-    organisation: str,
+    reader: Reader,
     certificate_id: uuid.UUID,
     language: Language | None = None,
 ) -> bytes:
-    """The PDF as issued, or the same certificate rendered in the other language."""
-    certificate = await owned(uow, organisation, certificate_id)
-    if language is None or language == certificate.language:
-        return await uow.repository.pdf(certificate_id)
+    """The PDF as issued, or the same certificate rendered in the other language. It carries
+    the participant's name: the read is logged, and the caller commits before answering."""
+    certificate = await owned(uow, reader.organisation or "", certificate_id)
     stored = await uow.repository.certificate(certificate_id)
     assert stored is not None  # owned() found it in this transaction
+    if stored.record.identity_erased:
+        raise IdentityErased(certificate_id)
+    await uow.access_log.record(reader.read([(certificate.placement_id, certificate.organisation)]))
+    if language is None or language == certificate.language:
+        pdf = await uow.repository.pdf(certificate_id)
+        assert pdf is not None  # only erased with the identity
+        return pdf
     info = CertificateInfo(
         certificate_number=certificate.number,
         issued_on=ctx.local_date(certificate.issued_at),

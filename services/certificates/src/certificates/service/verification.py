@@ -15,6 +15,7 @@ from certificates.domain.status_list import status_list_credential
 from certificates.service.context import Context
 from certificates.service.ports import UnitOfWork
 from contracts.reference import Language
+from runtime.access_log import Reader
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Verification:
 async def verify_certificate(
     uow: UnitOfWork,
     ctx: Context,
+    reader: Reader,
     certificate_id: uuid.UUID,
     presented: Mapping[str, Any] | None = None,
 ) -> Verification | None:
@@ -47,6 +49,10 @@ async def verify_certificate(
     genuine = ctx.signer.verify(issued)
     certificate = stored.certificate
     shown = certificate.shows_content
+    if shown:  # the answer names the participant: logged, committed by the caller
+        await uow.access_log.record(
+            reader.read([(certificate.placement_id, certificate.organisation)])
+        )
     return Verification(
         certificate=certificate,
         record=stored.record if shown else None,
@@ -55,7 +61,9 @@ async def verify_certificate(
     )
 
 
-async def verify_presented(uow: UnitOfWork, ctx: Context, document: Any) -> Verification | None:
+async def verify_presented(
+    uow: UnitOfWork, ctx: Context, reader: Reader, document: Any
+) -> Verification | None:
     """A credential someone holds: genuine only if our key signed exactly this document and
     it is the one we issued. None otherwise (nothing about why, beyond "not genuine")."""
     if not isinstance(document, Mapping):
@@ -65,7 +73,7 @@ async def verify_presented(uow: UnitOfWork, ctx: Context, document: Any) -> Veri
     certificate_id = _urn_uuid(document.get("id"))
     if certificate_id is None:
         return None
-    return await verify_certificate(uow, ctx, certificate_id, presented=document)
+    return await verify_certificate(uow, ctx, reader, certificate_id, presented=document)
 
 
 def _urn_uuid(value: object) -> uuid.UUID | None:

@@ -1,16 +1,24 @@
-"""The certificates service's förvaltning API, asked for the supervisors' pages: a placement's
-certificate state and the PDF. Each förvaltning is asked with its own token there."""
+"""The certificates service's HTTP API, asked by placements: a placement's certificate state
+and the PDF for the supervisors' pages (each förvaltning with its own token there), and the
+certificates' part of a register extract (with a token of the admin role there, on behalf of
+the caller whose scope it passes on)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import httpx
 
 from placements.domain.errors import CertificateNotFound
-from placements.service.ports import CertificateState, IssuedCertificate
+from placements.service.ports import (
+    CertificateState,
+    CertificatesUnavailable,
+    IssuedCertificate,
+)
+from runtime.http.correlation import CORRELATION_HEADER
 from runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -77,3 +85,37 @@ class HttpCertificateDirectory:
         except httpx.HTTPError as error:
             log.warning("certificates service unreachable", error=str(error))
             raise CertificateNotFound("the certificates service cannot be reached") from error
+
+
+class HttpCertificatesRegister:
+    def __init__(
+        self, base_url: str, token: str, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        """``transport``: the tests reach an in-process certificates app through it."""
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._transport = transport
+
+    async def extract(
+        self, personnummer: str, organisation: str | None, correlation_id: str
+    ) -> dict[str, Any]:
+        try:
+            async with httpx.AsyncClient(
+                timeout=TIMEOUT_SECONDS, transport=self._transport
+            ) as client:
+                response = await client.post(
+                    f"{self._base_url}/participants/register-extract",
+                    json={"personnummer": personnummer, "organisation": organisation},
+                    headers={
+                        "Authorization": f"Bearer {self._token}",
+                        CORRELATION_HEADER: correlation_id,
+                    },
+                )
+        except httpx.HTTPError as error:
+            raise CertificatesUnavailable(f"the certificates service: {error!r}") from error
+        if response.status_code != httpx.codes.OK:
+            raise CertificatesUnavailable(
+                f"the certificates service answered {response.status_code}"
+            )
+        body: dict[str, Any] = response.json()
+        return body

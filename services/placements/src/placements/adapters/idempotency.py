@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import asyncpg
 
@@ -28,6 +29,14 @@ class PostgresIdempotencyStore:
         if row is None:
             return None
         return StoredResponse(row["request_hash"], row["status_code"], json.loads(row["response"]))
+
+    async def forget(self, placement_ids: list[uuid.UUID]) -> int:
+        """Drop the stored answers about these placements (they hold the identity)."""
+        status = await self._conn.execute(
+            "DELETE FROM idempotency_keys WHERE response->>'id' = ANY($1::text[])",
+            [str(p) for p in placement_ids],
+        )
+        return int(status.split()[-1])
 
     async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
         """Only after :meth:`claim` in the same transaction: nobody else can hold the key."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -76,6 +77,28 @@ class PostgresPlacementRepository:
         )
         return [_load(r["data"]) for r in rows]
 
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[Placement]:
+        """Placements still holding identity that ended (or were withdrawn) on or before the
+        day, locked; rows another transaction holds are left for the next batch."""
+        rows = await self._conn.fetch(
+            """SELECT data FROM placements
+                WHERE data->'participant' <> 'null'::jsonb
+                  AND coalesce(end_date,
+                               (data->'withdrawal'->>'withdrawn_at')::timestamptz::date) <= $1
+                ORDER BY registration LIMIT $2 FOR UPDATE SKIP LOCKED""",
+            ended_on_or_before,
+            limit,
+        )
+        return [_load(r["data"]) for r in rows]
+
+    async def save_erased(self, placements: list[Placement]) -> None:
+        """Write placements whose identity was erased (no event: the identity never was on
+        the city-wide stream)."""
+        await self._conn.executemany(
+            "UPDATE placements SET data = $2::jsonb, updated_at = now() WHERE id = $1",
+            [(p.id, _dump(p)) for p in placements],
+        )
+
     async def save_changed(self) -> None:
         """Write every placement that emitted events in this unit of work."""
         for placement in self.seen.values():
@@ -126,14 +149,18 @@ class PostgresPlacementRepository:
         )
         return [HistoryEntry(**{**r, "payload": json.loads(r["payload"])}) for r in rows]
 
-    async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
-        conditions: list[str] = ["organisation = $1"]
-        args: list[object] = [organisation]
+    async def list(
+        self, organisation: str | None, query: PlacementFilter
+    ) -> list[tuple[int, Placement]]:
+        conditions: list[str] = ["TRUE"]
+        args: list[object] = []
 
         def where(sql: str, value: object) -> None:
             args.append(value)
             conditions.append(sql.format(f"${len(args)}"))
 
+        if organisation is not None:
+            where("organisation = {}", organisation)
         if query.status:
             where("status = {}", query.status)
         if query.placement_type:

@@ -5,16 +5,19 @@ import asyncpg
 from contracts.events import Envelope
 from placements.adapters.idempotency import PostgresIdempotencyStore
 from placements.adapters.repository import PostgresPlacementRepository
+from runtime.access_log_store import PostgresAccessLog
 from runtime.unit_of_work import PostgresUnitOfWork
 
 
 class PlacementsUnitOfWork(PostgresUnitOfWork):
     placements: PostgresPlacementRepository
     idempotency: PostgresIdempotencyStore
+    access_log: PostgresAccessLog
 
     def _open(self, conn: asyncpg.Connection) -> None:
         self.placements = PostgresPlacementRepository(conn)
         self.idempotency = PostgresIdempotencyStore(conn)
+        self.access_log = PostgresAccessLog(conn)
 
     async def _collect_events(self) -> list[Envelope]:
         await self.placements.save_changed()

@@ -8,7 +8,9 @@ from fastapi import Depends, Request
 from placements.api.idempotency import CommandRunner, IdempotencyKey
 from placements.service import handlers
 from placements.service.ports import UnitOfWork
-from runtime.http.auth import Organisation
+from runtime.http.access_log import reader_of
+from runtime.http.auth import ADMIN, FORVALTNING, bearer
+from runtime.http.auth import Caller as Authenticated
 from runtime.http.correlation import correlation_id
 
 
@@ -22,16 +24,43 @@ def context(request: Request) -> handlers.Context:
     return ctx
 
 
+_forvaltning = bearer(FORVALTNING, detail="a valid bearer token for a förvaltning is required")
+_forvaltning_or_admin = bearer(
+    FORVALTNING, ADMIN, detail="a förvaltning's or an admin's bearer token is required"
+)
+
+
 def caller(
-    organisation: Organisation, correlation: Annotated[str, Depends(correlation_id)]
+    request: Request,
+    authenticated: Annotated[Authenticated, Depends(_forvaltning)],
+    correlation: Annotated[str, Depends(correlation_id)],
 ) -> handlers.Request:
-    return handlers.Request(organisation=organisation, correlation_id=correlation)
+    return handlers.Request(
+        organisation=authenticated.subject,
+        correlation_id=correlation,
+        reader=reader_of(authenticated, request, correlation),
+    )
+
+
+def city_caller(
+    request: Request,
+    authenticated: Annotated[Authenticated, Depends(_forvaltning_or_admin)],
+    correlation: Annotated[str, Depends(correlation_id)],
+) -> handlers.Request:
+    """A förvaltning (its own placements) or an admin (every förvaltning's: no organisation)."""
+    return handlers.Request(
+        organisation=authenticated.subject if authenticated.role == FORVALTNING else "",
+        correlation_id=correlation,
+        reader=reader_of(authenticated, request, correlation),
+    )
 
 
 UnitOfWorkFactory = Annotated[Callable[[], UnitOfWork], Depends(unit_of_work)]
 Context = Annotated[handlers.Context, Depends(context)]
 Caller = Annotated[handlers.Request, Depends(caller)]
 """The calling förvaltning (401 without its token) and the request's correlation id."""
+CityCaller = Annotated[handlers.Request, Depends(city_caller)]
+"""A förvaltning, or an admin (``organisation`` empty: city-wide)."""
 
 
 def command_runner(

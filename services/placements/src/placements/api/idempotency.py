@@ -8,6 +8,7 @@ replay it: never the error the first one's own success would cause.
 """
 
 import hashlib
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -48,23 +49,29 @@ def fingerprint(request: Request, command: Command) -> str:
 
 async def respond_once(
     unit_of_work: Callable[[], UnitOfWork],
-    organisation: str,
+    caller: handlers.Request,
     key: str | None,
     request_hash: str,
     status_code: int,
     action: Callable[[UnitOfWork], Awaitable[Placement]],
 ) -> JSONResponse:
     """Run a command in one transaction with its events and, given a key, its response.
-    ``request_hash`` is the request's :func:`fingerprint`."""
+    ``request_hash`` is the request's :func:`fingerprint`. The answer carries the participant's
+    identity, so its handing out is logged in the same transaction (a replay's too)."""
+    organisation = caller.organisation
     async with unit_of_work() as uow:
         if key and (stored := await uow.idempotency.claim(organisation, key)):
-            return replay(stored, request_hash)
+            answer = replay(stored, request_hash)
+            await uow.access_log.record(caller.access_by_id([uuid.UUID(stored.body["id"])]))
+            await uow.commit()
+            return answer
         placement = await action(uow)
         body = jsonable_encoder(PlacementOut.of(placement))
         if key:
             await uow.idempotency.add(
                 organisation, key, StoredResponse(request_hash, status_code, body)
             )
+        await uow.access_log.record(caller.access([placement]))
         await uow.commit()
     return respond(body, status_code)
 
@@ -88,7 +95,7 @@ class CommandRunner:
         """Run ``handler`` for ``command`` once per Idempotency-Key, answering as the first."""
         return await respond_once(
             self.unit_of_work,
-            self.caller.organisation,
+            self.caller,
             self.key,
             fingerprint(self.request, command),
             status_code,

@@ -5,29 +5,33 @@ services. Each förvaltning sees and changes only its own placements.
 (No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.)
 """
 
+import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from placements.api.cursor import decode_cursor, encode_cursor
-from placements.api.dependencies import Caller, Context, Run, UnitOfWorkFactory
+from placements.api.dependencies import Caller, CityCaller, Context, Run, UnitOfWorkFactory
 from placements.api.idempotency import (
     CONFLICT,
     IdempotencyConflict,
 )
-from placements.api.schemas import PlacementOut, PlacementPage
+from placements.api.schemas import PlacementOut, PlacementPage, RegisterExtractOut
 from placements.domain.errors import (
     FactNotFound,
+    IdentityErased,
     OverlappingPlacement,
     PlacementIsWithdrawn,
     PlacementNotFound,
     RuleViolation,
 )
+from placements.presentation.extract import render_extract
 from placements.service import commands, handlers, queries
-from placements.service.ports import PlacementFilter
+from placements.service.ports import CertificatesUnavailable, PlacementFilter
 from runtime.http.errors import ErrorResponses, field_error, fixed
 from runtime.text import IDENTIFIER, LINE, IsoDate
 
@@ -53,7 +57,8 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such placement for this förvaltning."},
     409: {
         "description": "Idempotency-Key reused with a different request; or the placement was "
-        "withdrawn (`detail[0].type` is `placement_withdrawn`) and cannot be changed."
+        "withdrawn (`detail[0].type` is `placement_withdrawn`) or its identity erased after "
+        "the retention period (`identity_erased`) and cannot be changed."
     },
     422: {"description": "A field breaks a rule; `detail` names the field and the rule."},
 }
@@ -347,6 +352,64 @@ async def search_participant(
     )
 
 
+@participants.post(
+    "/register-extract",
+    response_model=RegisterExtractOut,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "JSON, or a PDF for the person."},
+        401: ANSWERS[401],
+        403: {"description": "An access token without the förvaltning or admin role."},
+        422: ANSWERS[422],
+        503: {
+            "description": "The certificates service (or the database) cannot answer: an "
+            "extract must be complete, so none is given. Try again after `Retry-After`.",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
+    },
+    summary="Register extract (registerutdrag): everything held about a person",
+    description="The personnummer goes in the body, never in the URL. A förvaltning gets "
+    "what concerns its own placements, an admin the whole city's. JSON, or a PDF for the "
+    "person with `Accept: application/pdf` or `?format=pdf`. The extract is itself logged.",
+)
+async def register_extract(
+    request: Request,
+    query: commands.RequestRegisterExtract,
+    caller: CityCaller,
+    ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
+    format: Annotated[Literal["json", "pdf"] | None, Query()] = None,
+) -> Response:
+    extract = await queries.register_extract(unit_of_work, ctx, caller, query)
+    body = RegisterExtractOut.of(extract, datetime.now(UTC))
+    if wants_pdf(request, format):
+        # Typst takes CPU for a while: off the event loop, so other requests flow.
+        pdf = await asyncio.to_thread(render_extract, body.model_dump(mode="json"))
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="registerutdrag.pdf"'},
+        )
+    return JSONResponse(body.model_dump(mode="json"))
+
+
+def wants_pdf(request: Request, format: str | None) -> bool:
+    """``?format=`` decides; otherwise the Accept header asking for a PDF."""
+    if format is not None:
+        return format == "pdf"
+    return "application/pdf" in request.headers.get("accept", "").lower()
+
+
+CERTIFICATES_RETRY_AFTER_SECONDS = 5
+
+
+def certificates_unavailable(error: CertificatesUnavailable) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"the register extract would be incomplete: {error}; try again"},
+        headers={"Retry-After": str(CERTIFICATES_RETRY_AFTER_SECONDS)},
+    )
+
+
 def rule_violation(error: RuleViolation) -> JSONResponse:
     """A business rule reads like a type error: ``loc`` names the field, ``type`` the rule."""
     return field_error(["body", *filter(None, error.field.split("."))], error.message, error.rule)
@@ -373,6 +436,10 @@ def fact_not_found(error: FactNotFound) -> JSONResponse:
     return field_error(["path", error.field], str(error), "not_found", status_code=404)
 
 
+def identity_erased(error: IdentityErased) -> JSONResponse:
+    return field_error(["path", "placement_id"], str(error), "identity_erased", status_code=409)
+
+
 def placement_withdrawn(error: PlacementIsWithdrawn) -> JSONResponse:
     return field_error(["path", "placement_id"], str(error), "placement_withdrawn", status_code=409)
 
@@ -383,5 +450,7 @@ ERRORS: ErrorResponses = {
     PlacementNotFound: fixed(404, "placement not found"),
     FactNotFound: fact_not_found,
     PlacementIsWithdrawn: placement_withdrawn,
+    IdentityErased: identity_erased,
+    CertificatesUnavailable: certificates_unavailable,
     IdempotencyConflict: fixed(409, CONFLICT),
 }

@@ -11,13 +11,29 @@ from pydantic import BaseModel, Field
 from contracts.events import Workplace
 from placements.domain.model import Placement
 from placements.service.ports import HistoryEntry
+from placements.service.queries import RegisterExtract
+from runtime.http.access_log import DisclosureOut
 
 
 class ParticipantOut(BaseModel):
-    personnummer: str
-    given_name: str
-    family_name: str
+    personnummer: str | None = Field(description="Null once erased after the retention period.")
+    given_name: str | None
+    family_name: str | None
     participant_ref: str = Field(description="The pseudonym used on the city-wide stream.")
+    identity_erased_on: date | None = Field(
+        default=None, description="When the identity data was erased (retention period)."
+    )
+
+    @classmethod
+    def of(cls, p: Placement) -> ParticipantOut:
+        person = p.participant
+        return cls(
+            personnummer=str(person.personnummer) if person else None,
+            given_name=person.given_name if person else None,
+            family_name=person.family_name if person else None,
+            participant_ref=p.participant_ref,
+            identity_erased_on=p.identity_erased_on,
+        )
 
 
 class SupervisorOut(BaseModel):
@@ -66,7 +82,7 @@ class PlacementOut(BaseModel):
     organisation: str
     status: Literal["active", "ended", "withdrawn"]
     participant: ParticipantOut
-    supervisor: SupervisorOut
+    supervisor: SupervisorOut | None = Field(description="Null once erased with the identity.")
     placement_type: str
     workplace: Workplace
     role: str
@@ -95,15 +111,8 @@ class PlacementOut(BaseModel):
             id=p.id,
             organisation=p.organisation,
             status=p.status,
-            participant=ParticipantOut(
-                personnummer=str(p.participant.personnummer),
-                given_name=p.participant.given_name,
-                family_name=p.participant.family_name,
-                participant_ref=p.participant_ref,
-            ),
-            supervisor=SupervisorOut(
-                name=p.supervisor.name, email=p.supervisor.email, phone=p.supervisor.phone
-            ),
+            participant=ParticipantOut.of(p),
+            supervisor=SupervisorOut(**vars(p.supervisor)) if p.supervisor else None,
             placement_type=t.placement_type,
             workplace=t.workplace,
             role=t.role,
@@ -127,3 +136,33 @@ class PlacementOut(BaseModel):
 class PlacementPage(BaseModel):
     items: list[PlacementOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+
+class RegisterExtractOut(BaseModel):
+    """A registerutdrag (GDPR art. 15): everything held about the person."""
+
+    personnummer: str
+    produced_at: datetime
+    placements: list[PlacementOut] = Field(
+        description="The person's placements (with their event history) in this service: the "
+        "caller's own for a förvaltning, every förvaltning's for an admin."
+    )
+    certificates: dict[str, Any] = Field(
+        description="What the certificates service holds: per placement, the identities it "
+        "received and its certificates (what each says, and the signed credential); and who "
+        "read the name there (`reads`)."
+    )
+    reads: list[DisclosureOut] = Field(
+        description="Who read the person's placements here before: when, which role of which "
+        "förvaltning, through which route (from the access log)."
+    )
+
+    @classmethod
+    def of(cls, extract: RegisterExtract, produced_at: datetime) -> RegisterExtractOut:
+        return cls(
+            personnummer=str(extract.personnummer),
+            produced_at=produced_at,
+            placements=[PlacementOut.of(p, history) for p, history in extract.placements],
+            certificates=extract.certificates,
+            reads=[DisclosureOut.of(r) for r in extract.reads],
+        )

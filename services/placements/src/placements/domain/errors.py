@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 
 class RuleViolation(ValueError):
@@ -55,3 +56,16 @@ class PlacementIsWithdrawn(Exception):
 
 class CertificateNotFound(LookupError):
     """No such certificate of this förvaltning, or the certificates service cannot be asked."""
+
+
+class IdentityErased(Exception):
+    """The participant's identity was erased after the retention period: the placement stays
+    for the statistics, and nothing changes it any more."""
+
+    def __init__(self, placement_id: uuid.UUID, erased_on: date | None) -> None:
+        when = f" on {erased_on.isoformat()}" if erased_on else ""
+        super().__init__(
+            f"the identity data of placement {placement_id} was erased{when} after the "
+            "retention period; the placement can no longer be changed"
+        )
+        self.placement_id = placement_id

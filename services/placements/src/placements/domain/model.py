@@ -49,6 +49,7 @@ from contracts.reference import ReferenceData
 from placements.domain import plausibility
 from placements.domain.errors import (
     FactNotFound,
+    IdentityErased,
     OverlappingPlacement,
     PlacementIsWithdrawn,
     RuleViolation,
@@ -153,15 +154,17 @@ class Details:
 class Placement:
     id: uuid.UUID
     organisation: str
-    participant: Participant
+    participant: Participant | None
+    """None once the identity was erased after the retention period (see :meth:`erase_identity`)."""
     participant_ref: str
-    supervisor: Supervisor
+    supervisor: Supervisor | None
     terms: Terms
     value_added: list[RecordedValueAdded] = field(default_factory=list)
     assessments: list[RecordedAssessment] = field(default_factory=list)
     end_date: date | None = None
     outcome: str | None = None
     withdrawal: Withdrawal | None = None
+    identity_erased_on: date | None = None
     sequence: int = 0
     events: list[Envelope] = field(default_factory=list, compare=False, repr=False)
 
@@ -188,7 +191,7 @@ class Placement:
 
     @property
     def age_band(self) -> AgeBand:
-        age = self.participant.personnummer.age_on(self.terms.start_date)
+        age = self._person.personnummer.age_on(self.terms.start_date)
         return "up_to_24" if age <= YOUTH_AGE_LIMIT else "25_plus"
 
     def assessment(self, assessment_id: uuid.UUID) -> RecordedAssessment:
@@ -199,9 +202,8 @@ class Placement:
 
     @property
     def details(self) -> Details:
-        return Details(
-            self.terms, self.supervisor, self.participant.given_name, self.participant.family_name
-        )
+        person = self._person
+        return Details(self.terms, self._supervisor, person.given_name, person.family_name)
 
     # --- commands -------------------------------------------------------------------------
 
@@ -442,7 +444,7 @@ class Placement:
         identity_corrected = _identity(corrected) != _identity(current)
         self.terms, self.supervisor = corrected.terms, corrected.supervisor
         self.participant = replace(
-            self.participant, given_name=corrected.given_name, family_name=corrected.family_name
+            self._person, given_name=corrected.given_name, family_name=corrected.family_name
         )
         event = self._emit(
             PlacementDetailsCorrected,
@@ -451,6 +453,14 @@ class Placement:
         )
         if identity_corrected:
             self.events.append(self._identified(event))
+
+    def erase_identity(self, today: date) -> None:
+        """Storage limitation: the name, personnummer and supervisor go; the pseudonym, the
+        terms, the assessments and the event history (which never held identity) stay, so the
+        statistics stay. Nothing changes the placement afterwards."""
+        self.participant = None
+        self.supervisor = None
+        self.identity_erased_on = today
 
     def withdraw(self, reason: str, withdrawn_by: str, correlation_id: str) -> None:
         """Makulering: the events stay as the audit trail; nothing changes it afterwards."""
@@ -469,7 +479,7 @@ class Placement:
         recorded in it: the actual end and the assessments."""
         if terms.start_date != self.terms.start_date:
             plausibility.check_start(rules, today, terms.start_date)
-            plausibility.check_age(rules, self.participant.personnummer, terms.start_date)
+            plausibility.check_age(rules, self._person.personnummer, terms.start_date)
         plausibility.check_planned_end(
             reference.placement_type(terms.placement_type),
             terms.start_date,
@@ -519,16 +529,30 @@ class Placement:
             correlation_id=accompanied.correlation_id,
             occurred_at=accompanied.occurred_at,
             payload=ParticipantIdentifiedPayload(
-                personnummer=self.participant.personnummer.digits,
-                given_name=self.participant.given_name,
-                family_name=self.participant.family_name,
-                supervisor_name=self.supervisor.name,
+                personnummer=self._person.personnummer.digits,
+                given_name=self._person.given_name,
+                family_name=self._person.family_name,
+                supervisor_name=self._supervisor.name,
             ),
         )
 
     def _require_not_withdrawn(self) -> None:
         if self.withdrawal is not None:
             raise PlacementIsWithdrawn(self.id)
+        if self.identity_erased_on is not None:
+            raise IdentityErased(self.id, self.identity_erased_on)
+
+    @property
+    def _person(self) -> Participant:
+        if self.participant is None:
+            raise IdentityErased(self.id, self.identity_erased_on)
+        return self.participant
+
+    @property
+    def _supervisor(self) -> Supervisor:
+        if self.supervisor is None:
+            raise IdentityErased(self.id, self.identity_erased_on)
+        return self.supervisor
 
     def _require_active(self, field_name: str) -> None:
         self._require_not_withdrawn()

@@ -41,6 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "tasks": ("Arbetsuppgifter", "Tasks"),
     "tasks_hint": ("En uppgift per rad.", "One task per line."),
     "supervisor": ("Handledare", "Supervisor"),
+    "identity_erased": ("Uppgifterna är gallrade", "Erased after the retention period"),
     "supervisor_email": ("Handledarens e-post", "Supervisor's email"),
     "supervisor_phone": ("Handledarens telefon", "Supervisor's phone"),
     "employment_rate": ("Sysselsättningsgrad (%)", "Employment rate (%)"),

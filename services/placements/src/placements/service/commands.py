@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,8 +18,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from contracts.personnummer import InvalidPersonnummer, Personnummer
-from runtime.text import FREE_TEXT, IDENTIFIER, LINE, NAME, IsoDate, WholeNumber
+from runtime.text import (
+    FREE_TEXT,
+    IDENTIFIER,
+    LINE,
+    NAME,
+    IsoDate,
+    PersonnummerText,
+    WholeNumber,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NAME]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), FREE_TEXT]
@@ -28,24 +34,6 @@ Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), IDENTIFIER
 ]
 Day = IsoDate
-
-
-def _valid_personnummer(value: str) -> str:
-    try:
-        return Personnummer.parse(value).digits  # NFKC-normalised by the parse
-    except InvalidPersonnummer as error:
-        raise PydanticCustomError(f"personnummer.{error.rule}", f"personnummer: {error}") from None
-
-
-PersonnummerText = Annotated[
-    str,
-    LINE,
-    AfterValidator(_valid_personnummer),
-    Field(
-        description="Personnummer or samordningsnummer, twelve digits (YYYYMMDD-NNNN).",
-        examples=["19900101-0017"],
-    ),
-]
 
 
 class Command(BaseModel):
@@ -158,6 +146,12 @@ class EndPlacement(Command):
 
 class FindParticipant(Command):
     """A person search: the personnummer travels in the body, never in a URL."""
+
+    personnummer: PersonnummerText
+
+
+class RequestRegisterExtract(Command):
+    """A registerutdrag (GDPR art. 15): the personnummer in the body, never in a URL."""
 
     personnummer: PersonnummerText
 

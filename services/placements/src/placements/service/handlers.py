@@ -4,7 +4,7 @@ the stored response of an ``Idempotency-Key``), and the events leave with the co
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -27,7 +27,8 @@ from placements.domain.model import (
 from placements.domain.plausibility import Plausibility
 from placements.domain.pseudonym import participant_ref
 from placements.service import commands
-from placements.service.ports import UnitOfWork
+from placements.service.ports import CertificatesRegister, UnitOfWork
+from runtime.access_log import Access, Reader
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class Context:
     today: Callable[[], date]
     """The city's calendar day: what "in the future" means to the plausibility rules."""
     rules: Plausibility = field(default_factory=Plausibility)
+    certificates: CertificatesRegister | None = None
+    """Where the register extract gets the certificates service's part; None: not configured,
+    so no extract can be complete."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,22 @@ class Request:
     correlation_id: str
     user: str | None = None
     """The signed-in person (a supervisor in the app), or None for a förvaltning's system."""
+    reader: Reader | None = None
+    """Who reads, for the access log; None where nothing is handed out (tests of commands)."""
+
+    def access(self, placements: Iterable[Placement]) -> Access:
+        """The caller's read of ``placements``' identity data."""
+        return self._reader.read((p.id, p.organisation) for p in placements)
+
+    def access_by_id(self, placement_ids: Iterable[uuid.UUID]) -> Access:
+        """The caller's read of its own placements ``placement_ids``."""
+        return self._reader.read((p, self.organisation) for p in placement_ids)
+
+    @property
+    def _reader(self) -> Reader:
+        return self.reader or Reader(
+            self.organisation, "förvaltning", self.organisation, "unknown", self.correlation_id
+        )
 
     @property
     def author(self) -> str:

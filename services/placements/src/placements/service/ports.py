@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from placements.domain.model import Placement
+from runtime.access_log import AccessLog
 from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 
@@ -67,9 +68,19 @@ class PlacementRepository(Protocol):
         at once cannot both miss the other."""
         ...
 
+    async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[Placement]:
+        """Up to ``limit`` placements that still hold identity data and ended (or were
+        withdrawn) on or before the day; locked until the unit of work ends."""
+        ...
+
+    async def save_erased(self, placements: list[Placement]) -> None: ...
+
     # Last: within the class, ``list`` names this method, not the builtin.
-    async def list(self, organisation: str, query: PlacementFilter) -> list[tuple[int, Placement]]:
-        """``(registration number, placement)`` in registration order."""
+    async def list(
+        self, organisation: str | None, query: PlacementFilter
+    ) -> list[tuple[int, Placement]]:
+        """``(registration number, placement)`` in registration order; ``organisation``'s
+        only, or every förvaltning's with None (an admin's register extract)."""
         ...
 
 
@@ -79,8 +90,28 @@ class IdempotencyStore(Protocol):
         this transaction then holds it until it ends."""
         ...
 
+    async def forget(self, placement_ids: list[uuid.UUID]) -> int:
+        """Drop the stored answers about these placements; how many there were."""
+        ...
+
     async def add(self, organisation: str, key: str, response: StoredResponse) -> None:
         """Store the first response; only after :meth:`claim` in the same unit of work."""
+        ...
+
+
+class CertificatesUnavailable(Exception):
+    """The certificates service did not answer: a register extract without its part would be
+    incomplete, so none is given."""
+
+
+class CertificatesRegister(Protocol):
+    """The certificates service's part of a register extract."""
+
+    async def extract(
+        self, personnummer: str, organisation: str | None, correlation_id: str
+    ) -> dict[str, Any]:
+        """What it holds about the person (``organisation``'s placements, or all with None);
+        ``CertificatesUnavailable`` when it cannot tell."""
         ...
 
 
@@ -93,6 +124,11 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def access_log(self) -> AccessLog:
+        """Reads of identity data, recorded in this transaction."""
+        ...
 
 
 @dataclass(frozen=True)

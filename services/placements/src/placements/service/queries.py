@@ -5,19 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from contracts.personnummer import Personnummer
 from placements.domain.model import Placement
 from placements.domain.pseudonym import participant_ref
-from placements.service.commands import FindParticipant
+from placements.service.commands import FindParticipant, RequestRegisterExtract
 from placements.service.handlers import Context, Request
 from placements.service.ports import (
     CertificateDirectory,
     CertificateState,
+    CertificatesUnavailable,
     HistoryEntry,
     PlacementFilter,
     UnitOfWork,
 )
+from runtime.access_log import LoggedAccess
 from runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,8 +38,11 @@ async def list_placements(
 ) -> Page:
     async with unit_of_work() as uow:
         rows = await uow.placements.list(req.organisation, query)
+        found = [placement for _, placement in rows]
+        await uow.access_log.record(req.access(found))
+        await uow.commit()
     last = rows[-1][0] if rows and len(rows) == query.limit else None
-    return Page([placement for _, placement in rows], last)
+    return Page(found, last)
 
 
 async def read_placement(
@@ -46,6 +52,8 @@ async def read_placement(
     async with unit_of_work() as uow:
         placement = await uow.placements.get(req.organisation, placement_id, lock=False)
         history = await uow.placements.history(placement_id)
+        await uow.access_log.record(req.access([placement]))
+        await uow.commit()
     return placement, history
 
 
@@ -78,6 +86,54 @@ async def certificate_state(
 
 
 async def certificate_pdf(
-    certificates: CertificateDirectory, req: Request, certificate_id: uuid.UUID, language: str
+    certificates: CertificateDirectory,
+    unit_of_work: Callable[[], UnitOfWork],
+    req: Request,
+    placement_id: uuid.UUID,
+    certificate_id: uuid.UUID,
+    language: str,
 ) -> bytes:
-    return await certificates.pdf(req.organisation, certificate_id, language)
+    """The PDF, fetched as the caller's förvaltning. Its read is logged here too, naming the
+    signed-in person: the certificates service sees only the förvaltning's token."""
+    pdf = await certificates.pdf(req.organisation, certificate_id, language)
+    async with unit_of_work() as uow:
+        await uow.access_log.record(req.access_by_id([placement_id]))
+        await uow.commit()
+    return pdf
+
+
+@dataclass(frozen=True)
+class RegisterExtract:
+    """Everything held about one person: here, and in the certificates service."""
+
+    personnummer: Personnummer
+    placements: list[tuple[Placement, list[HistoryEntry]]]
+    certificates: dict[str, Any]
+    reads: list[LoggedAccess]
+    """Who read the person's placements here before (whom the data were disclosed to)."""
+
+
+async def register_extract(
+    unit_of_work: Callable[[], UnitOfWork],
+    ctx: Context,
+    req: Request,
+    query: RequestRegisterExtract,
+) -> RegisterExtract:
+    """The person's placements (a förvaltning's own, an admin's every förvaltning's: empty
+    ``req.organisation``) with their histories, and the certificates service's part. Complete or
+    not at all: without the certificates service it raises ``CertificatesUnavailable`` and
+    nothing leaves. The extract is itself logged."""
+    if ctx.certificates is None:
+        raise CertificatesUnavailable("no certificates service is configured")
+    person = Personnummer(query.personnummer)
+    scope = req.organisation or None
+    ref = participant_ref(ctx.pseudonym_key, person)
+    # First, so that no transaction waits on another service.
+    certificates = await ctx.certificates.extract(person.digits, scope, req.correlation_id)
+    async with unit_of_work() as uow:
+        rows = await uow.placements.list(scope, PlacementFilter(participant_ref=ref, limit=10_000))
+        found = [(p, await uow.placements.history(p.id)) for _, p in rows]
+        reads = await uow.access_log.reads_of([p.id for p, _ in found])
+        await uow.access_log.record(req.access(p for p, _ in found))
+        await uow.commit()
+    return RegisterExtract(person, found, certificates, reads)

@@ -68,16 +68,13 @@ def _details(form: forms.Form, _: Any) -> tuple[dict[str, Any], Callable[[str], 
 
 
 def _recorded_details(p: Placement) -> dict[str, Any]:
-    """The details as recorded: the correction form starts from them."""
-    t, s = p.terms, p.supervisor
+    """The details as recorded: the correction form starts from them (an erased identity, whose
+    placement no correction can change, leaves its fields empty)."""
+    t = p.terms
     return {
-        "participant.given_name": p.participant.given_name,
-        "participant.family_name": p.participant.family_name,
+        **_recorded_people(p),
         "workplace.name": t.workplace.name,
         "workplace.unit": t.workplace.unit or "",
-        "supervisor.name": s.name,
-        "supervisor.email": s.email or "",
-        "supervisor.phone": s.phone or "",
         "placement_type": t.placement_type,
         "role": t.role,
         "tasks": "\n".join(t.tasks),
@@ -85,6 +82,28 @@ def _recorded_details(p: Placement) -> dict[str, Any]:
         "start_date": t.start_date.isoformat(),
         "planned_end_date": t.planned_end_date.isoformat(),
     }
+
+
+def _recorded_people(p: Placement) -> dict[str, str]:
+    person, supervisor = p.participant, p.supervisor
+    names = (
+        {
+            "participant.given_name": person.given_name,
+            "participant.family_name": person.family_name,
+        }
+        if person
+        else {}
+    )
+    contact = (
+        {
+            "supervisor.name": supervisor.name,
+            "supervisor.email": supervisor.email or "",
+            "supervisor.phone": supervisor.phone or "",
+        }
+        if supervisor
+        else {}
+    )
+    return names | contact
 
 
 REGISTER = Action(

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from placements.presentation.i18n import Language, language_of, translator
 from placements.service import handlers
+from runtime.http.access_log import reader_of
 from runtime.http.auth import FORVALTNING, SUPERVISOR, Caller
 from runtime.http.browser_sign_in import signed_in, signed_in_user
 from runtime.http.correlation import correlation_id
@@ -37,11 +38,15 @@ Viewer = Annotated[Caller, Depends(_viewer)]
 
 
 def acting(
-    caller: Viewer, correlation: Annotated[str, Depends(correlation_id)]
+    request: Request, caller: Viewer, correlation: Annotated[str, Depends(correlation_id)]
 ) -> handlers.Request:
-    """The signed-in supervisor acts for its förvaltning, by the API's own rules."""
+    """The signed-in supervisor acts for its förvaltning, by the API's own rules; what the
+    pages show of a person is logged as read by that supervisor, through that page."""
     return handlers.Request(
-        organisation=caller.subject, correlation_id=correlation, user=caller.user
+        organisation=caller.subject,
+        correlation_id=correlation,
+        user=caller.user,
+        reader=reader_of(caller, request, correlation),
     )
 
 

@@ -181,11 +181,17 @@ async def certificate_pdf(
     certificate_id: uuid.UUID,
     req: Acting,
     ctx: Context,
+    unit_of_work: UnitOfWorkFactory,
     language: Literal["sv", "en"] = "sv",
 ) -> Response:
     try:
         pdf = await queries.certificate_pdf(
-            request.app.state.certificates, req, certificate_id, language
+            request.app.state.certificates,
+            unit_of_work,
+            req,
+            placement_id,
+            certificate_id,
+            language,
         )
     except CertificateNotFound:
         return render(request, ctx, "app/missing.html", 404)
