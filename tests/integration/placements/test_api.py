@@ -146,6 +146,15 @@ async def test_list_filters_and_pages(placements: Placements) -> None:
             )
         ).json()
         assert [p["id"] for p in in_2025["items"]] == [first["id"]]
+        supervised = await register(
+            client,
+            participant=participant(6),
+            supervisor={"name": "Sara Ek", "email": "sara.ek@stad.example"},
+        )
+        by_supervisor = (
+            await client.get("/placements", params={"supervisor": "Sara.Ek@stad.example"})
+        ).json()
+        assert [p["id"] for p in by_supervisor["items"]] == [supervised["id"]]
 
         bad_cursor = await client.get("/placements", params={"cursor": "!!"})
         assert bad_cursor.status_code == 422

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -30,6 +32,24 @@ def _load(data: str) -> Placement:
 def _literal(text: str) -> str:
     """A LIKE pattern that matches ``text`` itself: ``%`` and ``_`` are not wildcards here."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _same(value: object) -> object:
+    return value
+
+
+_FILTERS: tuple[tuple[str, str, Callable[[Any], object]], ...] = (
+    ("status", "status = {}", _same),
+    ("placement_type", "placement_type = {}", _same),
+    ("workplace", "workplace ILIKE {} ESCAPE '\\'", lambda text: f"%{_literal(text)}%"),
+    ("active_to", "start_date <= {}", _same),
+    ("active_from", "coalesce(end_date, planned_end_date) >= {}", _same),
+    ("participant_ref", "data->>'participant_ref' = {}", _same),
+    ("supervisor", "lower(data->'supervisor'->>'email') = lower({})", _same),
+    ("after", "registration > {}", _same),
+)
+"""A list's filters: the PlacementFilter field, its condition, and the argument it binds; a
+blank field filters nothing."""
 
 
 class PostgresPlacementRepository:
@@ -154,27 +174,14 @@ class PostgresPlacementRepository:
     ) -> list[tuple[int, Placement]]:
         conditions: list[str] = ["TRUE"]
         args: list[object] = []
-
-        def where(sql: str, value: object) -> None:
-            args.append(value)
-            conditions.append(sql.format(f"${len(args)}"))
-
         if organisation is not None:
-            where("organisation = {}", organisation)
-        if query.status:
-            where("status = {}", query.status)
-        if query.placement_type:
-            where("placement_type = {}", query.placement_type)
-        if query.workplace:
-            where("workplace ILIKE {} ESCAPE '\\'", f"%{_literal(query.workplace)}%")
-        if query.active_to:
-            where("start_date <= {}", query.active_to)
-        if query.active_from:
-            where("coalesce(end_date, planned_end_date) >= {}", query.active_from)
-        if query.participant_ref:
-            where("data->>'participant_ref' = {}", query.participant_ref)
-        if query.after is not None:
-            where("registration > {}", query.after)
+            conditions.append("organisation = $1")
+            args.append(organisation)
+        for field, sql, value in _FILTERS:
+            given = getattr(query, field)
+            if given is not None and given != "":
+                args.append(value(given))
+                conditions.append(sql.format(f"${len(args)}"))
         args.append(query.limit)
         rows = await self._conn.fetch(
             f"""SELECT registration, data FROM placements WHERE {" AND ".join(conditions)}

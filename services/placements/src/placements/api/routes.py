@@ -295,6 +295,10 @@ async def list_placements(
         IsoDate | None, Query(description="Active on or after this day.")
     ] = None,
     active_to: Annotated[IsoDate | None, Query(description="Active on or before this day.")] = None,
+    supervisor: Annotated[
+        FilterText | None,
+        Query(description="The supervisor's email (any case): one supervisor's placements."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: FilterText | None = None,
 ) -> PlacementPage:
@@ -304,6 +308,7 @@ async def list_placements(
         workplace=workplace,
         active_from=active_from,
         active_to=active_to,
+        supervisor=supervisor,
         after=decode_cursor(cursor),
         limit=limit,
     )

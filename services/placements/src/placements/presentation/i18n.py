@@ -41,6 +41,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "tasks": ("Arbetsuppgifter", "Tasks"),
     "tasks_hint": ("En uppgift per rad.", "One task per line."),
     "supervisor": ("Handledare", "Supervisor"),
+    "supervised_by": ("Handledarens e-post", "Supervisor's email"),
+    "supervised_by_hint": (
+        "En handledares placeringar; tomt ger hela förvaltningens.",
+        "One supervisor's placements; empty gives the whole förvaltning's.",
+    ),
     "identity_erased": ("Uppgifterna är gallrade", "Erased after the retention period"),
     "supervisor_email": ("Handledarens e-post", "Supervisor's email"),
     "supervisor_phone": ("Handledarens telefon", "Supervisor's phone"),

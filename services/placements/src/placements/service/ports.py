@@ -23,6 +23,7 @@ class PlacementFilter:
     active_from: date | None = None  # active at some time within [active_from, active_to]
     active_to: date | None = None
     participant_ref: str | None = None  # one person's placements (the keyed pseudonym)
+    supervisor: str | None = None  # the supervisor's email, case-insensitive: "my placements"
     after: int | None = None  # keyset cursor: registration number of the last item seen
     limit: int = 50
 

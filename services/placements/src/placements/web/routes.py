@@ -33,6 +33,8 @@ from placements.web.pages import (
     submitted,
     upload,
 )
+from runtime.http.auth import SUPERVISOR
+from runtime.http.browser_sign_in import signed_in_user
 from runtime.text import IsoDate
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -51,6 +53,7 @@ async def placements_page(
     workplace: Text = None,
     active_from: Text = None,
     active_to: Text = None,
+    supervisor: Text = None,
     after: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     filters = {
@@ -59,6 +62,7 @@ async def placements_page(
         "workplace": workplace or "",
         "active_from": active_from or "",
         "active_to": active_to or "",
+        "supervisor": own_placements(request) if supervisor is None else supervisor,
     }
     try:
         query = ListFilters.model_validate({**filters, "after": after}).query()
@@ -234,6 +238,13 @@ async def import_list(
     return render(request, ctx, "app/import.html", values=answer, report=report)
 
 
+def own_placements(request: Request) -> str:
+    """The list's first filter: a signed-in supervisor whose provider names an email sees the
+    placements it supervises; the filter can be cleared to see the förvaltning's."""
+    user = signed_in_user(request)
+    return (user.email or "") if user and SUPERVISOR in user.roles else ""
+
+
 class ListFilters(BaseModel):
     """The list's filters as the API's list reads them; a blank field filters nothing."""
 
@@ -242,6 +253,7 @@ class ListFilters(BaseModel):
     workplace: FilterText | None = None
     active_from: IsoDate | None = None
     active_to: IsoDate | None = None
+    supervisor: FilterText | None = None
     after: int | None = None
 
     @field_validator("*", mode="before")
