@@ -20,7 +20,7 @@ from certificates.domain.certificate import Certificate, CertificateInfo, Render
 from certificates.domain.credential import xml_datetime
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
-from certificates.service.ports import StoredCertificate
+from certificates.service.ports import PdfBacklog, StoredCertificate
 from contracts.events import Envelope, ParticipantIdentified
 from contracts.reference import Language
 
@@ -29,7 +29,7 @@ from contracts.reference import Language
 class _Issued:
     certificate: Certificate
     record: CompetenceRecord
-    pdf: bytes
+    pdf: bytes | None
     credential: str
 
 
@@ -43,6 +43,8 @@ class FakeRepository:
     certificates: dict[uuid.UUID, _Issued] = field(default_factory=dict)
     serials: int = 0
     status_entries: int = 0
+    pdf_errors: dict[uuid.UUID, str] = field(default_factory=dict)
+    """The PDF backlog's failures: each waits (here, until the test clears it)."""
 
     async def lock_placement(self, placement_id: uuid.UUID, organisation: str) -> PlacementState:
         stored = self.placements.setdefault(
@@ -82,7 +84,7 @@ class FakeRepository:
         return StatusEntry(1, self.status_entries)
 
     async def add_certificate(
-        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes, credential: str
+        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes | None, credential: str
     ) -> None:
         self.certificates[certificate.id] = _Issued(certificate, record, pdf, credential)
 
@@ -113,8 +115,30 @@ class FakeRepository:
         ordered = sorted(mine, key=lambda c: (c.issued_at, c.number))
         return [self._linked(c) for c in ordered if c.placement_id == placement_id]
 
-    async def pdf(self, certificate_id: uuid.UUID) -> bytes:
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
         return self.certificates[certificate_id].pdf
+
+    async def claim_pdf_backlog(self, limit: int) -> list[uuid.UUID]:
+        due = [
+            i.certificate.id
+            for i in self.certificates.values()
+            if i.pdf is None and i.certificate.id not in self.pdf_errors
+        ]
+        return due[:limit]
+
+    async def lock_pdf_backlog(self, certificate_id: uuid.UUID) -> None:
+        """One transaction at a time: nobody else renders."""
+
+    async def store_pdf(self, certificate_id: uuid.UUID, pdf: bytes) -> None:
+        self.certificates[certificate_id].pdf = pdf
+        self.pdf_errors.pop(certificate_id, None)
+
+    async def pdf_failed(self, certificate_id: uuid.UUID, reason: str) -> None:
+        self.pdf_errors[certificate_id] = reason
+
+    async def pdf_backlog(self) -> PdfBacklog:
+        waiting = [i for i in self.certificates.values() if i.pdf is None]
+        return PdfBacklog(len(waiting), len(self.pdf_errors), 0.0)
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         entries = [

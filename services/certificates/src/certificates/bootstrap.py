@@ -1,5 +1,6 @@
 """The certificates service's composition root: signing key, reference data, database, outbox
-relay, broker and consumers, watchdog, monitors and the HTTP API, built and torn down here.
+relay, broker and consumers, PDF worker, watchdog, monitors and the HTTP API, built and torn
+down here.
 
 :func:`bootstrap` owns start and stop on one exit stack; the small ``build_*`` functions are
 the pure wiring that the tests and the benchmark use to run parts of the service in-process.
@@ -22,6 +23,7 @@ from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
+from certificates.pdf_worker import PdfWorker
 from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.pdf import Letterhead, TypstRenderer
 from certificates.service.context import Context, Urls
@@ -127,6 +129,10 @@ def build_consumers(pool: asyncpg.Pool, context: Context) -> Consumers:
     return Consumers(unit_of_work(pool), context)
 
 
+def build_pdf_worker(pool: asyncpg.Pool, context: Context) -> PdfWorker:
+    return PdfWorker(unit_of_work(pool), context)
+
+
 def build_app(
     settings: CertificatesSettings,
     pool: asyncpg.Pool,
@@ -199,6 +205,7 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
             background=[
                 relay.run,
                 watchdog.run,
+                build_pdf_worker(pool, context).run,
                 lambda: monitor_outbox(pool),
                 lambda: monitor_waiting(pool),
             ],

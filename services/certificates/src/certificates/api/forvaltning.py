@@ -10,7 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from certificates.api.dependencies import CorrelationId, ServiceContext, UnitOfWorkFactory
-from certificates.api.errors import COMMAND_RESPONSES, INVALID, NOT_FOUND, UNAUTHORIZED
+from certificates.api.errors import (
+    COMMAND_RESPONSES,
+    INVALID,
+    NOT_FOUND,
+    PAPER_NOT_READY,
+    UNAUTHORIZED,
+)
 from certificates.api.examples import CREDENTIAL_EXAMPLE
 from certificates.api.schemas import (
     CertificateOut,
@@ -71,11 +77,13 @@ async def read_certificate(
     responses={
         200: {
             "content": {"application/pdf": {}},
-            "description": "The kompetensintyg, tagged PDF/A-2a.",
+            "description": "The kompetensintyg, tagged PDF/A-2a. Rendered after the "
+            "credential is issued; one not rendered yet is rendered for this request.",
         },
         401: UNAUTHORIZED,
         404: NOT_FOUND,
         422: INVALID,
+        503: PAPER_NOT_READY,
     },
     summary="Download the PDF",
 )
@@ -91,6 +99,7 @@ async def download_pdf(
 ) -> Response:
     async with unit_of_work() as uow:
         pdf = await queries.certificate_pdf(uow, ctx, org, certificate_id, language)
+        await uow.commit()  # a PDF rendered now (the worker had not yet) is stored
     return Response(
         pdf,
         media_type="application/pdf",

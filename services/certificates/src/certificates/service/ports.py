@@ -18,6 +18,7 @@ from contracts.reference import Language
 from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 __all__ = [
+    "PdfBacklog",
     "Renderer",
     "Repository",
     "Signer",
@@ -35,6 +36,16 @@ class StoredCertificate:
     credential: str
     """The signed JSON exactly as issued."""
     supersedes_number: str | None = None
+
+
+@dataclass(frozen=True)
+class PdfBacklog:
+    """Certificates issued whose PDF is not rendered yet: how many, how many of them failed
+    to render at least once, and the age of the oldest in seconds (0 when none)."""
+
+    count: int
+    failing: int
+    oldest_age_seconds: float
 
 
 class Repository(Protocol):
@@ -63,8 +74,10 @@ class Repository(Protocol):
     async def allocate_status_entry(self) -> StatusEntry: ...
 
     async def add_certificate(
-        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes, credential: str
-    ) -> None: ...
+        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes | None, credential: str
+    ) -> None:
+        """Store an issued certificate; without its ``pdf``, it joins the PDF backlog."""
+        ...
 
     async def save_revocation(self, certificate: Certificate) -> None: ...
 
@@ -72,7 +85,27 @@ class Repository(Protocol):
 
     async def certificates_of(self, placement_id: uuid.UUID) -> list[Certificate]: ...
 
-    async def pdf(self, certificate_id: uuid.UUID) -> bytes: ...
+    async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
+        """The stored PDF; None while it waits in the backlog."""
+        ...
+
+    async def claim_pdf_backlog(self, limit: int) -> list[uuid.UUID]:
+        """Lock up to ``limit`` certificates due for rendering that no one else has locked."""
+        ...
+
+    async def lock_pdf_backlog(self, certificate_id: uuid.UUID) -> None:
+        """Wait until no one else renders this certificate's PDF, and keep others out."""
+        ...
+
+    async def store_pdf(self, certificate_id: uuid.UUID, pdf: bytes) -> None:
+        """Store the rendered PDF; the certificate leaves the backlog."""
+        ...
+
+    async def pdf_failed(self, certificate_id: uuid.UUID, reason: str) -> None:
+        """Keep it in the backlog with the reason, and try again later."""
+        ...
+
+    async def pdf_backlog(self) -> PdfBacklog: ...
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         """Revoked bits of a status list; None when the list was never used."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from certificates.domain.certificate import Certificate, CertificateInfo, PlacementNotFound
+from certificates.domain.certificate import Certificate, PlacementNotFound
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.service.context import Context
-from certificates.service.handlers import owned, owned_stored, render
+from certificates.service.handlers import owned, owned_stored, paper_info, render, stored_pdf
 from certificates.service.ports import UnitOfWork
 from contracts.reference import Language
 
@@ -26,21 +26,14 @@ async def certificate_pdf(
     certificate_id: uuid.UUID,
     language: Language | None = None,
 ) -> bytes:
-    """The PDF as issued, or the same certificate rendered in the other language."""
+    """The PDF as issued, or the same certificate rendered in the other language. One not
+    rendered yet is rendered now and stored: the caller commits."""
     certificate = await owned(uow, organisation, certificate_id)
     if language is None or language == certificate.language:
-        return await uow.repository.pdf(certificate_id)
+        return await stored_pdf(uow, ctx, certificate_id)
     stored = await uow.repository.certificate(certificate_id)
     assert stored is not None  # owned() found it in this transaction
-    info = CertificateInfo(
-        certificate_number=certificate.number,
-        issued_on=ctx.local_date(certificate.issued_at),
-        verification_url=ctx.urls.verify(certificate.id),
-        organisation_name=ctx.organisation_name(certificate.organisation),
-        issuer_name=ctx.issuer_name,
-        supersedes=stored.supersedes_number,
-    )
-    return await render(ctx, stored.record, info, language, stored.credential)
+    return await render(ctx, stored.record, paper_info(ctx, stored), language, stored.credential)
 
 
 async def certificate(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> Certificate:
