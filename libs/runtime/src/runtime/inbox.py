@@ -1,14 +1,16 @@
 """Idempotent consumption: an event's effect and the record that it was applied commit together.
 
 :func:`consume_once` is the one way to do it, on any unit of work that can record a first
-delivery and commit (a service's own, or :class:`InboxUnitOfWork`); :func:`apply_once` is the
-same on a bare connection, for consumers without a unit of work of their own.
+delivery and commit (a service's own, or :class:`InboxUnitOfWork`); :func:`consume_batch` is
+the same for many events in one unit of work (with :class:`runtime.batching.Batcher`);
+:func:`apply_once` is the same on a bare connection, for consumers without a unit of work of
+their own.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeVar
 
@@ -51,6 +53,31 @@ async def consume_once(
             await uow.commit()
     EVENTS_CONSUMED.labels(consumer, event.event_type).inc()
     return True
+
+
+async def consume_batch(
+    unit_of_work: Callable[[], AbstractAsyncContextManager[_U]],
+    consumer: str,
+    events: Sequence[tuple[Envelope, Callable[[_U], Awaitable[None]]]],
+) -> list[bool]:
+    """Apply each event's effect, in order, and record each as applied by ``consumer``, all in
+    one unit of work. Returns, per event, False for a duplicate (also of an earlier event of the
+    batch); an error in any effect rolls back the whole batch."""
+    applied: list[bool] = []
+    with HANDLER_DURATION.labels(consumer).time():
+        async with unit_of_work() as uow:
+            for event, effect in events:
+                first = await uow.first_delivery(consumer, event.event_id)
+                if first:
+                    await effect(uow)
+                applied.append(first)
+            await uow.commit()
+    for (event, _), first in zip(events, applied, strict=True):
+        if first:
+            EVENTS_CONSUMED.labels(consumer, event.event_type).inc()
+        else:
+            EVENTS_DUPLICATE.labels(consumer).inc()
+    return applied
 
 
 async def record_first_delivery(
