@@ -33,7 +33,13 @@ import aio_pika
 from faststream.rabbit import RabbitBroker
 
 from bench.common import SINK, Sandbox, per_second, sandbox, timed
-from certificates.bootstrap import MIGRATIONS, build_consumers, build_context, build_pdf_worker
+from certificates.bootstrap import (
+    MIGRATIONS,
+    build_consumers,
+    build_context,
+    build_pdf_worker,
+    render_processes,
+)
 from certificates.messaging import create_broker
 from certificates.settings import CertificatesSettings
 from certificates.signing.multikey import SigningKey
@@ -137,15 +143,16 @@ async def measure(box: Sandbox) -> dict[str, Any]:
     await declare(box.amqp_url, CITY_TOPOLOGY.with_queues(ISSUED_SINK))
     await drop_queue(box.amqp_url, SINK.name)  # it would store every event a second time
     await migrate(box.pool, MIGRATIONS)
-    context = build_context(
-        CertificatesSettings(public_base_url="https://intyg.bench"), SigningKey.generate()
-    )
-    broker = create_broker(box.amqp_url, build_consumers(box.pool, context))
+    settings = CertificatesSettings(public_base_url="https://intyg.bench")
+    context = build_context(settings, SigningKey.generate())
+    consumers = build_consumers(box.pool, context, settings.consumer_batches)
+    broker = create_broker(box.amqp_url, consumers)
+    renderer = render_processes(settings)
     publisher = AmqpPublisher(box.amqp_url)
     await publisher.connect()
     background = [
         asyncio.create_task(OutboxRelay(box.pool, publisher, listen_dsn=box.database_url).run()),
-        asyncio.create_task(build_pdf_worker(box.pool, context).run()),  # as in production
+        asyncio.create_task(build_pdf_worker(box.pool, context, renderer).run()),
     ]
     sink = IssuedSink()
     burst = [placement_events(i) for i in range(PLACEMENTS)]
@@ -166,6 +173,7 @@ async def measure(box: Sandbox) -> dict[str, Any]:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await publisher.close()
+        renderer.close()
     return {
         "placements": PLACEMENTS,
         "consumer": {"events": len(before), "events_per_s": per_second(len(before), consumer_s)},

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
+from functools import partial
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
@@ -18,6 +20,7 @@ from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.subscriber import RabbitSubscriber
 
+from certificates.adapters.render_process import ProcessRenderer
 from certificates.adapters.unit_of_work import CertificatesUnitOfWork
 from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, public
@@ -27,6 +30,7 @@ from certificates.pdf_worker import PdfWorker
 from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.pdf import Letterhead, TypstRenderer
 from certificates.service.context import Context, Urls
+from certificates.service.ports import Renderer
 from certificates.settings import CertificatesSettings
 from certificates.signing.keyring import KeyRing
 from certificates.signing.keys import SigningKeyError, load_signing_key
@@ -73,7 +77,7 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         reference=reference,
         register=load_register(settings.organisations_file),
         signer=DataIntegritySigner(key, urls.issuer_id, _key_ring(settings)),
-        renderer=TypstRenderer(reference, letterhead(settings), load_seal(settings)),
+        renderer=build_renderer(settings),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
         issuer_email=settings.issuer_email,
@@ -82,6 +86,11 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
     )
+
+
+def build_renderer(settings: CertificatesSettings) -> TypstRenderer:
+    """The paper's renderer; module-level, so that a render process can build its own."""
+    return TypstRenderer(load_reference_data(), letterhead(settings), load_seal(settings))
 
 
 def _key_ring(settings: CertificatesSettings) -> KeyRing | None:
@@ -125,12 +134,22 @@ def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:
     return lambda: CertificatesUnitOfWork(pool)
 
 
-def build_consumers(pool: asyncpg.Pool, context: Context) -> Consumers:
-    return Consumers(unit_of_work(pool), context)
+def build_consumers(pool: asyncpg.Pool, context: Context, batches: int = 2) -> Consumers:
+    return Consumers(unit_of_work(pool), context, concurrency=batches)
 
 
-def build_pdf_worker(pool: asyncpg.Pool, context: Context) -> PdfWorker:
+def build_pdf_worker(
+    pool: asyncpg.Pool, context: Context, renderer: Renderer | None = None
+) -> PdfWorker:
+    """``renderer``: instead of the context's (a :class:`ProcessRenderer`, in production)."""
+    if renderer is not None:
+        context = replace(context, renderer=renderer)
     return PdfWorker(unit_of_work(pool), context)
+
+
+def render_processes(settings: CertificatesSettings) -> ProcessRenderer:
+    """The PDF worker's renderer: child processes, so rendering never stalls the consumers."""
+    return ProcessRenderer(partial(build_renderer, settings), settings.pdf_render_processes)
 
 
 def build_app(
@@ -184,7 +203,10 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
         await publisher.connect()
         stack.push_async_callback(publisher.close)
         relay = await stack.enter_async_context(outbox_relay(settings, publisher))
-        broker = build_broker(settings, build_consumers(pool, context))
+        renderer = render_processes(settings)
+        stack.callback(renderer.close)
+        consumers = build_consumers(pool, context, settings.consumer_batches)
+        broker = build_broker(settings, consumers)
         stack.push_async_callback(broker.stop)  # unfinished messages are redelivered
         await broker.start()
         watchdog = ConsumerWatchdog(
@@ -205,7 +227,7 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
             background=[
                 relay.run,
                 watchdog.run,
-                build_pdf_worker(pool, context).run,
+                build_pdf_worker(pool, context, renderer).run,
                 lambda: monitor_outbox(pool),
                 lambda: monitor_waiting(pool),
             ],
