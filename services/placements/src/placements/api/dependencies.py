@@ -12,17 +12,17 @@ from runtime.http.auth import Organisation
 from runtime.http.correlation import correlation_id
 
 
-def unit_of_work(request: Request) -> Callable[[], UnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[], UnitOfWork]:
     factory: Callable[[], UnitOfWork] = request.app.state.unit_of_work
     return factory
 
 
-def context(request: Request) -> handlers.Context:
+async def context(request: Request) -> handlers.Context:
     ctx: handlers.Context = request.app.state.context
     return ctx
 
 
-def caller(
+async def caller(
     organisation: Organisation, correlation: Annotated[str, Depends(correlation_id)]
 ) -> handlers.Request:
     return handlers.Request(organisation=organisation, correlation_id=correlation)
@@ -34,7 +34,7 @@ Caller = Annotated[handlers.Request, Depends(caller)]
 """The calling förvaltning (401 without its token) and the request's correlation id."""
 
 
-def command_runner(
+async def command_runner(
     request: Request,
     caller: Caller,
     ctx: Context,
