@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -213,6 +213,11 @@ class FakeUnitOfWork:
             return False
         self.inbox.add((consumer, event_id))
         return True
+
+    async def first_deliveries(
+        self, consumer: str, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        return {e for e in event_ids if await self.first_delivery(consumer, e)}
 
     async def commit(self) -> None:
         self.committed, self._pending = self._pending, []

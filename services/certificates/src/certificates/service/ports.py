@@ -5,7 +5,7 @@ The handler tests give them fakes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -134,6 +134,12 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record the event as applied by ``consumer``; False if it already was."""
+        ...
+
+    async def first_deliveries(
+        self, consumer: str, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Record a batch's events as applied by ``consumer``; those that were not already."""
         ...
 
 
