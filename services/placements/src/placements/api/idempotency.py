@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header, Request, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from placements.api.schemas import PlacementOut
@@ -60,7 +59,9 @@ async def respond_once(
         if key and (stored := await uow.idempotency.claim(organisation, key)):
             return replay(stored, request_hash)
         placement = await action(uow)
-        body = jsonable_encoder(PlacementOut.of(placement))
+        # pydantic's own serializer: the same JSON as FastAPI's jsonable_encoder, which walked
+        # the dump again in Python (a fifth of a command's CPU)
+        body = PlacementOut.of(placement).model_dump(mode="json", by_alias=True)
         if key:
             await uow.idempotency.add(
                 organisation, key, StoredResponse(request_hash, status_code, body)
