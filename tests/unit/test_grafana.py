@@ -115,6 +115,7 @@ def test_the_name_reader_finds_what_the_alerts_watch() -> None:
         "consumer_repairs_total",
         "outbox_oldest_age_seconds",
         "certificates_waiting_oldest_age_seconds",
+        "certificates_pdf_backlog_oldest_age_seconds",
         "up",
     }
 
