@@ -46,6 +46,9 @@ async def main() -> dict[str, Any]:
     )
     relay["ratio_to_raw_publish"] = ratio(relay["rows_per_s"], raw["publish_per_s"])
     consumer["ratio_to_raw_consume"] = ratio(consumer["events_per_s"], raw["consume_per_s"])
+    issued["consumer"]["ratio_to_raw_consume"] = ratio(
+        issued["consumer"]["events_per_s"], raw["consume_per_s"]
+    )
     return {
         "machine": {
             "cpus": os.cpu_count(),

@@ -1,6 +1,15 @@
 """Placement commands per second through real HTTP against the service process as it runs in
 production (``python -m placements``: API and relay), outbox included; and the relay's lag
-from commit to confirmed publish. The clients run in this process, the service in its own."""
+from commit to confirmed publish. The clients run in this process, the service in its own.
+
+Measured in the same run, the two ceilings a command cannot beat:
+
+- ``http_ceiling_per_s``: ``GET /health`` of the same service process (the same server, app
+  and middleware stack, no database), from the same clients at the same concurrency;
+- ``db_ceiling_per_s``: the same four transactions (use case, unit of work, outbox) run from
+  this process on the service's database, at the same concurrency, without HTTP.
+
+``ratio_to_ceiling`` is the commands' rate over the lower of the two."""
 
 from __future__ import annotations
 
@@ -11,14 +20,22 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from bench.common import Sandbox, per_second
+from contracts.calendar import city_today
+from contracts.reference import load_reference_data
+from placements.adapters.unit_of_work import PlacementsUnitOfWork
+from placements.domain.model import Placement
+from placements.service import commands, handlers
+from placements.service.handlers import Context
 from runtime.http.auth import token_hash
 from runtime.outbox import outbox_backlog
+from runtime.postgres import create_pool
 from tools.samples import personnummer
 from tools.sandbox import free_port
 
@@ -28,6 +45,22 @@ CLIENTS = 16  # concurrent förvaltning systems
 # after today (its plausibility rules).
 START = date.today() - timedelta(days=200)
 ASSESSED, END = START + timedelta(days=60), START + timedelta(days=180)
+
+
+ASSESSMENT = {
+    "module": "sprak",
+    "level": "B1",
+    "assessed_on": ASSESSED.isoformat(),
+    "assessor": "handledare",
+}
+VALUE_ADDED = {"beneficiary": "individual", "category": "arbetslivserfarenhet"}
+ENDING = {"end_date": END.isoformat(), "outcome": "A"}
+COMMANDS: list[tuple[Callable[..., Awaitable[Placement]], Any]] = [
+    (handlers.assess_module, commands.AssessModule.model_validate(ASSESSMENT)),
+    (handlers.record_value_added, commands.RecordValueAdded.model_validate(VALUE_ADDED)),
+    (handlers.end_placement, commands.EndPlacement.model_validate(ENDING)),
+]
+"""After the registration, as the HTTP run sends them."""
 
 
 def registration(i: int) -> dict[str, Any]:
@@ -55,17 +88,9 @@ async def life_of_a_placement(client: httpx.AsyncClient, i: int) -> int:
     created.raise_for_status()
     url = f"/placements/{created.json()['id']}"
     for path, body in (
-        (
-            "assessments",
-            {
-                "module": "sprak",
-                "level": "B1",
-                "assessed_on": ASSESSED.isoformat(),
-                "assessor": "handledare",
-            },
-        ),
-        ("value-added", {"beneficiary": "individual", "category": "arbetslivserfarenhet"}),
-        ("end", {"end_date": END.isoformat(), "outcome": "A"}),
+        ("assessments", ASSESSMENT),
+        ("value-added", VALUE_ADDED),
+        ("end", ENDING),
     ):
         (await client.post(f"{url}/{path}", json=body)).raise_for_status()
     return 4
@@ -102,6 +127,7 @@ async def measure(box: Sandbox) -> dict[str, Any]:
         # Saturated: as fast as 16 clients can go. Then paced at a quarter of that rate, to
         # see the relay's lag when the service is not also busy with a full backlog.
         saturated = await drive(port, token, range(PLACEMENTS), rate=None)
+        http_ceiling = await http_ceiling_per_s(port, token, saturated["commands"])
         paced_from = await database_now(box)
         paced = await drive(
             port,
@@ -110,14 +136,25 @@ async def measure(box: Sandbox) -> dict[str, Any]:
             rate=saturated["commands_per_s"] / 4,
         )
         await outbox_drained(box)
+        paced_until = await database_now(box)
     finally:
         service.terminate()
         await service.wait()
+    # after the service: its relay is not there to compete with the transactions
+    db_from = PLACEMENTS + PLACEMENTS // 4
+    db_ceiling = await db_ceiling_per_s(box, range(db_from, db_from + PLACEMENTS))
+    lower = min(http_ceiling, db_ceiling)
     return {
         "placements": PLACEMENTS,
         "concurrent_clients": CLIENTS,
+        "http_ceiling_per_s": http_ceiling,
+        "db_ceiling_per_s": db_ceiling,
+        "ratio_to_ceiling": round(saturated["commands_per_s"] / lower, 3),
         "saturated": {**saturated, "relay_lag_ms": await relay_lag(box, until=paced_from)},
-        "paced": {**paced, "relay_lag_ms": await relay_lag(box, since=paced_from)},
+        "paced": {
+            **paced,
+            "relay_lag_ms": await relay_lag(box, since=paced_from, until=paced_until),
+        },
     }
 
 
@@ -145,6 +182,59 @@ async def drive(port: int, token: str, placements: range, rate: float | None) ->
         "commands": commands,
         "commands_per_s": per_second(commands, time.perf_counter() - started),
     }
+
+
+async def http_ceiling_per_s(port: int, token: str, requests: int) -> float:
+    """``requests`` trivial requests from CLIENTS clients, as the commands were sent."""
+    remaining = requests
+
+    async def client_loop() -> None:
+        nonlocal remaining
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ) as client:
+            while remaining > 0:
+                remaining -= 1
+                (await client.get("/health")).raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(CLIENTS)))
+    return per_second(requests, time.perf_counter() - started)
+
+
+async def db_ceiling_per_s(box: Sandbox, placements: range) -> float:
+    """The placements' four commands as the routes run them (use case, unit of work with its
+    outbox, commit), from CLIENTS concurrent tasks, without HTTP."""
+    context = Context(reference=load_reference_data(), pseudonym_key=b"bench", today=city_today)
+    caller = handlers.Request(organisation="sf", correlation_id="bench")
+    pool = await create_pool(box.database_url)  # the service's own pool size
+    pending = list(placements)
+
+    async def life(i: int) -> int:
+        registered = commands.RegisterPlacement.model_validate(registration(i))
+        async with PlacementsUnitOfWork(pool) as uow:
+            placement = await handlers.register_placement(uow, context, caller, registered)
+            await uow.commit()
+        for use_case, body in COMMANDS:
+            async with PlacementsUnitOfWork(pool) as uow:
+                await use_case(uow, context, caller, placement.id, body)
+                await uow.commit()
+        return 1 + len(COMMANDS)
+
+    async def task() -> int:
+        done = 0
+        while pending:
+            done += await life(pending.pop())
+        return done
+
+    try:
+        started = time.perf_counter()
+        done = sum(await asyncio.gather(*(task() for _ in range(CLIENTS))))
+        return per_second(done, time.perf_counter() - started)
+    finally:
+        await pool.close()
 
 
 async def database_now(box: Sandbox) -> datetime:

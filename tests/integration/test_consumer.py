@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aio_pika
 import asyncpg
@@ -18,7 +19,7 @@ from contracts.events import PlacementStarted
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, ConsumerQueue
 from runtime.amqp import declare, event_message
 from runtime.consumer import DeliveryPolicy, subscribe
-from runtime.inbox import apply_once
+from runtime.inbox import InboxUnitOfWork, apply_once, consume_batch
 from tests.support import drain, eventually, placement_started
 
 pytestmark = pytest.mark.integration
@@ -215,3 +216,39 @@ async def test_transient_failure_recovers_on_retry(amqp_url: str, effects: async
 
         await eventually(applied)
     assert await dead_letters(amqp_url) == []
+
+
+async def test_a_batch_applies_each_event_once_whatever_it_repeats(effects: asyncpg.Pool) -> None:
+    """One transaction for a batch: an event already applied, and an event twice in the same
+    batch, each have one effect; an error in any effect leaves nothing of the batch."""
+    earlier, repeated, fresh = (placement_started() for _ in range(3))
+
+    async def effect(uow: InboxUnitOfWork, event: PlacementStarted) -> None:
+        await uow.connection.execute("INSERT INTO effects (event_id) VALUES ($1)", event.event_id)
+
+    def batch_of(*events: PlacementStarted) -> list[tuple[PlacementStarted, Any]]:
+        return [(e, lambda uow, e=e: effect(uow, e)) for e in events]
+
+    def unit_of_work() -> InboxUnitOfWork:
+        return InboxUnitOfWork(effects)
+
+    assert await consume_batch(unit_of_work, QUEUE.name, batch_of(earlier)) == [True]
+    applied = await consume_batch(
+        unit_of_work, QUEUE.name, batch_of(earlier, repeated, fresh, repeated)
+    )
+
+    assert applied == [False, True, True, False]
+    assert await count(effects, "SELECT count(*) FROM effects") == 3
+    assert await count(effects, "SELECT count(DISTINCT event_id) FROM effects") == 3
+
+    async def failing(uow: InboxUnitOfWork) -> None:
+        raise RuntimeError("the effect fails")
+
+    with pytest.raises(RuntimeError):
+        await consume_batch(
+            unit_of_work,
+            QUEUE.name,
+            [*batch_of(placement_started()), (placement_started(), failing)],
+        )
+    assert await count(effects, "SELECT count(*) FROM effects") == 3
+    assert await count(effects, "SELECT count(*) FROM inbox") == 3

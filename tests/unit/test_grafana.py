@@ -116,6 +116,7 @@ def test_the_name_reader_finds_what_the_alerts_watch() -> None:
         "outbox_oldest_age_seconds",
         "certificates_waiting_oldest_age_seconds",
         "retention_last_run_timestamp_seconds",
+        "certificates_pdf_backlog_oldest_age_seconds",
         "up",
     }
 

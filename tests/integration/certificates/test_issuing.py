@@ -18,6 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from certificates.bootstrap import build_pdf_worker
 from certificates.signing.proof import verify_credential
 from contracts.events import CertificateIssued, PlacementEnded
 from contracts.reference import load_reference_data
@@ -248,3 +249,28 @@ async def test_the_pdf_carries_the_credential_as_served_and_is_sealed(
     assert qpdf, "qpdf is missing: run scripts/ensure-test-tools.sh (make test does)"
     checked = await asyncio.to_thread(subprocess.run, [qpdf, "--check", str(path)], check=False)
     assert checked.returncode == 0
+
+
+async def test_two_pdf_workers_render_the_backlog_once_and_a_download_gets_the_stored_pdf(
+    service: Service,
+) -> None:
+    placements = [placement() for _ in range(3)]
+    for p in placements:
+        await service.publish_placement(p)
+    ids = [await service.issued(p.placement_id) for p in placements]
+    pending = "SELECT count(*) FROM pdf_backlog"
+    assert await service.count(pending) == 3, "issued before any PDF exists"
+    assert await service.count("SELECT count(*) FROM certificates WHERE pdf IS NULL") == 3
+
+    workers = [build_pdf_worker(service.pool, service.context) for _ in range(2)]
+    claimed = await asyncio.gather(*(w.render_once() for w in workers))  # SKIP LOCKED: shared
+    claimed.extend([await workers[0].render_once()])
+
+    assert sum(claimed) == 3
+    assert await service.count(pending) == 0
+    async with service.pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT pdf FROM certificates WHERE id = $1", ids[0])
+    async with service.client("sf") as client:
+        response = await client.get(f"/certificates/{ids[0]}/pdf")
+    assert response.status_code == 200
+    assert response.content == stored, "served as stored, not rendered again"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -20,7 +20,7 @@ from certificates.domain.certificate import Certificate, CertificateInfo, Render
 from certificates.domain.credential import xml_datetime
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
-from certificates.service.ports import StoredCertificate, StoredRecord
+from certificates.service.ports import PdfBacklog, StoredCertificate, StoredRecord
 from contracts.events import (
     Envelope,
     ParticipantIdentified,
@@ -51,6 +51,8 @@ class FakeRepository:
     serials: int = 0
     status_entries: int = 0
     erased: dict[uuid.UUID, date] = field(default_factory=dict)
+    pdf_errors: dict[uuid.UUID, str] = field(default_factory=dict)
+    """The PDF backlog's failures: each waits (here, until the test clears it)."""
 
     async def lock_placement(self, placement_id: uuid.UUID, organisation: str) -> PlacementState:
         stored = self.placements.setdefault(
@@ -90,7 +92,7 @@ class FakeRepository:
         return StatusEntry(1, self.status_entries)
 
     async def add_certificate(
-        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes, credential: str
+        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes | None, credential: str
     ) -> None:
         self.certificates[certificate.id] = _Issued(certificate, record, pdf, credential)
 
@@ -162,6 +164,32 @@ class FakeRepository:
     async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
         self.certificates[certificate_id].record = record
         self.certificates[certificate_id].pdf = None
+
+    async def claim_pdf_backlog(self, limit: int) -> list[uuid.UUID]:
+        due = [
+            i.certificate.id
+            for i in self.certificates.values()
+            if i.pdf is None
+            and not i.record.identity_erased
+            and i.certificate.id not in self.pdf_errors
+        ]
+        return due[:limit]
+
+    async def lock_pdf_backlog(self, certificate_id: uuid.UUID) -> None:
+        """One transaction at a time: nobody else renders."""
+
+    async def store_pdf(self, certificate_id: uuid.UUID, pdf: bytes) -> None:
+        self.certificates[certificate_id].pdf = pdf
+        self.pdf_errors.pop(certificate_id, None)
+
+    async def pdf_failed(self, certificate_id: uuid.UUID, reason: str) -> None:
+        self.pdf_errors[certificate_id] = reason
+
+    async def pdf_backlog(self) -> PdfBacklog:
+        waiting = [
+            i for i in self.certificates.values() if i.pdf is None and not i.record.identity_erased
+        ]
+        return PdfBacklog(len(waiting), len(self.pdf_errors), 0.0)
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         entries = [
@@ -257,6 +285,11 @@ class FakeUnitOfWork:
             return False
         self.inbox.add((consumer, event_id))
         return True
+
+    async def first_deliveries(
+        self, consumer: str, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        return {e for e in event_ids if await self.first_delivery(consumer, e)}
 
     async def commit(self) -> None:
         self.committed, self._pending = self._pending, []

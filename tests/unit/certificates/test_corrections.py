@@ -252,7 +252,7 @@ async def test_a_certificate_revoked_by_hand_is_not_replaced_by_a_correction() -
     ]
 
 
-async def test_when_the_new_paper_cannot_be_made_the_old_stays_valid_and_it_waits() -> None:
+async def test_a_correction_supersedes_at_once_even_while_the_new_paper_cannot_be_made() -> None:
     p = complete_placement()
     service, old = await issued_service(p)
     renderer = service.ctx.renderer
@@ -261,12 +261,19 @@ async def test_when_the_new_paper_cannot_be_made_the_old_stays_valid_and_it_wait
 
     await service.deliver([p.correct_end(date(2026, 10, 23), "B")])
 
-    assert await service.certificates(p.placement_id) == [old]
-    assert (await service.status(p.placement_id))[:2] == (
-        "waiting",
-        "the PDF cannot be made: no glyph",
-    )
-    assert len(service.uow.published) == 1
+    [revoked, new] = await service.certificates(p.placement_id)
+    assert revoked.id == old.id
+    assert revoked.superseded_by == new.id
+    assert (await service.status(p.placement_id))[0] == "issued"
+    assert [e.event_type for e in service.uow.published] == [
+        "CertificateIssued",
+        "CertificateRevoked",
+        "CertificateIssued",
+    ]
+    async with service.uow as uow:
+        batch = await handlers.render_backlog(uow, service.ctx, limit=10)
+        await uow.commit()
+    assert batch.failed[new.id] == "no glyph", "the paper waits in the backlog, with why"
 
 
 # --------------------------------------------------------------------------- withdrawal

@@ -22,10 +22,12 @@ from certificates.domain.certificate import (
     Certificate,
     CertificateNotFound,
     PlacementNotFound,
+    RenderError,
 )
 from certificates.messaging import Consumers
 from certificates.service import handlers, queries, verification
 from certificates.service.context import Context, Urls
+from certificates.service.ports import PdfBacklog
 from contracts.events import CertificateIssued, CertificateRevoked, Envelope, ParticipantIdentified
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
@@ -94,6 +96,12 @@ class Service:
             new = await handlers.reissue(uow, self.ctx, org, certificate.id, "Rättad", "corr-2")
             await uow.commit()
         return new
+
+    async def stored_pdf(self, certificate_id: uuid.UUID) -> bytes:
+        async with self.uow as uow:
+            pdf = await handlers.stored_pdf(uow, self.ctx, certificate_id)
+            await uow.commit()
+        return pdf
 
     def published(self, kind: type[Envelope]) -> list[Envelope]:
         return [e for e in self.uow.published if isinstance(e, kind)]
@@ -230,14 +238,61 @@ async def test_another_forvaltnings_event_on_the_placement_is_refused() -> None:
     assert rejection_reason(refused.value) == INVALID
 
 
-async def test_a_pdf_that_cannot_be_made_keeps_it_waiting_with_the_reason() -> None:
+async def test_the_credential_is_issued_at_once_and_the_pdf_is_rendered_after() -> None:
+    renderer = FakeRenderer()
+    service = Service(renderer)
+    placement = complete_placement()
+    await service.deliver(everything(placement))
+
+    [certificate] = await service.certificates(placement.placement_id)
+    [announced] = service.published(CertificateIssued)
+    assert isinstance(announced, CertificateIssued)
+    assert announced.payload.certificate_id == certificate.id
+    assert renderer.rendered == [], "issuing renders nothing: a PDF backlog never delays it"
+    async with service.uow as uow:
+        assert await uow.repository.pdf(certificate.id) is None
+        batch = await handlers.render_backlog(uow, service.ctx, limit=10)
+        await uow.commit()
+    assert (batch.claimed, batch.failed) == (1, {})
+    async with service.uow as uow:
+        pdf = await queries.certificate_pdf(uow, service.ctx, reader(ORG), certificate.id)
+        assert (await handlers.render_backlog(uow, service.ctx, limit=10)).claimed == 0
+    assert pdf.startswith(f"PDF {certificate.number} sv".encode())
+    assert renderer.rendered == [(certificate.number, "sv")], "rendered once, then stored"
+
+
+async def test_a_download_before_the_worker_renders_the_pdf_once_and_stores_it() -> None:
+    renderer = FakeRenderer()
+    service = Service(renderer)
+    placement = complete_placement()
+    await service.deliver(everything(placement))
+    [certificate] = await service.certificates(placement.placement_id)
+
+    for _ in range(2):
+        async with service.uow as uow:
+            pdf = await queries.certificate_pdf(uow, service.ctx, reader(ORG), certificate.id)
+            await uow.commit()
+        assert pdf.startswith(f"PDF {certificate.number} sv".encode())
+    assert renderer.rendered == [(certificate.number, "sv")]
+    async with service.uow as uow:
+        assert (await handlers.render_backlog(uow, service.ctx, limit=10)).claimed == 0
+
+
+async def test_a_pdf_that_cannot_be_made_delays_no_credential_and_waits_with_the_reason() -> None:
     placement = complete_placement()
     service = Service(FakeRenderer(failure="no glyph for the name"))
     await service.deliver(everything(placement))
 
-    assert await service.certificates(placement.placement_id) == []
-    status, reason, _ = await service.status(placement.placement_id)
-    assert (status, reason) == ("waiting", "the PDF cannot be made: no glyph for the name")
+    [certificate] = await service.certificates(placement.placement_id)
+    assert (await service.status(placement.placement_id))[0] == "issued"
+    async with service.uow as uow:
+        batch = await handlers.render_backlog(uow, service.ctx, limit=10)
+        await uow.commit()
+    assert batch.failed == {certificate.id: "no glyph for the name"}
+    async with service.uow as uow:
+        assert await uow.repository.pdf_backlog() == PdfBacklog(1, 1, 0.0)
+        with pytest.raises(RenderError, match="no glyph"):
+            await queries.certificate_pdf(uow, service.ctx, reader(ORG), certificate.id)
 
 
 # --------------------------------------------------------------------------- revoking

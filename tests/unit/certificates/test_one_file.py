@@ -73,8 +73,8 @@ def issued() -> Issued:
     placement = complete_placement(producer="sf")
     asyncio.run(service.deliver(everything(placement)))
     [stored] = service.uow.repository.certificates.values()
-    assert stored.pdf is not None
-    return Issued(stored.pdf, stored.credential, ctx)
+    pdf = asyncio.run(service.stored_pdf(stored.certificate.id))  # as the PDF worker renders it
+    return Issued(pdf, stored.credential, ctx)
 
 
 def attachments(pdf: bytes) -> dict[str, list[bytes]]:

@@ -4,13 +4,17 @@ retries wait for each other on the key in PostgreSQL: see the integration tests.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
+from fastapi.encoders import jsonable_encoder
 
 from placements.api.idempotency import IdempotencyConflict, respond_once
+from placements.api.schemas import PlacementOut
 from placements.domain.model import Placement
 from placements.service import handlers
+from placements.service.commands import AssessModule
 from placements.service.ports import UnitOfWork
 from tests.unit.placements.fakes import FakeUnitOfWork
 from tests.unit.placements.support import CONTEXT, KF, SF, registration
@@ -57,3 +61,24 @@ async def test_keys_belong_to_one_forvaltning_and_no_key_means_no_replay() -> No
     await respond_once(lambda: uow, SF, None, "request-1", 201, registering)
     await respond_once(lambda: uow, SF, None, "request-1", 201, registering)
     assert len(uow.db.placements) == 4
+
+
+async def test_the_answer_is_the_json_fastapi_would_have_written() -> None:
+    """The body comes from pydantic's serializer; it must equal FastAPI's own encoding of the
+    response model, assessments, mervärde, end and all."""
+    uow = FakeUnitOfWork()
+    async with uow:
+        placement = await registering(uow)
+        await uow.commit()
+    assessed = await respond_once(lambda: uow, SF, None, "r", 200, assessing(placement))
+    assert body(assessed) == jsonable_encoder(PlacementOut.of(uow.db.placements[placement.id]))
+
+
+def assessing(placement: Placement) -> Any:
+    async def action(uow: UnitOfWork) -> Placement:
+        command = AssessModule(
+            module="sprak", level="B1", assessed_on=date(2026, 3, 2), assessor="handledare"
+        )
+        return await handlers.assess_module(uow, CONTEXT, SF, placement.id, command)
+
+    return action

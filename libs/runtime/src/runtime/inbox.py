@@ -1,14 +1,16 @@
 """Idempotent consumption: an event's effect and the record that it was applied commit together.
 
 :func:`consume_once` is the one way to do it, on any unit of work that can record a first
-delivery and commit (a service's own, or :class:`InboxUnitOfWork`); :func:`apply_once` is the
-same on a bare connection, for consumers without a unit of work of their own.
+delivery and commit (a service's own, or :class:`InboxUnitOfWork`); :func:`consume_batch` is
+the same for many events in one unit of work (with :class:`runtime.batching.Batcher`);
+:func:`apply_once` is the same on a bare connection, for consumers without a unit of work of
+their own.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeVar
 
@@ -31,7 +33,18 @@ class Inbox(Protocol):
     async def commit(self) -> None: ...
 
 
+class BatchInbox(Inbox, Protocol):
+    """An inbox that records a whole batch's events at once."""
+
+    async def first_deliveries(
+        self, consumer: str, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Record the events as applied by ``consumer``; those that were not already."""
+        ...
+
+
 _U = TypeVar("_U", bound=Inbox)
+_B = TypeVar("_B", bound=BatchInbox)
 
 
 async def consume_once(
@@ -53,6 +66,34 @@ async def consume_once(
     return True
 
 
+async def consume_batch(
+    unit_of_work: Callable[[], AbstractAsyncContextManager[_B]],
+    consumer: str,
+    events: Sequence[tuple[Envelope, Callable[[_B], Awaitable[None]]]],
+) -> list[bool]:
+    """Apply each event's effect, in order, and record each as applied by ``consumer``, all in
+    one unit of work (the inbox records in one statement). Returns, per event, False for a
+    duplicate (also of an earlier event of the batch); an error in any effect rolls back the
+    whole batch."""
+    applied: list[bool] = []
+    with HANDLER_DURATION.labels(consumer).time():
+        async with unit_of_work() as uow:
+            new = await uow.first_deliveries(consumer, [event.event_id for event, _ in events])
+            for event, effect in events:
+                first = event.event_id in new
+                new.discard(event.event_id)  # a second copy in the batch is a duplicate
+                if first:
+                    await effect(uow)
+                applied.append(first)
+            await uow.commit()
+    for (event, _), first in zip(events, applied, strict=True):
+        if first:
+            EVENTS_CONSUMED.labels(consumer, event.event_type).inc()
+        else:
+            EVENTS_DUPLICATE.labels(consumer).inc()
+    return applied
+
+
 async def record_first_delivery(
     conn: asyncpg.Connection, consumer: str, event_id: uuid.UUID
 ) -> bool:
@@ -70,11 +111,29 @@ async def record_first_delivery(
     return inserted is not None
 
 
+async def record_first_deliveries(
+    conn: asyncpg.Connection, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """:func:`record_first_delivery` for many events in one statement: those newly recorded."""
+    rows = await conn.fetch(
+        """INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])
+           ON CONFLICT DO NOTHING RETURNING event_id""",
+        consumer,
+        list(event_ids),
+    )
+    return {row["event_id"] for row in rows}
+
+
 class InboxUnitOfWork(PostgresUnitOfWork):
     """A PostgreSQL unit of work with the inbox: subclass it for a consumer's unit of work."""
 
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
         return await record_first_delivery(self.connection, consumer, event_id)
+
+    async def first_deliveries(
+        self, consumer: str, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        return await record_first_deliveries(self.connection, consumer, event_ids)
 
 
 class _ConnectionInbox:

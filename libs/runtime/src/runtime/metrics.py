@@ -22,7 +22,7 @@ EVENTS_DEAD_LETTERED = Counter(
     "events_dead_lettered_total", "Messages sent to a dead-letter queue.", ["queue", "reason"]
 )
 HANDLER_DURATION = Histogram(
-    "event_handler_duration_seconds", "Time spent handling one message.", ["queue"]
+    "event_handler_duration_seconds", "Time spent handling one message, or one batch.", ["queue"]
 )
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox rows confirmed by the broker.")
 OUTBOX_PUBLISH_FAILED = Counter("outbox_publish_failed_total", "Outbox publishes that failed.")

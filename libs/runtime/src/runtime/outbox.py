@@ -104,8 +104,12 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         listen_dsn: str | None = None,
+        passes: int = 2,
     ) -> None:
+        """``passes``: passes at once (each on its own connection of ``pool``), so that rows
+        committed while one pass waits for the broker's confirms are claimed by another."""
         self._pool = pool
+        self._passes = passes
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_interval = poll_interval
@@ -115,24 +119,29 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until cancelled: on every NOTIFY, and every ``poll_interval`` regardless."""
         listener = asyncio.create_task(self._listen(), name="outbox-listener")
-        failed_passes = 0
+        loops = [asyncio.create_task(self._loop()) for _ in range(self._passes)]
         try:
-            while True:
-                self._wake.clear()
-                failed_passes = failed_passes + 1 if not await self._pass() else 0
-                if failed_passes:
-                    # the broker or the database is away: every NOTIFY would only fail again
-                    await asyncio.sleep(self._retry_delay(failed_passes))
-                    continue
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
-                # cancellation that races with its timeout, and the relay would never stop.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._poll_interval):
-                        await self._wake.wait()
+            await asyncio.gather(*loops)
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            for task in (*loops, listener):
+                task.cancel()
+            await asyncio.gather(*loops, listener, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        # Whoever clears the wake-up runs a pass right after, so no NOTIFY goes unserved.
+        failed_passes = 0
+        while True:
+            self._wake.clear()
+            failed_passes = failed_passes + 1 if not await self._pass() else 0
+            if failed_passes:
+                # the broker or the database is away: every NOTIFY would only fail again
+                await asyncio.sleep(self._retry_delay(failed_passes))
+                continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that races with its timeout, and the relay would never stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wake.wait()
 
     async def _pass(self) -> bool:
         """Publish until the outbox is drained; False if something could not be published."""

@@ -1,5 +1,6 @@
 """The certificates service's composition root: signing key, reference data, database, outbox
-relay, broker and consumers, watchdog, monitors and the HTTP API, built and torn down here.
+relay, broker and consumers, PDF worker, watchdog, monitors and the HTTP API, built and torn
+down here.
 
 :func:`bootstrap` owns start and stop on one exit stack; the small ``build_*`` functions are
 the pure wiring that the tests and the benchmark use to run parts of the service in-process.
@@ -10,7 +11,9 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
@@ -19,14 +22,17 @@ from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.subscriber import RabbitSubscriber
 
+from certificates.adapters.render_process import ProcessRenderer
 from certificates.adapters.unit_of_work import CertificatesUnitOfWork
 from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, participants, public
 from certificates.api.errors import ERRORS
 from certificates.messaging import Consumers, create_broker
+from certificates.pdf_worker import PdfWorker
 from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.pdf import Letterhead, TypstRenderer
 from certificates.service.context import Context, Urls
+from certificates.service.ports import Renderer
 from certificates.service.retention import erase_expired
 from certificates.settings import CertificatesSettings
 from certificates.signing.keyring import KeyRing
@@ -80,7 +86,7 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         reference=reference,
         register=load_register(settings.organisations_file),
         signer=DataIntegritySigner(key, urls.issuer_id, _key_ring(settings)),
-        renderer=TypstRenderer(reference, letterhead(settings), load_seal(settings)),
+        renderer=build_renderer(settings),
         issuer_name=settings.issuer_name,
         issuer_url=settings.issuer_url,
         issuer_email=settings.issuer_email,
@@ -89,6 +95,11 @@ def build_context(settings: CertificatesSettings, key: SigningKey | None = None)
         timezone=ZoneInfo(settings.timezone),
         language=settings.language,
     )
+
+
+def build_renderer(settings: CertificatesSettings) -> TypstRenderer:
+    """The paper's renderer; module-level, so that a render process can build its own."""
+    return TypstRenderer(load_reference_data(), letterhead(settings), load_seal(settings))
 
 
 def _key_ring(settings: CertificatesSettings) -> KeyRing | None:
@@ -132,8 +143,22 @@ def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:
     return lambda: CertificatesUnitOfWork(pool)
 
 
-def build_consumers(pool: asyncpg.Pool, context: Context) -> Consumers:
-    return Consumers(unit_of_work(pool), context)
+def build_consumers(pool: asyncpg.Pool, context: Context, batches: int = 2) -> Consumers:
+    return Consumers(unit_of_work(pool), context, concurrency=batches)
+
+
+def build_pdf_worker(
+    pool: asyncpg.Pool, context: Context, renderer: Renderer | None = None
+) -> PdfWorker:
+    """``renderer``: instead of the context's (a :class:`ProcessRenderer`, in production)."""
+    if renderer is not None:
+        context = replace(context, renderer=renderer)
+    return PdfWorker(unit_of_work(pool), context)
+
+
+def render_processes(settings: CertificatesSettings) -> ProcessRenderer:
+    """The PDF worker's renderer: child processes, so rendering never stalls the consumers."""
+    return ProcessRenderer(partial(build_renderer, settings), settings.pdf_render_processes)
 
 
 def build_app(
@@ -195,7 +220,10 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
         await publisher.connect()
         stack.push_async_callback(publisher.close)
         relay = await stack.enter_async_context(outbox_relay(settings, publisher))
-        broker = build_broker(settings, build_consumers(pool, context))
+        renderer = render_processes(settings)
+        stack.callback(renderer.close)
+        consumers = build_consumers(pool, context, settings.consumer_batches)
+        broker = build_broker(settings, consumers)
         stack.push_async_callback(broker.stop)  # unfinished messages are redelivered
         await broker.start()
         watchdog = ConsumerWatchdog(
@@ -216,6 +244,7 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
             background=[
                 relay.run,
                 watchdog.run,
+                build_pdf_worker(pool, context, renderer).run,
                 lambda: monitor_outbox(pool),
                 lambda: monitor_waiting(pool),
                 functools.partial(

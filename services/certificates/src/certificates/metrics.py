@@ -44,3 +44,17 @@ def observe_committed(events: Iterable[Envelope]) -> None:
                 certificate_id=str(event.payload.certificate_id),
                 placement_id=str(event.placement_id),
             )
+
+
+PDF_BACKLOG = Gauge(
+    "certificates_pdf_backlog", "Certificates issued whose PDF is not rendered yet."
+)
+PDF_BACKLOG_FAILING = Gauge(
+    "certificates_pdf_backlog_failing",
+    "Certificates in the PDF backlog whose rendering failed at least once (see the log).",
+)
+PDF_BACKLOG_OLDEST = Gauge(
+    "certificates_pdf_backlog_oldest_age_seconds",
+    "How long the oldest certificate has waited for its PDF (0 when none).",
+)
+PDF_RENDERED = Counter("certificates_pdf_rendered_total", "PDFs rendered by the PDF worker.")

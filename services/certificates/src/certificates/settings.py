@@ -70,6 +70,16 @@ class CertificatesSettings(ServiceSettings):
         "and certificate the service seals with a self-signed demo certificate it makes.",
     )
     language: Language = Field(default="sv", description="The language certificates are issued in.")
+    pdf_render_processes: int = Field(
+        default=1,
+        ge=1,
+        description="Child processes the PDF worker renders in (the credential never waits).",
+    )
+    consumer_batches: int = Field(
+        default=2,
+        ge=1,
+        description="Batches of consumed events applied at once, each in its own transaction.",
+    )
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")
     organisations_file: Path | None = Field(
         default=None, description="The organisation register (YAML); the shipped one otherwise."

@@ -33,7 +33,7 @@ def reader_of(caller: Caller, request: Request, correlation: str) -> Reader:
     )
 
 
-def public_reader(request: Request) -> Reader:
+async def public_reader(request: Request) -> Reader:
     """Anyone without sign-in (the public verification page): logged as the public."""
     route = request.scope.get("route")
     return Reader(
@@ -41,7 +41,7 @@ def public_reader(request: Request) -> Reader:
         role="public",
         organisation=None,
         action=f"{request.method} {getattr(route, 'path', request.url.path)}",
-        correlation_id=correlation_id(request),
+        correlation_id=await correlation_id(request),
     )
 
 

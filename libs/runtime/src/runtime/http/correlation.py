@@ -45,7 +45,7 @@ def install_correlation_id(app: FastAPI) -> None:
     app.add_middleware(CorrelationMiddleware)
 
 
-def correlation_id(request: Request) -> str:
+async def correlation_id(request: Request) -> str:
     """The request's correlation id (a FastAPI dependency)."""
     value = getattr(request.state, "correlation_id", None)
     return value if isinstance(value, str) else str(uuid.uuid4())

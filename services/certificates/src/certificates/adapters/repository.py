@@ -16,7 +16,7 @@ from certificates.domain.certificate import Certificate, StatusEntry
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.domain.record import CompetenceRecord
 from certificates.domain.status_list import MIN_SIZE
-from certificates.service.ports import StoredCertificate, StoredRecord
+from certificates.service.ports import PdfBacklog, StoredCertificate, StoredRecord
 from contracts.events import Envelope, ParticipantIdentified, parse_event
 
 _RECORD = TypeAdapter(CompetenceRecord)
@@ -142,7 +142,7 @@ class PostgresRepository:
                 return StatusEntry(list_id, index)
 
     async def add_certificate(
-        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes, credential: str
+        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes | None, credential: str
     ) -> None:
         c = certificate
         await self._conn.execute(
@@ -164,6 +164,10 @@ class PostgresRepository:
             credential,
             pdf,
         )
+        if pdf is None:
+            await self._conn.execute(
+                "INSERT INTO pdf_backlog (certificate_id) VALUES ($1)", certificate.id
+            )
 
     async def save_revocation(self, certificate: Certificate) -> None:
         await self._conn.execute(
@@ -259,11 +263,63 @@ class PostgresRepository:
         return [StoredRecord(r["id"], _RECORD.validate_json(r["record"])) for r in rows]
 
     async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
+        # The backlog row first, as the PDF worker locks them: it waits for a rendering under
+        # way, whose PDF then goes with the rest, and nothing renders the name afterwards.
+        await self._conn.execute(
+            "DELETE FROM pdf_backlog WHERE certificate_id = $1", certificate_id
+        )
         await self._conn.execute(
             "UPDATE certificates SET record = $2::jsonb, pdf = NULL WHERE id = $1",
             certificate_id,
             _RECORD.dump_json(record).decode(),
         )
+
+    # the PDF backlog (migrations/004_pdf_backlog.sql) -----------------------------------
+
+    async def claim_pdf_backlog(self, limit: int) -> list[uuid.UUID]:
+        # SKIP LOCKED: workers on several replicas never render the same certificate
+        rows = await self._conn.fetch(
+            """SELECT certificate_id FROM pdf_backlog WHERE retry_at <= now()
+                ORDER BY retry_at LIMIT $1 FOR UPDATE SKIP LOCKED""",
+            limit,
+        )
+        return [row["certificate_id"] for row in rows]
+
+    async def lock_pdf_backlog(self, certificate_id: uuid.UUID) -> None:
+        # waits for a worker rendering it, so a download never renders the same PDF again
+        await self._conn.execute(
+            "SELECT 1 FROM pdf_backlog WHERE certificate_id = $1 FOR UPDATE", certificate_id
+        )
+
+    async def store_pdf(self, certificate_id: uuid.UUID, pdf: bytes) -> None:
+        await self._conn.execute(
+            "UPDATE certificates SET pdf = $2 WHERE id = $1", certificate_id, pdf
+        )
+        await self._conn.execute(
+            "DELETE FROM pdf_backlog WHERE certificate_id = $1", certificate_id
+        )
+
+    async def pdf_failed(self, certificate_id: uuid.UUID, reason: str) -> None:
+        # a template or font problem will not mend itself in a second: back off to an hour
+        await self._conn.execute(
+            """UPDATE pdf_backlog
+                  SET attempts = attempts + 1, last_error = $2,
+                      retry_at = now() + least(interval '1 minute' * 2 ^ attempts,
+                                               interval '1 hour')
+                WHERE certificate_id = $1""",
+            certificate_id,
+            reason,
+        )
+
+    async def pdf_backlog(self) -> PdfBacklog:
+        row = await self._conn.fetchrow(
+            """SELECT count(*) AS n, count(*) FILTER (WHERE attempts > 0) AS failing,
+                      extract(epoch FROM now() - min(queued_at)) AS age
+                 FROM pdf_backlog"""
+        )
+        assert row is not None
+        age = row["age"]
+        return PdfBacklog(int(row["n"]), int(row["failing"]), float(age) if age else 0.0)
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         row = await self._conn.fetchrow(

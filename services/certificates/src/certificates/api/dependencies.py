@@ -10,12 +10,12 @@ from certificates.service.ports import UnitOfWork
 from runtime.http.correlation import correlation_id
 
 
-def unit_of_work(request: Request) -> Callable[[], UnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[], UnitOfWork]:
     factory: Callable[[], UnitOfWork] = request.app.state.unit_of_work
     return factory
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
     ctx: Context = request.app.state.context
     return ctx
 

@@ -10,7 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from certificates.api.dependencies import CorrelationId, ServiceContext, UnitOfWorkFactory
-from certificates.api.errors import COMMAND_RESPONSES, INVALID, NOT_FOUND, UNAUTHORIZED
+from certificates.api.errors import (
+    COMMAND_RESPONSES,
+    INVALID,
+    NOT_FOUND,
+    PAPER_NOT_READY,
+    UNAUTHORIZED,
+)
 from certificates.api.examples import CREDENTIAL_EXAMPLE
 from certificates.api.schemas import (
     CertificateOut,
@@ -87,11 +93,13 @@ async def read_certificate(
     responses={
         200: {
             "content": {"application/pdf": {}},
-            "description": "The kompetensintyg, tagged PDF/A-2a.",
+            "description": "The kompetensintyg, tagged PDF/A-2a. Rendered after the "
+            "credential is issued; one not rendered yet is rendered for this request.",
         },
         401: UNAUTHORIZED,
         404: NOT_FOUND,
         422: INVALID,
+        503: PAPER_NOT_READY,
     },
     summary="Download the PDF",
 )
@@ -107,7 +115,7 @@ async def download_pdf(
 ) -> Response:
     async with unit_of_work() as uow:
         pdf = await queries.certificate_pdf(uow, ctx, reader, certificate_id, language)
-        await uow.commit()
+        await uow.commit()  # the read's log entry, and a PDF rendered now (before the worker)
     return Response(
         pdf,
         media_type="application/pdf",

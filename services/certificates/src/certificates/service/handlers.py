@@ -8,6 +8,11 @@ Every use case locks the placement first, so two events of one placement never i
 each decision is taken from what is stored under that lock, never from the event that happens
 to arrive: a redelivered or reordered event finds the decision already taken.
 Signing and rendering go through the context's ports.
+
+Issuing signs the credential and stores the certificate at once; its PDF is rendered after, by
+the PDF worker (:func:`render_backlog`) or by the first download (:func:`stored_pdf`), so a
+rendering backlog never delays a credential. Only a re-issue asked for by hand renders at once,
+so that a paper that cannot be made is refused to the person who asked.
 """
 
 from __future__ import annotations
@@ -139,14 +144,11 @@ async def _settle(uow: UnitOfWork, ctx: Context, placement: PlacementState) -> N
         placement.wait(state.reason, ctx.clock(), state.missing_sequences)
         return
     current = await _current(uow, placement)
-    try:
-        if current is None:
-            correlation_id = _end_of(events).correlation_id
-            await issue(uow, ctx, placement, state.record, correlation_id, ctx.language)
-        else:
-            await _follow(uow, ctx, placement, current, state.record, events)
-    except RenderError as error:
-        placement.wait(f"the PDF cannot be made: {error}", ctx.clock())
+    if current is None:
+        correlation_id = _end_of(events).correlation_id
+        await issue(uow, ctx, placement, state.record, correlation_id, ctx.language)
+    else:
+        await _follow(uow, ctx, placement, current, state.record, events)
 
 
 def _record(events: list[Envelope], reference: ReferenceData) -> RecordState:
@@ -239,11 +241,12 @@ def _end_of(events: list[Envelope]) -> PlacementEnded | PlacementEndCorrected:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A certificate made (signed and rendered) but not yet stored or announced."""
+    """A certificate made (signed, and rendered if asked) but not yet stored or announced."""
 
     certificate: Certificate
     record: CompetenceRecord
-    pdf: bytes
+    pdf: bytes | None
+    """None: it goes to the PDF backlog."""
     credential: str
 
 
@@ -255,7 +258,8 @@ async def issue(
     correlation_id: str,
     language: Language,
 ) -> Certificate:
-    """Render, sign and store a placement's first certificate, and emit ``CertificateIssued``."""
+    """Sign and store a placement's first certificate, and emit ``CertificateIssued``; its PDF
+    joins the backlog."""
     return await _store(uow, placement, await _prepare(uow, ctx, record, language), correlation_id)
 
 
@@ -269,13 +273,16 @@ async def supersede(
     reason: str,
     correlation_id: str,
     language: Language,
+    render_now: bool = False,
 ) -> Certificate:
     """A new certificate from ``record`` that supersedes ``old``, which is revoked (unless it
     already was) with ``reason``: ``CertificateRevoked`` then ``CertificateIssued``. The new
-    one is made before anything is stored, so a paper that cannot be rendered
-    (:class:`RenderError`) leaves the old one valid."""
+    one is made before anything is stored, so with ``render_now`` a paper that cannot be
+    rendered (:class:`RenderError`) leaves the old one valid."""
     new_id = uuid.uuid4()
-    prepared = await _prepare(uow, ctx, record, language, supersedes=old, certificate_id=new_id)
+    prepared = await _prepare(
+        uow, ctx, record, language, supersedes=old, certificate_id=new_id, render_now=render_now
+    )
     if not old.revoked:
         revoked = old.revoke(reason, prepared.certificate.issued_at)
         await uow.repository.save_revocation(revoked)
@@ -291,6 +298,7 @@ async def _prepare(
     language: Language,
     supersedes: Certificate | None = None,
     certificate_id: uuid.UUID | None = None,
+    render_now: bool = False,
 ) -> _Prepared:
     repo = uow.repository
     now = ctx.clock()
@@ -301,7 +309,7 @@ async def _prepare(
     awarded = await _first_awarded(uow, supersedes) or now
     signed = _signed_credential(ctx, record, info, certificate_id, entry, now, awarded, language)
     credential = json.dumps(signed, ensure_ascii=False)
-    pdf = await render(ctx, record, info, language, credential)  # the paper carries it
+    pdf = await render(ctx, record, info, language, credential) if render_now else None
     certificate = Certificate(
         id=certificate_id,
         number=number,
@@ -326,6 +334,19 @@ async def _store(
     uow.emit(certificate.issued_event(placement.next_certificate_sequence(), correlation_id))
     placement.issued()
     return certificate
+
+
+def paper_info(ctx: Context, stored: StoredCertificate) -> CertificateInfo:
+    """What the paper of a stored certificate prints besides its record."""
+    certificate = stored.certificate
+    return CertificateInfo(
+        certificate_number=certificate.number,
+        issued_on=ctx.local_date(certificate.issued_at),
+        verification_url=ctx.urls.verify(certificate.id),
+        organisation_name=ctx.organisation_name(certificate.organisation),
+        issuer_name=ctx.issuer_name,
+        supersedes=stored.supersedes_number,
+    )
 
 
 def _paper(
@@ -460,6 +481,7 @@ async def reissue(
             reason=reason,
             correlation_id=correlation_id,
             language=language or old.language,
+            render_now=True,  # a person asked: a paper that cannot be made is refused to them
         )
     except RenderError as error:
         raise CannotIssue(f"the PDF cannot be made: {error}") from None
@@ -474,3 +496,50 @@ async def _lock_certificate(
     certificate = await owned(uow, organisation, certificate_id)
     placement = await uow.repository.lock_placement(certificate.placement_id, organisation)
     return placement, await owned(uow, organisation, certificate_id)
+
+
+# --------------------------------------------------------------------------- the PDF
+
+
+@dataclass(frozen=True)
+class RenderedBatch:
+    claimed: int
+    """Fewer than asked: the backlog is empty for now."""
+    failed: dict[uuid.UUID, str]
+    """The certificates whose PDF cannot be made, and why."""
+
+
+async def render_backlog(uow: UnitOfWork, ctx: Context, limit: int) -> RenderedBatch:
+    """Render and store the PDFs of up to ``limit`` certificates from the backlog; one that
+    cannot be made stays there with the reason, to be tried again later."""
+    claimed = await uow.repository.claim_pdf_backlog(limit)
+    failed: dict[uuid.UUID, str] = {}
+    for certificate_id in claimed:
+        try:
+            await _render_and_store(uow, ctx, certificate_id)
+        except RenderError as error:
+            failed[certificate_id] = str(error)
+            await uow.repository.pdf_failed(certificate_id, str(error))
+    return RenderedBatch(len(claimed), failed)
+
+
+async def stored_pdf(uow: UnitOfWork, ctx: Context, certificate_id: uuid.UUID) -> bytes:
+    """The certificate's PDF; rendered and stored now if the worker has not done it yet
+    (waiting for a worker that is at it). Raises :class:`RenderError` when it cannot be made."""
+    pdf = await uow.repository.pdf(certificate_id)
+    if pdf is not None:
+        return pdf
+    await uow.repository.lock_pdf_backlog(certificate_id)
+    return await uow.repository.pdf(certificate_id) or await _render_and_store(
+        uow, ctx, certificate_id
+    )
+
+
+async def _render_and_store(uow: UnitOfWork, ctx: Context, certificate_id: uuid.UUID) -> bytes:
+    stored = await uow.repository.certificate(certificate_id)
+    if stored is None:
+        raise CertificateNotFound(certificate_id)
+    info = paper_info(ctx, stored)
+    pdf = await render(ctx, stored.record, info, stored.certificate.language, stored.credential)
+    await uow.repository.store_pdf(certificate_id, pdf)
+    return pdf

@@ -5,7 +5,7 @@ The handler tests give them fakes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -19,6 +19,7 @@ from runtime.access_log import AccessLog
 from runtime.ports import UnitOfWork as BaseUnitOfWork
 
 __all__ = [
+    "PdfBacklog",
     "Renderer",
     "Repository",
     "Signer",
@@ -43,6 +44,16 @@ class StoredCertificate:
     credential: str
     """The signed JSON exactly as issued."""
     supersedes_number: str | None = None
+
+
+@dataclass(frozen=True)
+class PdfBacklog:
+    """Certificates issued whose PDF is not rendered yet: how many, how many of them failed
+    to render at least once, and the age of the oldest in seconds (0 when none)."""
+
+    count: int
+    failing: int
+    oldest_age_seconds: float
 
 
 class Repository(Protocol):
@@ -71,8 +82,10 @@ class Repository(Protocol):
     async def allocate_status_entry(self) -> StatusEntry: ...
 
     async def add_certificate(
-        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes, credential: str
-    ) -> None: ...
+        self, certificate: Certificate, record: CompetenceRecord, pdf: bytes | None, credential: str
+    ) -> None:
+        """Store an issued certificate; without its ``pdf``, it joins the PDF backlog."""
+        ...
 
     async def save_revocation(self, certificate: Certificate) -> None: ...
 
@@ -81,7 +94,7 @@ class Repository(Protocol):
     async def certificates_of(self, placement_id: uuid.UUID) -> list[Certificate]: ...
 
     async def pdf(self, certificate_id: uuid.UUID) -> bytes | None:
-        """None once erased with the participant's identity."""
+        """None while it waits in the backlog, and once erased with the participant's identity."""
         ...
 
     async def identity_expired(self, ended_on_or_before: date, limit: int) -> list[uuid.UUID]:
@@ -105,6 +118,24 @@ class Repository(Protocol):
     async def save_erased_copy(self, certificate_id: uuid.UUID, record: CompetenceRecord) -> None:
         """Store the record without identity, and drop the PDF that printed the name."""
         ...
+
+    async def claim_pdf_backlog(self, limit: int) -> list[uuid.UUID]:
+        """Lock up to ``limit`` certificates due for rendering that no one else has locked."""
+        ...
+
+    async def lock_pdf_backlog(self, certificate_id: uuid.UUID) -> None:
+        """Wait until no one else renders this certificate's PDF, and keep others out."""
+        ...
+
+    async def store_pdf(self, certificate_id: uuid.UUID, pdf: bytes) -> None:
+        """Store the rendered PDF; the certificate leaves the backlog."""
+        ...
+
+    async def pdf_failed(self, certificate_id: uuid.UUID, reason: str) -> None:
+        """Keep it in the backlog with the reason, and try again later."""
+        ...
+
+    async def pdf_backlog(self) -> PdfBacklog: ...
 
     async def revoked_indices(self, list_id: int) -> list[int] | None:
         """Revoked bits of a status list; None when the list was never used."""
@@ -138,6 +169,12 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record the event as applied by ``consumer``; False if it already was."""
+        ...
+
+    async def first_deliveries(
+        self, consumer: str, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Record a batch's events as applied by ``consumer``; those that were not already."""
         ...
 
 

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from certificates.domain.certificate import (
-    Certificate,
-    CertificateInfo,
-    IdentityErased,
-    PlacementNotFound,
-)
+from certificates.domain.certificate import Certificate, IdentityErased, PlacementNotFound
 from certificates.domain.placement import PlacementState, WaitingPlacement, WaitingSummary
 from certificates.service.context import Context
-from certificates.service.handlers import owned, owned_stored, render
+from certificates.service.handlers import owned, owned_stored, paper_info, render, stored_pdf
 from certificates.service.ports import UnitOfWork
 from contracts.reference import Language
 from runtime.access_log import Reader
@@ -33,7 +28,8 @@ async def certificate_pdf(
     language: Language | None = None,
 ) -> bytes:
     """The PDF as issued, or the same certificate rendered in the other language. It carries
-    the participant's name: the read is logged, and the caller commits before answering."""
+    the participant's name: the read is logged. One the worker has not rendered yet is rendered
+    now and stored: the caller commits before answering."""
     certificate = await owned(uow, reader.organisation or "", certificate_id)
     stored = await uow.repository.certificate(certificate_id)
     assert stored is not None  # owned() found it in this transaction
@@ -41,18 +37,8 @@ async def certificate_pdf(
         raise IdentityErased(certificate_id)
     await uow.access_log.record(reader.read([(certificate.placement_id, certificate.organisation)]))
     if language is None or language == certificate.language:
-        pdf = await uow.repository.pdf(certificate_id)
-        assert pdf is not None  # only erased with the identity
-        return pdf
-    info = CertificateInfo(
-        certificate_number=certificate.number,
-        issued_on=ctx.local_date(certificate.issued_at),
-        verification_url=ctx.urls.verify(certificate.id),
-        organisation_name=ctx.organisation_name(certificate.organisation),
-        issuer_name=ctx.issuer_name,
-        supersedes=stored.supersedes_number,
-    )
-    return await render(ctx, stored.record, info, language, stored.credential)
+        return await stored_pdf(uow, ctx, certificate_id)
+    return await render(ctx, stored.record, paper_info(ctx, stored), language, stored.credential)
 
 
 async def certificate(uow: UnitOfWork, organisation: str, certificate_id: uuid.UUID) -> Certificate:

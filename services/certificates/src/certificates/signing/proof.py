@@ -10,21 +10,20 @@ The proof is emitted as a one-element array: Open Badges 3.0's AchievementCreden
 requires ``proof`` to be an array. A proof without ``@context`` (as this service signed before)
 still verifies here: its configuration was hashed with the document's ``@context`` all the same.
 
-JCS is RFC 8785 (the ``rfc8785`` package); Ed25519 comes from ``cryptography``.
+JCS is RFC 8785 (:mod:`.jcs`); Ed25519 comes from ``cryptography``.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 
 from certificates.domain.credential import xml_datetime
+from certificates.signing.jcs import canonical, json_copy
 from certificates.signing.multikey import (
     SigningKey,
     base58btc_decode,
@@ -52,9 +51,9 @@ def sign_credential(
         raise ValueError("the document already has a proof")
     if "@context" not in document:
         raise ValueError("the document has no @context")
-    unsecured = copy.deepcopy(dict(document))
+    unsecured: dict[str, Any] = json_copy(dict(document))
     options: dict[str, Any] = {
-        "@context": copy.deepcopy(unsecured["@context"]),
+        "@context": json_copy(unsecured["@context"]),
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
         "created": xml_datetime(created),
@@ -139,8 +138,8 @@ def _signature(proof_value: Any) -> bytes | None:
 def _hash_data(unsecured: Mapping[str, Any], options: Mapping[str, Any]) -> bytes:
     config = {**options, "@context": unsecured["@context"]}
     return (
-        hashlib.sha256(rfc8785.dumps(config)).digest()
-        + hashlib.sha256(rfc8785.dumps(dict(unsecured))).digest()
+        hashlib.sha256(canonical(config)).digest()
+        + hashlib.sha256(canonical(dict(unsecured))).digest()
     )
 
 

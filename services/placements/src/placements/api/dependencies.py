@@ -14,12 +14,12 @@ from runtime.http.auth import Caller as Authenticated
 from runtime.http.correlation import correlation_id
 
 
-def unit_of_work(request: Request) -> Callable[[], UnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[], UnitOfWork]:
     factory: Callable[[], UnitOfWork] = request.app.state.unit_of_work
     return factory
 
 
-def context(request: Request) -> handlers.Context:
+async def context(request: Request) -> handlers.Context:
     ctx: handlers.Context = request.app.state.context
     return ctx
 
@@ -30,7 +30,7 @@ _forvaltning_or_admin = bearer(
 )
 
 
-def caller(
+async def caller(
     request: Request,
     authenticated: Annotated[Authenticated, Depends(_forvaltning)],
     correlation: Annotated[str, Depends(correlation_id)],
@@ -42,7 +42,7 @@ def caller(
     )
 
 
-def city_caller(
+async def city_caller(
     request: Request,
     authenticated: Annotated[Authenticated, Depends(_forvaltning_or_admin)],
     correlation: Annotated[str, Depends(correlation_id)],
@@ -63,7 +63,7 @@ CityCaller = Annotated[handlers.Request, Depends(city_caller)]
 """A förvaltning, or an admin (``organisation`` empty: city-wide)."""
 
 
-def command_runner(
+async def command_runner(
     request: Request,
     caller: Caller,
     ctx: Context,

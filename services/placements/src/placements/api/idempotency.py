@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header, Request, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from placements.api.schemas import PlacementOut
@@ -66,7 +65,9 @@ async def respond_once(
             await uow.commit()
             return answer
         placement = await action(uow)
-        body = jsonable_encoder(PlacementOut.of(placement))
+        # pydantic's own serializer: the same JSON as FastAPI's jsonable_encoder, which walked
+        # the dump again in Python (a fifth of a command's CPU)
+        body = PlacementOut.of(placement).model_dump(mode="json", by_alias=True)
         if key:
             await uow.idempotency.add(
                 organisation, key, StoredResponse(request_hash, status_code, body)

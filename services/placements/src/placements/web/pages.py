@@ -37,7 +37,7 @@ _viewer = signed_in(
 Viewer = Annotated[Caller, Depends(_viewer)]
 
 
-def acting(
+async def acting(
     request: Request, caller: Viewer, correlation: Annotated[str, Depends(correlation_id)]
 ) -> handlers.Request:
     """The signed-in supervisor acts for its förvaltning, by the API's own rules; what the
