@@ -15,13 +15,14 @@ runtime.)
 """
 
 import secrets
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from authlib.integrations.starlette_client import OAuth, OAuthError
+from authlib.deprecate import AuthlibDeprecationWarning
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Security, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -45,6 +46,13 @@ from runtime.http.auth import (
 from runtime.http.sign_in_pages import DemoUserIn
 from runtime.logging import get_logger
 from runtime.settings import ServiceSettings
+
+with warnings.catch_warnings():
+    # Authlib 1.x forces its warning that the httpx client moves to httpx2 to "always" show,
+    # at import: every process importing the runtime (the operators' CLI before its JSON too)
+    # would print it.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth, OAuthError
 
 log = get_logger(__name__)
 
