@@ -1,6 +1,7 @@
 """Apply one batch of stream messages in one unit of work: load the rows the batch touches,
 fold the events into them, save what changed with the applied event ids, the unusable
-messages and the new stream position."""
+messages and the new stream position, and move the aggregates by what the changed placements
+contribute now less what they contributed before."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from contracts.events import Envelope
 from contracts.reference import ReferenceData
+from reporting.domain import aggregates
 from reporting.domain.intake import Rejection, StreamRecord, read, reject_event
 from reporting.domain.projection import Projection
 from reporting.service.ports import ProjectionUnitOfWork
@@ -53,8 +55,10 @@ async def apply_batch(
         fresh = await _first_deliveries(uow, events)
         result.duplicates = len(events) - len(fresh)
         projection = Projection(reference, *await uow.load({e.placement_id for _, e in fresh}))
+        before = aggregates.contributions(projection)
         rejections += _fold(projection, fresh, result)
         await uow.save(projection)
+        await uow.add_to_aggregates(aggregates.batch_deltas(before, projection))
         await uow.record_rejections(rejections)
         result.rejected.update(r.reason for r in rejections)
         result.last_offset = max(r.offset for r in records)
