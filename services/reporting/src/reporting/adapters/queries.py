@@ -25,6 +25,7 @@ from reporting.domain.aggregates import (
     add_prefix,
     cover,
     windows,
+    workplace_cells,
 )
 from reporting.domain.periods import Period
 from reporting.domain.report import (
@@ -33,6 +34,7 @@ from reporting.domain.report import (
     ProgressionCell,
     TrendCounts,
     ValueAddedCell,
+    WorkplaceCell,
 )
 
 Labelled = list[tuple[str, Segment]]
@@ -122,7 +124,35 @@ async def aggregates(conn: asyncpg.Connection, period: Period, scope: Scope) -> 
         value_added=[ValueAddedCell(**row) for row in value_added],
         progression=[ProgressionCell(**row) for row in progression],
         trend=await _trend(conn, period, scope, found),
+        workplaces=await _workplaces(conn, period, scope) if scope.list_workplaces else [],
     )
+
+
+async def _workplaces(
+    conn: asyncpg.Connection, period: Period, scope: Scope
+) -> list[WorkplaceCell]:
+    """Each workplace of the scope's förvaltning (its own rows, not the förvaltning's total)."""
+    arrays: list[Any] = [
+        list(column) for column in zip(*_flat(_window_segments(period)), strict=True)
+    ]
+    rows = await conn.fetch(
+        """SELECT f.workplace, f.series, c.label, sum(f.n)::bigint AS n,
+                  sum(f.rate)::bigint AS rate, sum(f.rate_day)::bigint AS rate_day
+             FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
+                  AS c(label, span, first, last)
+             JOIN activity_flows f ON f.workplace <> '' AND f.span = c.span
+                                  AND f.bucket BETWEEN c.first AND c.last
+            WHERE f.organisation = ANY($5::text[])
+            GROUP BY 1, 2, 3""",
+        *arrays,
+        list(scope.organisations or ()),
+    )
+    found: dict[str, Window] = {}
+    for r in rows:
+        window = found.setdefault(r["workplace"], Window())
+        prefix = window.to_end if r["label"] == "to_end" else window.before
+        add_prefix(prefix, r["series"], r["n"], r["rate"], r["rate_day"])
+    return workplace_cells(found, period)
 
 
 async def _activity(

@@ -12,8 +12,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from contracts.calendar import CITY_TIME
-from reporting.api.dependencies import ChosenPeriod, Reads, Reference, Threshold, Today
+from reporting.api.dependencies import (
+    ChosenPeriod,
+    ChosenUnit,
+    Reads,
+    Reference,
+    Threshold,
+    Today,
+    unit_error,
+)
 from reporting.api.schemas import Report
+from reporting.domain.drilldown import Unit, UnitError
 from reporting.domain.periods import Period, PeriodKind
 from reporting.domain.suppression import Table, suppress
 from reporting.presentation import dashboard, exports
@@ -24,10 +33,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(tags=["report"])
 
+UNIT_PARAMETERS = ("level", "unit", "workplace")
+
 
 @router.get("/report", response_model=Report, summary="The report of a period")
-async def get_report(chosen: ChosenPeriod, reads: Reads, reference: Reference) -> Report:
-    return await reports.report(reads, chosen, reference)
+async def get_report(
+    chosen: ChosenPeriod, unit: ChosenUnit, reads: Reads, reference: Reference
+) -> Report:
+    return await _report(reads, chosen, reference, unit)
 
 
 @router.get(
@@ -37,9 +50,13 @@ async def get_report(chosen: ChosenPeriod, reads: Reads, reference: Reference) -
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def get_csv(
-    chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+    chosen: ChosenPeriod,
+    unit: ChosenUnit,
+    threshold: Threshold,
+    reads: Reads,
+    reference: Reference,
 ) -> Response:
-    tables = _tables(await reports.report(reads, chosen, reference), threshold)
+    tables = _tables(await _report(reads, chosen, reference, unit), threshold)
     return Response(
         exports.to_csv(tables),
         media_type="text/csv; charset=utf-8",
@@ -54,9 +71,13 @@ async def get_csv(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def get_xlsx(
-    chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+    chosen: ChosenPeriod,
+    unit: ChosenUnit,
+    threshold: Threshold,
+    reads: Reads,
+    reference: Reference,
 ) -> Response:
-    tables = _tables(await reports.report(reads, chosen, reference), threshold)
+    tables = _tables(await _report(reads, chosen, reference, unit), threshold)
     return Response(
         exports.to_xlsx(tables),
         media_type=XLSX,
@@ -71,9 +92,14 @@ async def home() -> RedirectResponse:
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="The dashboard (HTML, Swedish)")
 async def get_dashboard(
-    request: Request, chosen: ChosenPeriod, today: Today, reads: Reads, reference: Reference
+    request: Request,
+    chosen: ChosenPeriod,
+    unit: ChosenUnit,
+    today: Today,
+    reads: Reads,
+    reference: Reference,
 ) -> HTMLResponse:
-    report = await reports.report(reads, chosen, reference)
+    report = await _report(reads, chosen, reference, unit)
     query = urlencode(list(request.query_params.multi_items()))
     suffix = f"?{query}" if query else ""
     links = {
@@ -85,7 +111,20 @@ async def get_dashboard(
     }
     generated = datetime.now(CITY_TIME).strftime("%Y-%m-%d %H:%M")
     form = _form(chosen, today, request.query_params.get("tertial", "1"))
-    return HTMLResponse(dashboard.render(report, form, links, generated))
+    drill = dashboard.DrillDown("/dashboard", _period_parameters(request))
+    return HTMLResponse(dashboard.render(report, form, links, generated, drill))
+
+
+async def _report(reads: Reads, chosen: Period, reference: Reference, unit: Unit) -> Report:
+    try:
+        return await reports.report(reads, chosen, reference, unit)
+    except UnitError as error:  # a committee the register does not have
+        raise unit_error(error) from None
+
+
+def _period_parameters(request: Request) -> list[tuple[str, str]]:
+    """The query without the unit: a drill-down link keeps the period and changes the unit."""
+    return [(k, v) for k, v in request.query_params.multi_items() if k not in UNIT_PARAMETERS]
 
 
 def _tables(report: Report, threshold: int) -> list[Table]:

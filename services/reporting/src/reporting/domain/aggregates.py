@@ -40,7 +40,7 @@ from reporting.domain.projection import (
     ValueAddedRow,
     module_rows,
 )
-from reporting.domain.report import ActivityCell
+from reporting.domain.report import ActivityCell, WorkplaceCell
 
 Span = Literal["d", "m", "y"]
 SPANS: tuple[Span, ...] = ("d", "m", "y")
@@ -176,6 +176,7 @@ class Scope:
 
     organisations: tuple[str, ...] | None = None
     workplace: str = ALL_WORKPLACES
+    list_workplaces: bool = False  # a förvaltning's report lists its workplaces too
 
 
 CITY = Scope()
@@ -282,25 +283,41 @@ def windows() -> defaultdict[ActivityKey, Window]:
 def activity_cells(found: Mapping[ActivityKey, Window], period: Period) -> list[ActivityCell]:
     """The activity of each (organisation, type, gender, age band) in the period, from the
     prefix sums at its ends; combinations with nothing active are left out."""
-    before = period.start - timedelta(days=1)
     cells = []
-    for (organisation, placement_type, gender, age_band), w in sorted(found.items()):
-        active = w.to_end.starts - w.before.ends
-        if active <= 0:
-            continue
-        cells.append(
-            ActivityCell(
-                organisation=organisation,
-                placement_type=placement_type,
-                gender=gender,
-                age_band=age_band,
-                started=w.to_end.starts - w.before.starts,
-                active=active,
-                ended=w.to_end.ended - w.before.ended,
-                rate_days=w.to_end.rate_days_to(period.end) - w.before.rate_days_to(before),
+    for (organisation, placement_type, gender, age_band), window in sorted(found.items()):
+        started, active, ended, rate_days = figures(window, period)
+        if active > 0:
+            cells.append(
+                ActivityCell(
+                    organisation,
+                    placement_type,
+                    gender,
+                    age_band,
+                    started,
+                    active,
+                    ended,
+                    rate_days,
+                )
             )
-        )
     return cells
+
+
+def figures(window: Window, period: Period) -> tuple[int, int, int, int]:
+    """(started, active, ended, rate-days) in the period, from the prefix sums at its ends."""
+    before = period.start - timedelta(days=1)
+    return (
+        window.to_end.starts - window.before.starts,
+        window.to_end.starts - window.before.ends,
+        window.to_end.ended - window.before.ended,
+        window.to_end.rate_days_to(period.end) - window.before.rate_days_to(before),
+    )
+
+
+def workplace_cells(found: Mapping[str, Window], period: Period) -> list[WorkplaceCell]:
+    cells = [
+        WorkplaceCell(workplace, *figures(window, period)) for workplace, window in found.items()
+    ]
+    return [cell for cell in cells if cell.active > 0]
 
 
 # --- a batch: the old contributions of its placements, then the new ones ---------------------
