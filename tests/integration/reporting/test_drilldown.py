@@ -19,7 +19,7 @@ from tests.integration.reporting.scenario import Message, by_code
 
 pytestmark = pytest.mark.integration
 
-YEAR = {"kind": "year", "year": 2026}
+YEAR: dict[str, str | int] = {"kind": "year", "year": 2026}
 THEATRE = "Stadsteatern / Scen"  # a second workplace of kf, beside the scenario's
 
 
@@ -83,7 +83,7 @@ async def test_the_dashboard_drills_down_by_links(scenario: Reporting) -> None:
         page = (await client.get("/dashboard", params=YEAR)).text
         for name in ("Kulturnämnden", "Kulturförvaltningen", THEATRE):
             link = _link(page, name)
-            assert "kind=year" in link and "year=2026" in link  # the period is kept
+            assert "kind=year&year=2026" in link  # the period is kept
             response = await client.get(link)
             assert response.status_code == 200
             page = response.text
