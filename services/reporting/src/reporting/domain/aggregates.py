@@ -47,11 +47,17 @@ SPANS: tuple[Span, ...] = ("d", "m", "y")
 ALL_WORKPLACES = ""  # the workplace key of a förvaltning's total
 
 Table = Literal[
-    "activity_flows", "ended_flows", "certificate_days", "value_added_flows", "progression_flows"
+    "activity_flows",
+    "trend_flows",
+    "ended_flows",
+    "certificate_days",
+    "value_added_flows",
+    "progression_flows",
 ]
 # Each table's dimensions after (organisation, workplace, span, bucket), and its measures.
 DIMENSIONS: Mapping[Table, tuple[str, ...]] = {
     "activity_flows": ("series", "placement_type", "gender", "age_band"),
+    "trend_flows": ("series",),
     "ended_flows": ("outcome", "gender", "age_band", "duration_bucket", "certified"),
     "certificate_days": ("days",),
     "value_added_flows": ("series", "stage", "beneficiary", "category"),
@@ -59,6 +65,7 @@ DIMENSIONS: Mapping[Table, tuple[str, ...]] = {
 }
 MEASURES: Mapping[Table, tuple[str, ...]] = {
     "activity_flows": ("n", "rate", "rate_day"),
+    "trend_flows": ("n",),
     "ended_flows": ("n",),
     "certificate_days": ("n",),
     "value_added_flows": ("n",),
@@ -106,6 +113,8 @@ def facts(
     found = [
         Fact("activity_flows", start, ("start", *person), (1, rate, rate * start.toordinal())),
         Fact("activity_flows", end, ("end", *person), (1, rate, rate * end.toordinal())),
+        Fact("trend_flows", start, ("start",), (1,)),
+        Fact("trend_flows", end, ("end",), (1,)),
     ]
     for stage, beneficiary, category in sorted(
         {(v.stage, v.beneficiary, v.category) for v in value_added}
@@ -127,6 +136,7 @@ def _ended(p: PlacementRow, ended: date, modules: Iterable[ModuleRow]) -> list[F
             ("ended", p.placement_type or "", p.gender or "", p.age_band or ""),
             (1, 0, 0),
         ),
+        Fact("trend_flows", ended, ("ended",), (1,)),
         Fact(
             "ended_flows",
             ended,

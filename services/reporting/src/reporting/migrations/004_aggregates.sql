@@ -25,6 +25,18 @@ CREATE TABLE activity_flows (
     PRIMARY KEY (workplace, span, bucket, organisation, series, placement_type, gender, age_band)
 );
 
+-- The same three series by förvaltning only: the month-by-month trend reads these, not every
+-- combination of dimensions.
+CREATE TABLE trend_flows (
+    organisation  text    NOT NULL,
+    workplace     text    NOT NULL,
+    span          text    NOT NULL,
+    bucket        date    NOT NULL,
+    series        text    NOT NULL,
+    n             bigint  NOT NULL,
+    PRIMARY KEY (workplace, span, bucket, organisation, series)
+);
+
 -- Placements by the day they ended, with what the outcome, duration and coverage figures need.
 CREATE TABLE ended_flows (
     organisation     text     NOT NULL,
