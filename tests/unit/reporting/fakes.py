@@ -111,6 +111,12 @@ class FakeProjectionUnitOfWork:
             else:
                 sums.pop(key, None)
 
+    async def aggregates_live(self) -> bool:
+        return True  # the unit tests check the batch-by-batch deltas (the one-pass build is SQL)
+
+    async def build_aggregates(self) -> None:
+        raise AssertionError("never deferred here")
+
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         for rejection in rejections:
             self.work.rejections.setdefault(rejection.offset, rejection)

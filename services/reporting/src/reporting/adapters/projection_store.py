@@ -277,8 +277,10 @@ async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:
 
 
 async def empty(conn: asyncpg.Connection) -> None:
-    """Empty the projection (a rebuild fills it again); reference data stays."""
+    """Empty the projection (a rebuild fills it again); reference data stays. The aggregates
+    wait for the replay to catch up (``aggregate_build``)."""
     await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
+    await conn.execute("UPDATE projection_version SET aggregates_live = false")
 
 
 async def empty_if_outdated(conn: asyncpg.Connection, version: int) -> int | None:

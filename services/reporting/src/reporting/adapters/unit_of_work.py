@@ -9,7 +9,7 @@ from contextlib import nullcontext
 import asyncpg
 
 from contracts.organisations import OrganisationRegister
-from reporting.adapters import projection_store, queries, reference_store
+from reporting.adapters import aggregate_build, projection_store, queries, reference_store
 from reporting.domain.aggregates import CITY, Deltas, Scope
 from reporting.domain.intake import Rejection
 from reporting.domain.periods import Period
@@ -46,6 +46,12 @@ class PostgresProjectionUnitOfWork(PostgresTransaction):
 
     async def add_to_aggregates(self, deltas: Deltas) -> None:
         await projection_store.add_to_aggregates(self.connection, deltas)
+
+    async def aggregates_live(self) -> bool:
+        return await aggregate_build.live(self.connection)
+
+    async def build_aggregates(self) -> None:
+        await aggregate_build.build(self.connection)
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         await projection_store.record_rejections(self.connection, rejections)

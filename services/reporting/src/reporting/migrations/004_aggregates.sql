@@ -94,3 +94,8 @@ CREATE TABLE progression_flows (
 DROP INDEX placements_active;
 DROP INDEX placements_effective_end;
 DROP INDEX placements_ended;
+
+-- While a replay fills an emptied projection, batches leave the aggregates alone; the batch
+-- that reaches the end of the stream builds them from the placements in one pass (and sets
+-- this), in its own transaction. Emptying the projection clears it.
+ALTER TABLE projection_version ADD COLUMN aggregates_live boolean NOT NULL DEFAULT false;

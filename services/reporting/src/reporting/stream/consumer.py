@@ -22,7 +22,7 @@ from reporting.adapters import projection_store as store
 from reporting.adapters.stream import ConsumerLost, Offset, consume
 from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
-from reporting.service.ingest import PositionMoved, apply_batch
+from reporting.service.ingest import PositionMoved, apply_batch, build_deferred_aggregates
 from reporting.service.ports import ConsumerState
 from runtime.amqp import BROKER_ERRORS
 from runtime.logging import get_logger
@@ -133,6 +133,7 @@ class StreamConsumer:
             records,
             self.reference,
             expected_position=self.state.position,
+            at_tail=len(records) < self.config.batch_size,  # the batch did not fill up
         )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
@@ -152,4 +153,8 @@ class StreamConsumer:
         stored = await store.position(conn, self.config.stream.name)
         if stored != self.state.position:
             raise PositionMoved(f"stored position {stored}, ours {self.state.position}")
+        if await build_deferred_aggregates(
+            PostgresProjectionUnitOfWork(conn, self.config.stream.name)
+        ):
+            log.info("aggregates built after the replay", position=stored)
         return self.until_idle
