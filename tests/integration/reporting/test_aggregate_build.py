@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 async def stored(conn: asyncpg.Connection) -> dict[str, set[tuple[Any, ...]]]:
     """Every aggregate row that counts something (batches may leave rows at zero)."""
-    tables = {}
+    tables: dict[str, set[tuple[Any, ...]]] = {}
     for table, measures in aggregates.MEASURES.items():
         counts = " OR ".join(f"{m} <> 0" for m in measures)
         rows = await conn.fetch(f"SELECT * FROM {table} WHERE {counts}")

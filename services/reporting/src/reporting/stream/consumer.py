@@ -18,6 +18,7 @@ import asyncpg
 from contracts.reference import ReferenceData
 from contracts.topology import StreamQueue
 from reporting import metrics
+from reporting.adapters import aggregate_build
 from reporting.adapters import projection_store as store
 from reporting.adapters.stream import ConsumerLost, Offset, consume
 from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
@@ -50,6 +51,9 @@ class ConsumerConfig:
     batch_size: int = 500
     reconnect_seconds: float = 2.0
     idle_seconds: float = 1.0
+    # While a replay defers the aggregates, a batch that did not fill up says the stream's end
+    # is reached: wait long enough that a slow start of the stream does not look like one.
+    replay_linger_seconds: float = 0.25
 
 
 class StreamConsumer:
@@ -89,7 +93,13 @@ class StreamConsumer:
         position = await store.position(conn, self.config.stream.name)
         self.state.position = position
         offset: Offset = position + 1 if position is not None else "first"
-        log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
+        replaying = not await aggregate_build.live(conn)
+        log.info(
+            "stream consumer starts",
+            stream=self.config.stream.name,
+            offset=offset,
+            replay=replaying,
+        )
         await consume(
             self.config.amqp_url,
             self.config.stream.name,
@@ -100,6 +110,7 @@ class StreamConsumer:
             on_idle=lambda: self._idle(conn),
             idle_seconds=self.config.idle_seconds,
             on_attached=self._attached,
+            **({"linger_seconds": self.config.replay_linger_seconds} if replaying else {}),
         )
         return True
 
