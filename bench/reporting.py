@@ -55,7 +55,7 @@ from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, REPORTING_CITY_ST
 from reporting.adapters import aggregate_build, projection_store
 from reporting.adapters.unit_of_work import PostgresSnapshot
 from reporting.bootstrap import build, consumer_config, reporting_database
-from reporting.domain import aggregates, definitions
+from reporting.domain import definitions
 from reporting.domain.periods import Period
 from reporting.domain.projection import ModuleRow, PlacementRow, ValueAddedRow
 from reporting.service.reports import report
@@ -355,25 +355,19 @@ def _seed_placement(
 
 
 async def seed(conn: asyncpg.Connection, count: int, seed: int = 3) -> None:
-    """``count`` placements straight into the projection, in chunks, with the aggregates they
-    contribute (summed in memory, then copied: the sums a live consumer would have reached)."""
+    """``count`` placements straight into the projection, in chunks, then the aggregates built
+    from them in one pass, as a replay that has caught up builds them."""
     rng = random.Random(seed)
     modules = [m.code for m in REFERENCE.modules]
-    deltas: aggregates.Deltas = {}
     for first in range(0, count, SEED_CHUNK):
         chunk = [_seed_placement(rng, modules) for _ in range(min(SEED_CHUNK, count - first))]
-        for row, progress, value_added in chunk:
-            aggregates.add(deltas, row, aggregates.facts(row, progress, value_added), sign=1)
         await _copy(conn, "placements", [row for row, _, _ in chunk])
         await _copy(conn, "module_progress", [m for _, progress, _ in chunk for m in progress])
         await conn.copy_records_to_table(
             "value_added", records=[v for _, _, value_added in chunk for v in value_added]
         )
-    by_table: dict[str, list[tuple[Any, ...]]] = {}
-    for (table, organisation, workplace, span, day, dims), sums in deltas.items():
-        by_table.setdefault(table, []).append((organisation, workplace, span, day, *dims, *sums))
-    for name, rows in by_table.items():
-        await conn.copy_records_to_table(name, records=rows)
+    async with conn.transaction():
+        await aggregate_build.build(conn)
     await conn.execute("ANALYZE")
 
 
