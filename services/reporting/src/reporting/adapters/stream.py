@@ -30,7 +30,8 @@ from runtime.tracing import batch_span
 OFFSET_HEADER = "x-stream-offset"
 
 Offset = int | str  # a number, or "first" / "next" / "last"
-BatchHandler = Callable[[list[StreamRecord]], Awaitable[None]]
+# The batch, and whether it reached the stream's end (nothing more came within the linger).
+BatchHandler = Callable[[list[StreamRecord], bool], Awaitable[None]]
 IdleHandler = Callable[[], Awaitable[bool]]  # True: stop consuming
 
 
@@ -65,8 +66,9 @@ async def consume(
 ) -> None:
     """Consume from ``offset`` until ``on_idle`` (called after ``idle_seconds`` without a
     message) says stop. A batch waits up to ``linger_seconds`` to fill: while catching up,
-    fuller batches mean fewer transactions. Raises ``ConsumerLost`` when the broker side goes
-    away."""
+    fuller batches mean fewer transactions. A batch that did not fill, or after which nothing
+    came within ``linger_seconds``, is handed over as the stream's end for now. Raises
+    ``ConsumerLost`` when the broker side goes away."""
     connection = await aio_pika.connect(url)
     lost = asyncio.Event()
 
@@ -89,15 +91,22 @@ async def consume(
 
         await amqp.basic_consume(stream, on_message, arguments={OFFSET_HEADER: offset})
         on_attached()
+        carried: DeliveredMessage | None = None  # taken to see whether a batch was the last
         while True:
-            first = await _next(buffer, lost, idle_seconds)
+            first = carried or await _next(buffer, lost, idle_seconds)
             if first is None:
                 if await on_idle():
                     return
                 continue
             batch = await _fill(buffer, first, batch_size, linger_seconds)
+            carried = None
+            if len(batch) == batch_size and buffer.empty():
+                carried = await _within(buffer, linger_seconds)
             with _traced(stream, batch):
-                await handle([_record(message) for message in batch])
+                await handle(
+                    [_record(message) for message in batch],
+                    len(batch) < batch_size or carried is None,
+                )
             await _acknowledge(amqp, batch[-1])
     finally:
         with contextlib.suppress(Exception):
@@ -160,6 +169,17 @@ async def _fill(
         except TimeoutError:
             break
     return batch
+
+
+async def _within(
+    buffer: asyncio.Queue[DeliveredMessage], seconds: float
+) -> DeliveredMessage | None:
+    """The next message if one comes within ``seconds``."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await buffer.get()
+    except TimeoutError:
+        return None
 
 
 def _delivery_tag(message: DeliveredMessage) -> int:

@@ -88,10 +88,16 @@ async def _apply(
     return rejections
 
 
-async def build_deferred_aggregates(uow: ProjectionUnitOfWork) -> bool:
-    """Once a replay has caught up: build the aggregates it deferred (True), if it did."""
+async def build_deferred_aggregates(
+    uow: ProjectionUnitOfWork, *, expected_position: int | None
+) -> bool:
+    """Once a replay has caught up: build the aggregates it deferred (True), if it did.
+    ``PositionMoved`` if the stored position is not this consumer's (a rebuild emptied it:
+    building now would build nothing and end the replay's deferral)."""
     async with uow:
-        await uow.position()  # held: no batch commits meanwhile
+        stored = await uow.position()  # held: no batch commits meanwhile
+        if stored != expected_position:
+            raise PositionMoved(f"stored position {stored}, expected {expected_position}")
         if await uow.aggregates_live():
             return False
         await uow.build_aggregates()

@@ -66,6 +66,7 @@ class StreamConsumer:
         self.reference = reference
         self.until_idle = until_idle
         self.state = ConsumerState()
+        self._at_tail = False  # the batch at hand reached the stream's end (for now)
 
     async def run(self) -> bool:
         """Consume until cancelled (or, ``until_idle``, until caught up: True, or not leading:
@@ -106,7 +107,7 @@ class StreamConsumer:
             offset=offset,
             prefetch=self.config.prefetch,
             batch_size=self.config.batch_size,
-            handle=lambda records: self._handle(conn, records),
+            handle=lambda records, at_tail: self._batch(conn, records, at_tail=at_tail),
             on_idle=lambda: self._idle(conn),
             idle_seconds=self.config.idle_seconds,
             on_attached=self._attached,
@@ -136,6 +137,12 @@ class StreamConsumer:
         self.state.last_error = None
         metrics.CONSUMER_ATTACHED.set(1)
 
+    async def _batch(
+        self, conn: asyncpg.Connection, records: list[StreamRecord], *, at_tail: bool
+    ) -> None:
+        self._at_tail = at_tail
+        await self._handle(conn, records)
+
     async def _handle(self, conn: asyncpg.Connection, records: list[StreamRecord]) -> None:
         started = time.perf_counter()
         stream = self.config.stream.name
@@ -144,7 +151,7 @@ class StreamConsumer:
             records,
             self.reference,
             expected_position=self.state.position,
-            at_tail=len(records) < self.config.batch_size,  # the batch did not fill up
+            at_tail=self._at_tail,
         )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
@@ -165,7 +172,8 @@ class StreamConsumer:
         if stored != self.state.position:
             raise PositionMoved(f"stored position {stored}, ours {self.state.position}")
         if await build_deferred_aggregates(
-            PostgresProjectionUnitOfWork(conn, self.config.stream.name)
+            PostgresProjectionUnitOfWork(conn, self.config.stream.name),
+            expected_position=self.state.position,
         ):
             log.info("aggregates built after the replay", position=stored)
         return self.until_idle
