@@ -62,13 +62,15 @@ async def consume(
     on_idle: IdleHandler,
     idle_seconds: float = 1.0,
     linger_seconds: float = 0.02,
+    tail_seconds: float = 0.0,
     on_attached: Callable[[], None] = lambda: None,
 ) -> None:
     """Consume from ``offset`` until ``on_idle`` (called after ``idle_seconds`` without a
     message) says stop. A batch waits up to ``linger_seconds`` to fill: while catching up,
-    fuller batches mean fewer transactions. A batch that did not fill, or after which nothing
-    came within ``linger_seconds``, is handed over as the stream's end for now. Raises
-    ``ConsumerLost`` when the broker side goes away."""
+    fuller batches mean fewer transactions. A batch after which nothing came within
+    ``tail_seconds`` is handed over as the stream's end (for now); the wait comes before the
+    batch is handled, so its commit can say so. Raises ``ConsumerLost`` when the broker side
+    goes away."""
     connection = await aio_pika.connect(url)
     lost = asyncio.Event()
 
@@ -99,13 +101,11 @@ async def consume(
                     return
                 continue
             batch = await _fill(buffer, first, batch_size, linger_seconds)
-            carried = None
-            if len(batch) == batch_size and buffer.empty():
-                carried = await _within(buffer, linger_seconds)
+            carried = await _within(buffer, tail_seconds) if buffer.empty() else None
             with _traced(stream, batch):
+                # the stream's end (for now): nothing followed the batch within tail_seconds
                 await handle(
-                    [_record(message) for message in batch],
-                    len(batch) < batch_size or carried is None,
+                    [_record(message) for message in batch], buffer.empty() and carried is None
                 )
             await _acknowledge(amqp, batch[-1])
     finally:
@@ -174,7 +174,9 @@ async def _fill(
 async def _within(
     buffer: asyncio.Queue[DeliveredMessage], seconds: float
 ) -> DeliveredMessage | None:
-    """The next message if one comes within ``seconds``."""
+    """The next message if one comes within ``seconds`` (none waited for at 0)."""
+    if seconds <= 0:
+        return None
     try:
         async with asyncio.timeout(seconds):
             return await buffer.get()

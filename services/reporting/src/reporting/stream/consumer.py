@@ -51,9 +51,6 @@ class ConsumerConfig:
     batch_size: int = 500
     reconnect_seconds: float = 2.0
     idle_seconds: float = 1.0
-    # While a replay defers the aggregates, a batch that did not fill up says the stream's end
-    # is reached: wait long enough that a slow start of the stream does not look like one.
-    replay_linger_seconds: float = 0.25
 
 
 class StreamConsumer:
@@ -111,7 +108,9 @@ class StreamConsumer:
             on_idle=lambda: self._idle(conn),
             idle_seconds=self.config.idle_seconds,
             on_attached=self._attached,
-            **({"linger_seconds": self.config.replay_linger_seconds} if replaying else {}),
+            # A replay builds the aggregates it deferred in the batch that reaches the stream's
+            # end: one after which nothing comes for as long as an idle consumer waits.
+            tail_seconds=self.config.idle_seconds if replaying else 0.0,
         )
         return True
 
