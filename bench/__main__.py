@@ -41,9 +41,11 @@ async def main() -> dict[str, Any]:
         issued = await certificates.measure(box)
     async with sandbox() as box:
         reports = await reporting.measure(box)
-    reports["ingest"]["ratio_to_raw_consume"] = ratio(
-        reports["ingest"]["events_per_s"], raw["consume_per_s"]
-    )
+    for replay in ("ingest", "rebuild", "rebuild_1m"):
+        if replay in reports:
+            reports[replay]["ratio_to_raw_consume"] = ratio(
+                reports[replay]["events_per_s"], raw["consume_per_s"]
+            )
     relay["ratio_to_raw_publish"] = ratio(relay["rows_per_s"], raw["publish_per_s"])
     consumer["ratio_to_raw_consume"] = ratio(consumer["events_per_s"], raw["consume_per_s"])
     issued["consumer"]["ratio_to_raw_consume"] = ratio(

@@ -5,10 +5,13 @@
   applied. The raw figure is events per second; compare it with ``raw_broker``'s consume rate.
 - ``measure_rebuild``: ``BENCH_REBUILD_EVENTS`` events (default 100,000) on the stream; the
   rebuild (empty the projection, replay from the first offset) is timed to the last event
-  applied, and extrapolated linearly to 1,000,000 events.
+  applied, with the first and the last tenth timed apart (linear: the same). With
+  ``BENCH_FULL=1`` also 1,000,000 events (``rebuild_1m``), measured, not extrapolated.
 - ``measure_dashboard``: ``BENCH_DASHBOARD_PLACEMENTS`` placements (default 100,000) written
-  straight into the projection tables (three years of a large city, with assessments, mervärde
-  and certificates); p50/p95 of the year's report (JSON) and of the whole dashboard (HTML).
+  straight into the projection tables and their aggregates (three years of a large city, with
+  assessments, mervärde and certificates); p50/p95 of the year's report (JSON), of the whole
+  dashboard (HTML) and of ``/health`` on the same client (the ceiling). With ``BENCH_FULL=1``
+  also at 1,000,000 placements, and the growth of the p95 between the two sizes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -50,11 +53,12 @@ from contracts.events import (
 from contracts.organisations import load_register
 from contracts.reference import load_reference_data
 from contracts.topology import CITY_TOPOLOGY, EVENTS_EXCHANGE, REPORTING_CITY_STREAM
-from reporting.adapters import projection_store
+from reporting.adapters import aggregate_build, projection_store
 from reporting.adapters.unit_of_work import PostgresSnapshot
 from reporting.bootstrap import build, consumer_config, reporting_database
 from reporting.domain import definitions
 from reporting.domain.periods import Period
+from reporting.domain.projection import ModuleRow, PlacementRow, ValueAddedRow
 from reporting.service.reports import report
 from reporting.settings import ReportingSettings
 from reporting.stream.consumer import StreamConsumer
@@ -66,6 +70,7 @@ from tools.sandbox import temporary_database, temporary_vhost
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "20000"))
 REBUILD_EVENTS = int(os.environ.get("BENCH_REBUILD_EVENTS", "100000"))
 DASHBOARD_PLACEMENTS = int(os.environ.get("BENCH_DASHBOARD_PLACEMENTS", "100000"))
+FULL = os.environ.get("BENCH_FULL") == "1"  # the 1,000,000-size runs
 IN_FLIGHT = 500
 ORGANISATIONS = [a.code for a in load_register().administrations]
 REFERENCE = load_reference_data()
@@ -235,7 +240,9 @@ async def measure_ingest(box: Sandbox, count: int = MESSAGES) -> dict[str, Any]:
 
 
 async def measure_rebuild(count: int = REBUILD_EVENTS) -> dict[str, Any]:
-    """On its own vhost and database: the stream must hold exactly ``count`` events."""
+    """On its own vhost and database: the stream must hold exactly ``count`` events. Linear
+    means the last tenth of the events takes as long as the first (``last_over_first``)."""
+    tenth = count // 10
     async with temporary_vhost() as amqp_url, temporary_database() as database_url:
         await declare(amqp_url, CITY_TOPOLOGY)
         settings = ReportingSettings(amqp_url=amqp_url, database_url=database_url)
@@ -246,109 +253,146 @@ async def measure_rebuild(count: int = REBUILD_EVENTS) -> dict[str, Any]:
             config = replace(consumer_config(settings), idle_seconds=1.0)
             started = time.perf_counter()
             command = asyncio.create_task(rebuild(config, REFERENCE))
-            await _wait_for_position(pool, count - 1)
-            seconds = time.perf_counter() - started
+            marks = await _progress(pool, [tenth - 1, count - tenth - 1, count - 1])
             result = await command
-    rate = count / seconds
+            build_seconds = await _one_pass_build(pool)
+    first, last = marks[0] - started, marks[2] - marks[1]
+    seconds = marks[2] - started
+    label = "100k" if tenth == 100_000 else "tenth"
     return {
         "events": count,
         "publish_seconds": round(publish_seconds, 2),
-        "seconds_to_last_event": round(seconds, 2),
-        "command_seconds": result.seconds,  # + the idle second that says "caught up"
-        "events_per_s": round(rate, 1),
-        "extrapolated_seconds_for_1m": round(1_000_000 / rate, 1),
+        "seconds": round(seconds, 2),
+        f"first_{label}_seconds": round(first, 2),
+        f"last_{label}_seconds": round(last, 2),
+        f"last_over_first_{label}": round(last / first, 2),
+        # the last tenth includes the idle wait that says the stream's end is reached and the
+        # one-pass build of the aggregates, timed again here on its own (rolled back)
+        "aggregates_build_seconds": round(build_seconds, 2),
+        "command_seconds": result.seconds,
+        "events_per_s": round(count / seconds, 1),
         "placements": result.status.placements,
     }
 
 
-def _seed_rows(count: int, seed: int = 3) -> dict[str, list[tuple[Any, ...]]]:
-    """Placements over three years (2024–2026), most ended, with their derived columns as the
-    projection would have written them."""
-    rng = random.Random(seed)
-    rows: dict[str, list[tuple[Any, ...]]] = {
-        "placements": [],
-        "module_progress": [],
-        "value_added": [],
-    }
-    modules = [m.code for m in REFERENCE.modules]
-    for _ in range(count):
-        placement_id = uuid.uuid4()
-        start = date(2024, 1, 1) + timedelta(days=rng.randrange(3 * 365))
-        planned_end = start + timedelta(days=rng.choice([90, 180, 365, 730]))
-        ended = rng.random() < 0.8
-        end = start + timedelta(days=rng.randrange(30, (planned_end - start).days + 1))
-        certified = ended and rng.random() < 0.85
-        issued = end + timedelta(days=rng.randrange(45)) if certified else None
-        rows["placements"].append(
-            (
+async def _one_pass_build(pool: asyncpg.Pool) -> float:
+    async with pool.acquire() as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            started = time.perf_counter()
+            await aggregate_build.build(conn)
+            return time.perf_counter() - started
+        finally:
+            await transaction.rollback()
+
+
+async def _progress(pool: asyncpg.Pool, offsets: list[int]) -> list[float]:
+    """When the stored position first reached each offset (in order); the last one counts
+    once the aggregates are built too (a replay builds them when it reaches the end)."""
+    reached: list[float] = []
+    while len(reached) < len(offsets):
+        async with pool.acquire() as conn:
+            position = await projection_store.position(conn, REPORTING_CITY_STREAM.name)
+            if len(reached) == len(offsets) - 1 and not await aggregate_build.live(conn):
+                position = None
+        now = time.perf_counter()
+        while (
+            position is not None
+            and len(reached) < len(offsets)
+            and position >= offsets[len(reached)]
+        ):
+            reached.append(now)
+        await asyncio.sleep(0.02)
+    return reached
+
+
+WORKPLACES = [f"Arbetsplats {n}" for n in range(20)]  # per förvaltning
+SEED_CHUNK = 20_000
+
+
+def _seed_placement(
+    rng: random.Random, modules: list[str]
+) -> tuple[PlacementRow, list[ModuleRow], list[ValueAddedRow]]:
+    """One placement of a large city over three years (2024–2026), most ended, with its
+    derived columns, module progress and mervärde, as the projection would have folded them."""
+    placement_id = uuid.uuid4()
+    start = date(2024, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+    planned_end = start + timedelta(days=rng.choice([90, 180, 365, 730]))
+    ended = rng.random() < 0.8
+    end = start + timedelta(days=rng.randrange(30, (planned_end - start).days + 1))
+    certified = ended and rng.random() < 0.85
+    issued = end + timedelta(days=rng.randrange(45)) if certified else None
+    row = PlacementRow(
+        placement_id,
+        organisation=rng.choice(ORGANISATIONS),
+        started=True,
+        placement_type=rng.choice(TYPES),
+        workplace=rng.choice(WORKPLACES),
+        gender=rng.choice(["female", "male"]),
+        age_band=rng.choice(["up_to_24", "25_plus"]),
+        employment_rate=rng.choice([50, 75, 100]),
+        start_date=start,
+        planned_end_date=planned_end,
+        terms_seq=1,
+        planned_end_seq=1,
+        end_date=end if ended else None,
+        outcome=rng.choice("ABCDE") if ended else None,
+        ended_seq=6 if ended else 0,
+        counted=True,
+        effective_end=end if ended else planned_end,
+        duration_bucket=definitions.duration_bucket(start, end) if ended else None,
+        certified=certified,
+        first_certificate_on=issued,
+        days_to_certificate=(issued - end).days if issued else None,
+    )
+    progress = []
+    for module in rng.sample(modules, 3):
+        first, last = rng.randrange(4), rng.randrange(4)
+        progress.append(
+            ModuleRow(
                 placement_id,
-                rng.choice(ORGANISATIONS),
-                rng.choice(TYPES),
-                rng.choice(["female", "male"]),
-                rng.choice(["up_to_24", "25_plus"]),
-                rng.choice([50, 75, 100]),
+                module,
+                2,
                 start,
-                planned_end,
-                1,
-                end if ended else None,
-                rng.choice("ABCDE") if ended else None,
-                6 if ended else 0,
-                end if ended else planned_end,
-                definitions.duration_bucket(start, end) if ended else None,
-                certified,
-                issued,
-                (issued - end).days if issued else None,
-                True,  # started
-                True,  # counted
+                2,
+                str(first + 1),
+                first,
+                start + timedelta(days=60),
+                3,
+                str(last + 1),
+                last,
+                definitions.progression(first, last, 2),
             )
         )
-        for module in rng.sample(modules, 3):
-            first, last = rng.randrange(4), rng.randrange(4)
-            rows["module_progress"].append(
-                (
-                    placement_id,
-                    module,
-                    2,
-                    start,
-                    2,
-                    str(first + 1),
-                    first,
-                    start + timedelta(days=60),
-                    3,
-                    str(last + 1),
-                    last,
-                    definitions.progression(first, last, 2),
-                )
-            )
-        for stage in ("planned", "realised"):
-            beneficiary, category = rng.choice(VALUE_ADDED)
-            rows["value_added"].append(
-                (placement_id, uuid.uuid4(), stage, beneficiary, category, 2)
-            )
-    return rows
+    value_added = [
+        ValueAddedRow(placement_id, uuid.uuid4(), stage, *rng.choice(VALUE_ADDED), 2)
+        for stage in ("planned", "realised")
+    ]
+    return row, progress, value_added
 
 
-PLACEMENT_COLUMNS = [
-    "placement_id",
-    "organisation",
-    "placement_type",
-    "gender",
-    "age_band",
-    "employment_rate",
-    "start_date",
-    "planned_end_date",
-    "planned_end_seq",
-    "end_date",
-    "outcome",
-    "ended_seq",
-    "effective_end",
-    "duration_bucket",
-    "certified",
-    "first_certificate_on",
-    "days_to_certificate",
-    "started",
-    "counted",
-]
+async def seed(conn: asyncpg.Connection, count: int, seed: int = 3) -> None:
+    """``count`` placements straight into the projection, in chunks, then the aggregates built
+    from them in one pass, as a replay that has caught up builds them."""
+    rng = random.Random(seed)
+    modules = [m.code for m in REFERENCE.modules]
+    for first in range(0, count, SEED_CHUNK):
+        chunk = [_seed_placement(rng, modules) for _ in range(min(SEED_CHUNK, count - first))]
+        await _copy(conn, "placements", [row for row, _, _ in chunk])
+        await _copy(conn, "module_progress", [m for _, progress, _ in chunk for m in progress])
+        await conn.copy_records_to_table(
+            "value_added", records=[v for _, _, value_added in chunk for v in value_added]
+        )
+    async with conn.transaction():
+        await aggregate_build.build(conn)
+    await conn.execute("ANALYZE")
+
+
+async def _copy(conn: asyncpg.Connection, table: str, rows: list[Any]) -> None:
+    columns = [f.name for f in fields(rows[0])]
+    records = [tuple(getattr(r, c) for c in columns) for r in rows]
+    await conn.copy_records_to_table(table, records=records, columns=columns)
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -361,52 +405,76 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 
 async def measure_dashboard(count: int = DASHBOARD_PLACEMENTS, rounds: int = 40) -> dict[str, Any]:
-    """No broker needed: the projection tables are filled directly."""
+    """No broker needed: the projection and its aggregates are filled directly. The ceiling is
+    the same client's round trip to a route that reads nothing (``/health``)."""
     async with temporary_database() as database_url:
         analyst = secrets.token_urlsafe(32)  # the dashboard is for ASF analysts
         settings = ReportingSettings(
             database_url=database_url, analyst_token_hashes=[token_hash(analyst)]
         )
         async with reporting_database(settings) as pool:
-            rows = _seed_rows(count)
             async with pool.acquire() as conn:
-                await conn.copy_records_to_table(
-                    "placements", records=rows["placements"], columns=PLACEMENT_COLUMNS
-                )
-                await conn.copy_records_to_table("module_progress", records=rows["module_progress"])
-                await conn.copy_records_to_table("value_added", records=rows["value_added"])
-                await conn.execute("ANALYZE")
+                await seed(conn, count)
             app, _ = build(settings, pool)
             year = Period.calendar_year(2026)
-            json_samples, html_samples = [], []
+            samples: dict[str, list[float]] = {"report": [], "dashboard_html": [], "ceiling": []}
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app),
                 base_url="http://bench",
                 headers={"Authorization": f"Bearer {analyst}"},
             ) as client:
                 for index in range(rounds + 3):  # three warm-up rounds
-                    started = time.perf_counter()
-                    await report(PostgresSnapshot(pool.acquire), year, REFERENCE)
-                    middle = time.perf_counter()
-                    response = await client.get("/dashboard", params={"kind": "year", "year": 2026})
-                    response.raise_for_status()
+                    timings = await _round(client, pool, year)
                     if index >= 3:
-                        json_samples.append(middle - started)
-                        html_samples.append(time.perf_counter() - middle)
+                        for name, seconds in timings.items():
+                            samples[name].append(seconds)
     return {
         "placements": count,
         "period": "year 2026 (about half the placements active in it)",
-        "report": _percentiles(json_samples),
-        "dashboard_html": _percentiles(html_samples),
+        **{name: _percentiles(values) for name, values in samples.items()},
     }
+
+
+async def _round(client: httpx.AsyncClient, pool: asyncpg.Pool, year: Period) -> dict[str, float]:
+    started = time.perf_counter()
+    await report(PostgresSnapshot(pool.acquire), year, REFERENCE)
+    middle = time.perf_counter()
+    response = await client.get("/dashboard", params={"kind": "year", "year": 2026})
+    response.raise_for_status()
+    page = time.perf_counter()
+    (await client.get("/health")).raise_for_status()
+    return {
+        "report": middle - started,
+        "dashboard_html": page - middle,
+        "ceiling": time.perf_counter() - page,
+    }
+
+
+async def measure_dashboards() -> dict[str, Any]:
+    """At 100,000 placements, and with ``BENCH_FULL`` at 1,000,000 and the growth between."""
+    result: dict[str, Any] = {"at_100k": await measure_dashboard(DASHBOARD_PLACEMENTS)}
+    if FULL:
+        result["at_1m"] = await measure_dashboard(1_000_000)
+        result["growth_1m_over_100k"] = round(
+            result["at_1m"]["report"]["p95_ms"] / result["at_100k"]["report"]["p95_ms"], 2
+        )
+        result["growth_1m_over_100k_dashboard_html"] = round(
+            result["at_1m"]["dashboard_html"]["p95_ms"]
+            / result["at_100k"]["dashboard_html"]["p95_ms"],
+            2,
+        )
+    return result
 
 
 async def measure(box: Sandbox) -> dict[str, Any]:
     """All three: ingest on the sandbox's vhost, rebuild and dashboard on their own."""
     async with temporary_database() as database_url:
         ingest = await measure_ingest(replace(box, database_url=database_url))
-    return {
+    result = {
         "ingest": ingest,
         "rebuild": await measure_rebuild(),
-        "dashboard": await measure_dashboard(),
+        "dashboard": await measure_dashboards(),
     }
+    if FULL:
+        result["rebuild_1m"] = await measure_rebuild(1_000_000)
+    return result

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from contracts.organisations import OrganisationRegister
+from reporting.domain.aggregates import Deltas
 from reporting.domain.intake import Rejection
 from reporting.domain.projection import (
     AssessmentRow,
@@ -35,6 +36,7 @@ class ProjectionState:
     modules: dict[tuple[uuid.UUID, str], ModuleRow] = field(default_factory=dict)
     value_added: dict[tuple[uuid.UUID, uuid.UUID], ValueAddedRow] = field(default_factory=dict)
     rejections: dict[int, Rejection] = field(default_factory=dict)  # by stream offset
+    aggregates: Deltas = field(default_factory=dict)  # the sums, zeros left out
 
 
 class FakeProjectionUnitOfWork:
@@ -99,6 +101,21 @@ class FakeProjectionUnitOfWork:
         work.modules = {k: m for k, m in work.modules.items() if k[0] not in projection.modules}
         for rows in projection.modules.values():
             work.modules.update({(m.placement_id, m.module): copy.copy(m) for m in rows})
+
+    async def add_to_aggregates(self, deltas: Deltas) -> None:
+        sums = self.work.aggregates
+        for key, values in deltas.items():
+            total = [a + b for a, b in zip(sums.get(key, [0] * len(values)), values, strict=True)]
+            if any(total):
+                sums[key] = total
+            else:
+                sums.pop(key, None)
+
+    async def aggregates_live(self) -> bool:
+        return True  # the unit tests check the batch-by-batch deltas (the one-pass build is SQL)
+
+    async def build_aggregates(self) -> None:
+        raise AssertionError("never deferred here")
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         for rejection in rejections:

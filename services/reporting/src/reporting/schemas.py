@@ -153,6 +153,17 @@ class TrendMonth(BaseModel):
     )
 
 
+class UnitLink(BaseModel):
+    level: Literal["city", "committee", "forvaltning", "workplace"]
+    code: str | None = Field(default=None, description="The committee's or förvaltning's code.")
+    workplace: str | None = None
+    name: str
+
+
+class UnitOut(UnitLink):
+    path: list[UnitLink] = Field(description="The units above this one, from the city down.")
+
+
 class Report(BaseModel):
     period: PeriodOut
     totals: Figures
@@ -169,3 +180,10 @@ class Report(BaseModel):
     progression: list[ModuleProgression]
     trend: list[TrendMonth]
     definitions: dict[str, str]
+    unit: UnitOut = Field(
+        default_factory=lambda: UnitOut(level="city", name="Hela staden", path=[]),
+        description="Which part of the city the figures count (`level`, `unit`, `workplace`).",
+    )
+    by_workplace: list[Group] = Field(
+        default_factory=list, description="A förvaltning's report: its workplaces' figures."
+    )

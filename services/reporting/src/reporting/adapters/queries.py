@@ -1,114 +1,219 @@
-"""The counting: grouped counts of the projection for one period, in SQL, so a report over a
-hundred thousand placements moves a few hundred rows, not the placements. The predicates are
-those of ``reporting.domain.definitions`` (active, started, ended in the period); everything
-that does not depend on the period was derived when the row was written, ``counted`` among it:
-a placement counts once its start is known and never once it is withdrawn, in every figure."""
+"""The counting: sums of the aggregates (``reporting.domain.aggregates``) over the buckets that
+cover a period, so a report reads days × dimensions and never placements, at any level (the
+city, a committee's förvaltningar, one förvaltning, one workplace). Figures that need the
+state at both ends of the period (active, rate-days) are read as prefix sums, labelled
+``to_end`` (on or before the last day) and ``before`` (before the first), and finished in
+the domain."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
 import asyncpg
 
+from reporting.domain.aggregates import (
+    FIRST_DAY,
+    ActivityKey,
+    Prefix,
+    Scope,
+    Segment,
+    Span,
+    Window,
+    activity_cells,
+    add_prefix,
+    cover,
+    windows,
+    workplace_cells,
+)
 from reporting.domain.periods import Period
 from reporting.domain.report import (
-    ActivityCell,
     Aggregates,
     EndedCell,
     ProgressionCell,
     TrendCounts,
     ValueAddedCell,
+    WorkplaceCell,
 )
 
-COUNTED = "counted"
-ACTIVE = f"{COUNTED} AND start_date <= $2 AND effective_end >= $1"
-ENDED = f"{COUNTED} AND end_date BETWEEN $1 AND $2"
+Labelled = list[tuple[str, Segment]]
+
+# The buckets of each label, and the scope: $1–$4 are the segments, $5 the workplace, $6 the
+# förvaltningar (NULL: every one).
+# Each segment is one index range scan (``OFFSET 0`` keeps the planner from flattening the
+# subquery into a hash join over the whole table, which it prefers for a few segments).
+_COVERED = """unnest($1::text[], $2::text[], $3::date[], $4::date[]) AS c(label, span, first, last)
+  CROSS JOIN LATERAL (
+      SELECT * FROM {table} t
+       WHERE t.workplace = $5 AND t.span = c.span AND t.bucket BETWEEN c.first AND c.last
+         AND ($6::text[] IS NULL OR t.organisation = ANY($6::text[]))
+      OFFSET 0) f"""
 
 
-async def aggregates(conn: asyncpg.Connection, period: Period) -> Aggregates:
+def _window_segments(period: Period) -> Labelled:
+    before = period.start - timedelta(days=1)
+    return [("to_end", s) for s in cover(FIRST_DAY, period.end)] + [
+        ("before", s) for s in cover(FIRST_DAY, before)
+    ]
+
+
+def _within(period: Period, coarsest: Span = "y") -> Labelled:
+    return [("in", s) for s in cover(period.start, period.end, coarsest=coarsest)]
+
+
+async def _fetch(
+    conn: asyncpg.Connection, sql: str, table: str, labelled: Labelled, scope: Scope
+) -> list[asyncpg.Record]:
+    arrays: list[Any] = [list(column) for column in zip(*_flat(labelled), strict=True)]
+    organisations = list(scope.organisations) if scope.organisations is not None else None
+    return await conn.fetch(  # type: ignore[no-any-return]
+        sql.replace("{covered}", _COVERED.format(table=table)),
+        *arrays,
+        scope.workplace,
+        organisations,
+    )
+
+
+def _flat(labelled: Labelled) -> Iterable[tuple[Any, ...]]:
+    return [(label, s.span, s.first, s.last) for label, s in labelled]
+
+
+async def aggregates(conn: asyncpg.Connection, period: Period, scope: Scope) -> Aggregates:
     """Run in one snapshot (the caller's repeatable-read transaction) so the parts agree."""
-    bounds = (period.start, period.end)
-    activity = await conn.fetch(
-        f"""SELECT organisation, placement_type, gender, age_band,
-                   count(*) FILTER (WHERE start_date >= $1) AS started,
-                   count(*) AS active,
-                   count(*) FILTER (WHERE end_date BETWEEN $1 AND $2) AS ended,
-                   coalesce(sum(employment_rate::bigint
-                       * (LEAST(effective_end, $2) - GREATEST(start_date, $1) + 1)), 0)::bigint
-                       AS rate_days
-              FROM placements WHERE {ACTIVE}
-             GROUP BY organisation, placement_type, gender, age_band""",
-        *bounds,
+    found = await _activity(conn, period, scope)
+    ended = await _fetch(
+        conn,
+        """SELECT f.organisation, f.outcome, f.gender, f.age_band, f.duration_bucket,
+                  f.certified, sum(f.n)::bigint AS count
+             FROM {covered}
+            GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(f.n) <> 0""",
+        "ended_flows",
+        _within(period),
+        scope,
     )
-    ended = await conn.fetch(
-        f"""SELECT organisation, outcome, gender, age_band, duration_bucket, certified,
-                   count(*) AS count
-              FROM placements WHERE {ENDED}
-             GROUP BY organisation, outcome, gender, age_band, duration_bucket, certified""",
-        *bounds,
+    days = await _fetch(
+        conn,
+        """SELECT f.days, sum(f.n)::bigint AS n FROM {covered}
+            GROUP BY 1 HAVING sum(f.n) <> 0""",
+        "certificate_days",
+        _within(period),
+        scope,
     )
-    days = await conn.fetch(
-        f"""SELECT days_to_certificate AS days, count(*) AS n FROM placements
-             WHERE {ENDED} AND certified AND days_to_certificate IS NOT NULL
-             GROUP BY days_to_certificate""",
-        *bounds,
+    value_added = await _fetch(
+        conn,
+        """SELECT f.stage, f.beneficiary, f.category,
+                  sum(CASE WHEN f.series = 'start' AND c.label = 'to_end' THEN f.n
+                           WHEN f.series = 'end' AND c.label = 'before' THEN -f.n
+                           ELSE 0 END)::bigint AS placements
+             FROM {covered}
+            GROUP BY 1, 2, 3 HAVING sum(CASE WHEN f.series = 'start' AND c.label = 'to_end'
+                THEN f.n WHEN f.series = 'end' AND c.label = 'before' THEN -f.n ELSE 0 END) > 0""",
+        "value_added_flows",
+        _window_segments(period),
+        scope,
     )
-    value_added = await conn.fetch(
-        f"""SELECT v.stage, v.beneficiary, v.category,
-                   count(DISTINCT v.placement_id) AS placements
-              FROM value_added v JOIN placements USING (placement_id)
-             WHERE {ACTIVE}
-             GROUP BY v.stage, v.beneficiary, v.category""",
-        *bounds,
-    )
-    progression = await conn.fetch(
-        f"""SELECT m.module, m.progression, count(*) AS placements
-              FROM module_progress m JOIN placements USING (placement_id)
-             WHERE {ENDED}
-             GROUP BY m.module, m.progression""",
-        *bounds,
+    progression = await _fetch(
+        conn,
+        """SELECT f.module, f.progression, sum(f.n)::bigint AS placements FROM {covered}
+            GROUP BY 1, 2 HAVING sum(f.n) <> 0""",
+        "progression_flows",
+        _within(period),
+        scope,
     )
     return Aggregates(
-        activity=[ActivityCell(**row) for row in activity],
+        activity=activity_cells(found, period),
         ended=[EndedCell(**row) for row in ended],
         days_to_certificate={row["days"]: row["n"] for row in days},
         value_added=[ValueAddedCell(**row) for row in value_added],
         progression=[ProgressionCell(**row) for row in progression],
-        trend=await _trend(conn, period),
+        trend=await _trend(conn, period, scope, found),
+        workplaces=await _workplaces(conn, period, scope) if scope.list_workplaces else [],
     )
 
 
-async def _trend(conn: asyncpg.Connection, period: Period) -> TrendCounts:
-    before = await conn.fetchrow(
-        f"""SELECT count(*) FILTER (WHERE start_date < $1) AS started,
-                   count(*) FILTER (WHERE effective_end < $1) AS ended
-              FROM placements WHERE {COUNTED} AND start_date < $1""",
-        period.start,
-    )
-    assert before is not None
-    first_month = period.start.year * 12 + period.start.month
-
-    def month(column: str) -> str:
-        return f"(extract(year FROM {column})::int * 12 + extract(month FROM {column})::int - $3)"
-
+async def _workplaces(
+    conn: asyncpg.Connection, period: Period, scope: Scope
+) -> list[WorkplaceCell]:
+    """Each workplace of the scope's förvaltning (its own rows, not the förvaltning's total)."""
+    arrays: list[Any] = [
+        list(column) for column in zip(*_flat(_window_segments(period)), strict=True)
+    ]
     rows = await conn.fetch(
-        f"""SELECT 'started' AS series, {month("start_date")} AS month, count(*) AS n
-              FROM placements WHERE {COUNTED} AND start_date BETWEEN $1 AND $2 GROUP BY 2
-            UNION ALL
-            SELECT 'effective_end', {month("effective_end")}, count(*)
-              FROM placements WHERE {COUNTED} AND effective_end BETWEEN $1 AND $2 GROUP BY 2
-            UNION ALL
-            SELECT 'ended', {month("end_date")}, count(*)
-              FROM placements WHERE {ENDED} GROUP BY 2""",
-        period.start,
-        period.end,
-        first_month,
+        """SELECT f.workplace, f.series, c.label, sum(f.n)::bigint AS n,
+                  sum(f.rate)::bigint AS rate, sum(f.rate_day)::bigint AS rate_day
+             FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
+                  AS c(label, span, first, last)
+            CROSS JOIN LATERAL (
+                SELECT * FROM activity_flows t
+                 WHERE t.span = c.span AND t.bucket BETWEEN c.first AND c.last
+                   AND t.organisation = ANY($5::text[]) AND t.workplace <> ''
+                OFFSET 0) f
+            GROUP BY 1, 2, 3""",
+        *arrays,
+        list(scope.organisations or ()),
     )
-    series: dict[str, dict[int, int]] = {"started": {}, "effective_end": {}, "ended": {}}
+    found: dict[str, Window] = {}
+    for r in rows:
+        window = found.setdefault(r["workplace"], Window())
+        prefix = window.to_end if r["label"] == "to_end" else window.before
+        add_prefix(prefix, r["series"], r["n"], r["rate"], r["rate_day"])
+    return workplace_cells(found, period)
+
+
+async def _activity(
+    conn: asyncpg.Connection, period: Period, scope: Scope
+) -> dict[ActivityKey, Window]:
+    rows = await _fetch(
+        conn,
+        """SELECT f.organisation, f.placement_type, f.gender, f.age_band, f.series, c.label,
+                  sum(f.n)::bigint AS n, sum(f.rate)::bigint AS rate,
+                  sum(f.rate_day)::bigint AS rate_day
+             FROM {covered}
+            GROUP BY 1, 2, 3, 4, 5, 6""",
+        "activity_flows",
+        _window_segments(period),
+        scope,
+    )
+    found = windows()
+    for r in rows:
+        window = found[(r["organisation"], r["placement_type"], r["gender"], r["age_band"])]
+        prefix = window.to_end if r["label"] == "to_end" else window.before
+        add_prefix(prefix, r["series"], r["n"], r["rate"], r["rate_day"])
+    return dict(found)
+
+
+async def _trend(
+    conn: asyncpg.Connection,
+    period: Period,
+    scope: Scope,
+    found: dict[ActivityKey, Window],
+) -> TrendCounts:
+    """Month by month: whole months read month buckets, a cut month its days."""
+    first_month = period.start.year * 12 + period.start.month
+    rows = await _fetch(
+        conn,
+        f"""SELECT f.series,
+                   extract(year FROM f.bucket)::int * 12 + extract(month FROM f.bucket)::int
+                       - {first_month:d} AS month,
+                   sum(f.n)::bigint AS n
+              FROM {{covered}}
+             GROUP BY 1, 2 HAVING sum(f.n) <> 0""",
+        "trend_flows",
+        _within(period, coarsest="m"),
+        scope,
+    )
+    series: dict[str, dict[int, int]] = {"start": {}, "end": {}, "ended": {}}
     for row in rows:
         series[row["series"]][row["month"]] = row["n"]
+    before = Prefix()
+    for window in found.values():
+        before.starts += window.before.starts
+        before.ends += window.before.ends
     return TrendCounts(
-        started_before=before["started"],
-        ended_before=before["ended"],
-        started=series["started"],
-        effective_end=series["effective_end"],
+        started_before=before.starts,
+        ended_before=before.ends,
+        started=series["start"],
+        effective_end=series["end"],
         ended=series["ended"],
     )

@@ -9,7 +9,8 @@ from contextlib import nullcontext
 import asyncpg
 
 from contracts.organisations import OrganisationRegister
-from reporting.adapters import projection_store, queries, reference_store
+from reporting.adapters import aggregate_build, projection_store, queries, reference_store
+from reporting.domain.aggregates import CITY, Deltas, Scope
 from reporting.domain.intake import Rejection
 from reporting.domain.periods import Period
 from reporting.domain.projection import Projection, ProjectionRows
@@ -42,6 +43,15 @@ class PostgresProjectionUnitOfWork(PostgresTransaction):
 
     async def save(self, projection: Projection) -> None:
         await projection_store.save(self.connection, projection)
+
+    async def add_to_aggregates(self, deltas: Deltas) -> None:
+        await projection_store.add_to_aggregates(self.connection, deltas)
+
+    async def aggregates_live(self) -> bool:
+        return await aggregate_build.live(self.connection)
+
+    async def build_aggregates(self) -> None:
+        await aggregate_build.build(self.connection)
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         await projection_store.record_rejections(self.connection, rejections)
@@ -79,8 +89,8 @@ class PostgresSnapshot(PostgresTransaction):
     def __init__(self, connect: Connect) -> None:
         super().__init__(connect, isolation="repeatable_read", readonly=True)
 
-    async def aggregates(self, period: Period) -> Aggregates:
-        return await queries.aggregates(self.connection, period)
+    async def aggregates(self, period: Period, scope: Scope = CITY) -> Aggregates:
+        return await queries.aggregates(self.connection, period, scope)
 
     async def register(self) -> OrganisationRegister:
         return await reference_store.register(self.connection)

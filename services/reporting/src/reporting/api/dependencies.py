@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from contracts.reference import ReferenceData
+from reporting.domain.drilldown import Level, Unit, UnitError, check
 from reporting.domain.periods import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -101,6 +102,38 @@ def threshold(
     return max(threshold or 0, configured)
 
 
+def unit(
+    level: Annotated[
+        Level, Query(description="city, committee, forvaltning or workplace (drill-down)")
+    ] = Level.CITY,
+    code: Annotated[
+        str | None,
+        Query(
+            alias="unit",
+            pattern=r"^[a-z][a-z0-9-]{1,30}$",
+            description="The committee's or the förvaltning's code (not for the city).",
+        ),
+    ] = None,
+    workplace: Annotated[
+        str | None,
+        Query(min_length=1, max_length=300, description="level=workplace: the workplace."),
+    ] = None,
+) -> Unit:
+    chosen = Unit(level, code, workplace)
+    try:
+        check(chosen)
+    except UnitError as error:
+        raise unit_error(error) from None
+    return chosen
+
+
+def unit_error(error: UnitError) -> RequestValidationError:
+    """Names the parameter that is wrong, as a type error would."""
+    return RequestValidationError(
+        [{"loc": ("query", error.parameter), "msg": str(error), "type": error.rule}]
+    )
+
+
 Reads = Annotated[Snapshot, Depends(snapshot)]
 ReferenceChange = Annotated[ReferenceUnitOfWork, Depends(reference_change)]
 Reference = Annotated[ReferenceData, Depends(reference_data)]
@@ -108,6 +141,7 @@ Stream = Annotated[str, Depends(stream)]
 Consumer = Annotated[ConsumerState, Depends(consumer_state)]
 Today = Annotated[date, Depends(today)]
 ChosenPeriod = Annotated[Period, Depends(period)]
+ChosenUnit = Annotated[Unit, Depends(unit)]
 Threshold = Annotated[int, Depends(threshold)]
 Admin = Annotated[
     Caller,

@@ -16,12 +16,15 @@ from contracts.calendar import CITY_TIME
 from reporting.api.dependencies import (
     Analyst,
     ChosenPeriod,
+    ChosenUnit,
     Reads,
     Reference,
     Threshold,
     Today,
+    unit_error,
 )
 from reporting.api.schemas import Report
+from reporting.domain.drilldown import Unit, UnitError
 from reporting.domain.periods import Period, PeriodKind
 from reporting.domain.suppression import Table, suppress
 from reporting.presentation import dashboard, exports
@@ -40,12 +43,14 @@ SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(tags=["report"], responses=SIGN_IN_ERRORS)
 
+UNIT_PARAMETERS = ("level", "unit", "workplace")
+
 
 @router.get("/report", response_model=Report, summary="The report of a period")
 async def get_report(
-    _: Analyst, chosen: ChosenPeriod, reads: Reads, reference: Reference
+    _: Analyst, chosen: ChosenPeriod, unit: ChosenUnit, reads: Reads, reference: Reference
 ) -> Report:
-    return await reports.report(reads, chosen, reference)
+    return await _report(reads, chosen, reference, unit)
 
 
 @router.get(
@@ -55,9 +60,14 @@ async def get_report(
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def get_csv(
-    _: Analyst, chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+    _: Analyst,
+    chosen: ChosenPeriod,
+    unit: ChosenUnit,
+    threshold: Threshold,
+    reads: Reads,
+    reference: Reference,
 ) -> Response:
-    tables = _tables(await reports.report(reads, chosen, reference), threshold)
+    tables = _tables(await _report(reads, chosen, reference, unit), threshold)
     return Response(
         exports.to_csv(tables),
         media_type="text/csv; charset=utf-8",
@@ -72,9 +82,14 @@ async def get_csv(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def get_xlsx(
-    _: Analyst, chosen: ChosenPeriod, threshold: Threshold, reads: Reads, reference: Reference
+    _: Analyst,
+    chosen: ChosenPeriod,
+    unit: ChosenUnit,
+    threshold: Threshold,
+    reads: Reads,
+    reference: Reference,
 ) -> Response:
-    tables = _tables(await reports.report(reads, chosen, reference), threshold)
+    tables = _tables(await _report(reads, chosen, reference, unit), threshold)
     return Response(
         exports.to_xlsx(tables),
         media_type=XLSX,
@@ -92,11 +107,12 @@ async def get_dashboard(
     request: Request,
     caller: Analyst,
     chosen: ChosenPeriod,
+    unit: ChosenUnit,
     today: Today,
     reads: Reads,
     reference: Reference,
 ) -> HTMLResponse:
-    report = await reports.report(reads, chosen, reference)
+    report = await _report(reads, chosen, reference, unit)
     query = urlencode(list(request.query_params.multi_items()))
     suffix = f"?{query}" if query else ""
     links = {
@@ -109,7 +125,21 @@ async def get_dashboard(
     }
     generated = datetime.now(CITY_TIME).strftime("%Y-%m-%d %H:%M")
     form = _form(chosen, today, request.query_params.get("tertial", "1"))
-    return HTMLResponse(dashboard.render(report, form, links, generated, _reader(request, caller)))
+    drill = dashboard.DrillDown("/dashboard", _period_parameters(request))
+    reader = _reader(request, caller)
+    return HTMLResponse(dashboard.render(report, form, links, generated, reader, drill))
+
+
+async def _report(reads: Reads, chosen: Period, reference: Reference, unit: Unit) -> Report:
+    try:
+        return await reports.report(reads, chosen, reference, unit)
+    except UnitError as error:  # a committee the register does not have
+        raise unit_error(error) from None
+
+
+def _period_parameters(request: Request) -> list[tuple[str, str]]:
+    """The query without the unit: a drill-down link keeps the period and changes the unit."""
+    return [(k, v) for k, v in request.query_params.multi_items() if k not in UNIT_PARAMETERS]
 
 
 def _reader(request: Request, caller: Caller) -> dashboard.Reader:

@@ -16,7 +16,8 @@ first placement event; a later event from another is refused, the same way on ev
 Duplicates are filtered by ``event_id`` before they reach this module.
 
 Only what statistics need is kept: no participant reference, no free text (role, tasks,
-workplace names, comments, descriptions, reasons and who corrected may name people).
+comments, descriptions, reasons and who corrected may name people). The workplace's name (and
+unit) is kept: it is an organisation's name, and the finest level a report drills down to.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from reporting.domain.intake import RejectReason
 # The shape and meaning of the stored projection. Raise it whenever the fold or its tables
 # change: a service that starts on a projection of another version empties it, and the
 # consumer replays the stream from the first offset, so old rows never mix with new rules.
-PROJECTION_VERSION = 2
+PROJECTION_VERSION = 3  # 3: aggregates at the figures' grain, and the workplace
 
 
 @dataclass
@@ -64,6 +65,7 @@ class PlacementRow:
     started: bool = False  # its PlacementStarted has been applied
     withdrawn: bool = False  # PlacementWithdrawn: final
     placement_type: str | None = None
+    workplace: str | None = None  # the workplace's name (and unit): drill-down's finest level
     gender: str | None = None
     age_band: str | None = None
     employment_rate: int | None = None
@@ -262,6 +264,7 @@ class Projection:
         correction that arrives before its PlacementStarted still wins."""
         if sequence > row.terms_seq:
             row.placement_type, row.age_band = terms.placement_type, terms.age_band
+            row.workplace = workplace_key(terms.workplace.name, terms.workplace.unit)
             row.employment_rate, row.start_date = terms.employment_rate, terms.start_date
             row.terms_seq = sequence
         self._planned_end(row, sequence, terms.planned_end_date)
@@ -334,6 +337,11 @@ class Projection:
             row = self.certificates[certificate_id] = CertificateRow(certificate_id, placement_id)
         self.changed_certificates.add(certificate_id)
         return row
+
+
+def workplace_key(name: str, unit: str | None) -> str:
+    """How a workplace is named in the aggregates and in a drill-down link."""
+    return f"{name} / {unit}" if unit else name
 
 
 def _derive(row: PlacementRow, certificates: Iterable[CertificateRow]) -> None:

@@ -103,6 +103,17 @@ class TrendCounts:
 
 
 @dataclass(frozen=True)
+class WorkplaceCell:
+    """A förvaltning's placements at one workplace, active in the period."""
+
+    workplace: str
+    started: int
+    active: int
+    ended: int
+    rate_days: int
+
+
+@dataclass(frozen=True)
 class Aggregates:
     activity: list[ActivityCell] = field(default_factory=list)
     ended: list[EndedCell] = field(default_factory=list)
@@ -110,6 +121,7 @@ class Aggregates:
     value_added: list[ValueAddedCell] = field(default_factory=list)
     progression: list[ProgressionCell] = field(default_factory=list)
     trend: TrendCounts = field(default_factory=TrendCounts)
+    workplaces: list[WorkplaceCell] = field(default_factory=list)  # when the scope asks
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -48,14 +49,36 @@ class Reader:
     can_sign_out: bool
 
 
+@dataclass(frozen=True)
+class DrillDown:
+    """Links to the same dashboard for the same period at another unit: plain links, so the
+    drill-down works without JavaScript."""
+
+    path: str
+    period: list[tuple[str, str]]  # the query's period parameters
+
+    def link(self, level: str, code: str | None = None, workplace: str | None = None) -> str:
+        unit = [("level", level)] if level != "city" else []
+        unit += [("unit", code)] if code else []
+        unit += [("workplace", workplace)] if workplace else []
+        query = urlencode(self.period + unit)
+        return f"{self.path}?{query}" if query else self.path
+
+
 def render(
-    report: Report, form: FormState, links: Mapping[str, str], generated_at: str, reader: Reader
+    report: Report,
+    form: FormState,
+    links: Mapping[str, str],
+    generated_at: str,
+    reader: Reader,
+    drill: DrillDown | None = None,
 ) -> str:
     template = _environment.get_template("dashboard.html.j2")
     pro_rata = report.delivery.target_basis == "pro_rata"  # the charts say which target
     return template.render(
         report=report,
         form=form,
+        drill=drill or DrillDown("/dashboard", []),
         links=links,
         generated_at=generated_at,
         reader=reader,

@@ -1,6 +1,7 @@
 """Apply one batch of stream messages in one unit of work: load the rows the batch touches,
 fold the events into them, save what changed with the applied event ids, the unusable
-messages and the new stream position."""
+messages and the new stream position, and move the aggregates by what the changed placements
+contribute now less what they contributed before."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from contracts.events import Envelope
 from contracts.reference import ReferenceData
+from reporting.domain import aggregates
 from reporting.domain.intake import Rejection, StreamRecord, read, reject_event
 from reporting.domain.projection import Projection
 from reporting.service.ports import ProjectionUnitOfWork
@@ -37,9 +39,12 @@ async def apply_batch(
     reference: ReferenceData,
     *,
     expected_position: int | None,
+    at_tail: bool = False,
 ) -> BatchResult:
     """``expected_position`` is the last offset this consumer committed (None before the
-    first); the batch is refused with ``PositionMoved`` if the stored one differs."""
+    first); the batch is refused with ``PositionMoved`` if the stored one differs. ``at_tail``:
+    the stream had no more for now, so a replay that deferred the aggregates builds them in
+    this batch's transaction (a report never sees the position without them)."""
     result = BatchResult(last_offset=expected_position)
     async with uow:
         stored = await uow.position()
@@ -49,18 +54,55 @@ async def apply_batch(
         records = [r for r in records if stored is None or r.offset > stored]
         if not records:
             return result
-        events, rejections = _read(records)
-        fresh = await _first_deliveries(uow, events)
-        result.duplicates = len(events) - len(fresh)
-        projection = Projection(reference, *await uow.load({e.placement_id for _, e in fresh}))
-        rejections += _fold(projection, fresh, result)
-        await uow.save(projection)
+        live = await uow.aggregates_live()
+        rejections = await _apply(uow, records, reference, result, live=live)
         await uow.record_rejections(rejections)
         result.rejected.update(r.reason for r in rejections)
         result.last_offset = max(r.offset for r in records)
         await uow.move_position(result.last_offset)
+        if at_tail and not live:
+            await uow.build_aggregates()
         await uow.commit()
     return result
+
+
+async def _apply(
+    uow: ProjectionUnitOfWork,
+    records: list[StreamRecord],
+    reference: ReferenceData,
+    result: BatchResult,
+    *,
+    live: bool,
+) -> list[Rejection]:
+    """Fold the batch's new events into their placements' rows and save them; move the
+    aggregates by the change if they are live. The messages that cannot be used."""
+    events, rejections = _read(records)
+    fresh = await _first_deliveries(uow, events)
+    result.duplicates = len(events) - len(fresh)
+    projection = Projection(reference, *await uow.load({e.placement_id for _, e in fresh}))
+    before = aggregates.contributions(projection) if live else {}
+    rejections += _fold(projection, fresh, result)
+    await uow.save(projection)
+    if live:
+        await uow.add_to_aggregates(aggregates.batch_deltas(before, projection))
+    return rejections
+
+
+async def build_deferred_aggregates(
+    uow: ProjectionUnitOfWork, *, expected_position: int | None
+) -> bool:
+    """Once a replay has caught up: build the aggregates it deferred (True), if it did.
+    ``PositionMoved`` if the stored position is not this consumer's (a rebuild emptied it:
+    building now would build nothing and end the replay's deferral)."""
+    async with uow:
+        stored = await uow.position()  # held: no batch commits meanwhile
+        if stored != expected_position:
+            raise PositionMoved(f"stored position {stored}, expected {expected_position}")
+        if await uow.aggregates_live():
+            return False
+        await uow.build_aggregates()
+        await uow.commit()
+    return True
 
 
 def _read(records: Iterable[StreamRecord]) -> tuple[list[Delivery], list[Rejection]]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from contracts.organisations import OrganisationRegister
+from reporting.domain.aggregates import CITY, Deltas, Scope
 from reporting.domain.intake import Rejection
 from reporting.domain.periods import Period
 from reporting.domain.projection import Projection, ProjectionRows
@@ -35,6 +36,19 @@ class ProjectionUnitOfWork(UnitOfWork, Protocol):
 
     async def save(self, projection: Projection) -> None:
         """Write back the rows the projection changed."""
+        ...
+
+    async def add_to_aggregates(self, deltas: Deltas) -> None:
+        """Add the deltas to the aggregates (a key not stored yet starts at zero)."""
+        ...
+
+    async def aggregates_live(self) -> bool:
+        """Whether batches move the aggregates (not while a replay fills an emptied
+        projection)."""
+        ...
+
+    async def build_aggregates(self) -> None:
+        """Build the aggregates from the stored projection in one pass; live from then on."""
         ...
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...
@@ -96,7 +110,9 @@ class Snapshot(ConsistentReads, Protocol):
     """Reads of one consistent snapshot: the parts of a report agree even while batches
     commit."""
 
-    async def aggregates(self, period: Period) -> Aggregates: ...
+    async def aggregates(self, period: Period, scope: Scope = CITY) -> Aggregates:
+        """The period's grouped counts of the placements in ``scope``."""
+        ...
 
     async def register(self) -> OrganisationRegister: ...
 

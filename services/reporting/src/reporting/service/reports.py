@@ -5,22 +5,37 @@ from __future__ import annotations
 
 from contracts.organisations import OrganisationRegister
 from contracts.reference import ReferenceData
+from reporting.domain import drilldown
+from reporting.domain.drilldown import Unit
 from reporting.domain.periods import Period
 from reporting.domain.report import build_report
 from reporting.schemas import Report
 from reporting.service.ports import ProjectionStatus, Snapshot, UnusableEvent
 
+CITY_UNIT = Unit()
 
-async def report(snapshot: Snapshot, period: Period, reference: ReferenceData) -> Report:
+
+async def report(
+    snapshot: Snapshot, period: Period, reference: ReferenceData, unit: Unit = CITY_UNIT
+) -> Report:
+    """The report of one unit (the city by default); ``UnitError`` if the register has no such
+    committee."""
     async with snapshot:
-        aggregates = await snapshot.aggregates(period)
-        register = await snapshot.register()
-        targets = (
+        resolved = drilldown.resolve(unit, await snapshot.register())
+        aggregates = await snapshot.aggregates(period, resolved.scope)
+        city_targets = (
             (await snapshot.targets(period.year)).get(period.year)
             if period.year is not None
             else None
         )
-    return build_report(period, aggregates, register, targets, reference)
+    targets = drilldown.unit_targets(unit, city_targets)
+    built = build_report(period, aggregates, resolved.register, targets, reference)
+    return built.model_copy(
+        update={
+            "unit": resolved.unit,
+            "by_workplace": drilldown.workplace_groups(aggregates.workplaces, period),
+        }
+    )
 
 
 async def register(snapshot: Snapshot) -> OrganisationRegister:

@@ -18,11 +18,12 @@ import asyncpg
 from contracts.reference import ReferenceData
 from contracts.topology import StreamQueue
 from reporting import metrics
+from reporting.adapters import aggregate_build
 from reporting.adapters import projection_store as store
 from reporting.adapters.stream import ConsumerLost, Offset, consume
 from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
-from reporting.service.ingest import PositionMoved, apply_batch
+from reporting.service.ingest import PositionMoved, apply_batch, build_deferred_aggregates
 from reporting.service.ports import ConsumerState
 from runtime.amqp import BROKER_ERRORS
 from runtime.logging import get_logger
@@ -62,6 +63,7 @@ class StreamConsumer:
         self.reference = reference
         self.until_idle = until_idle
         self.state = ConsumerState()
+        self._at_tail = False  # the batch at hand reached the stream's end (for now)
 
     async def run(self) -> bool:
         """Consume until cancelled (or, ``until_idle``, until caught up: True, or not leading:
@@ -89,17 +91,26 @@ class StreamConsumer:
         position = await store.position(conn, self.config.stream.name)
         self.state.position = position
         offset: Offset = position + 1 if position is not None else "first"
-        log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
+        replaying = not await aggregate_build.live(conn)
+        log.info(
+            "stream consumer starts",
+            stream=self.config.stream.name,
+            offset=offset,
+            replay=replaying,
+        )
         await consume(
             self.config.amqp_url,
             self.config.stream.name,
             offset=offset,
             prefetch=self.config.prefetch,
             batch_size=self.config.batch_size,
-            handle=lambda records: self._handle(conn, records),
+            handle=lambda records, at_tail: self._batch(conn, records, at_tail=at_tail),
             on_idle=lambda: self._idle(conn),
             idle_seconds=self.config.idle_seconds,
             on_attached=self._attached,
+            # A replay builds the aggregates it deferred in the batch that reaches the stream's
+            # end: one after which nothing comes for as long as an idle consumer waits.
+            tail_seconds=self.config.idle_seconds if replaying else 0.0,
         )
         return True
 
@@ -125,6 +136,12 @@ class StreamConsumer:
         self.state.last_error = None
         metrics.CONSUMER_ATTACHED.set(1)
 
+    async def _batch(
+        self, conn: asyncpg.Connection, records: list[StreamRecord], *, at_tail: bool
+    ) -> None:
+        self._at_tail = at_tail
+        await self._handle(conn, records)
+
     async def _handle(self, conn: asyncpg.Connection, records: list[StreamRecord]) -> None:
         started = time.perf_counter()
         stream = self.config.stream.name
@@ -133,6 +150,7 @@ class StreamConsumer:
             records,
             self.reference,
             expected_position=self.state.position,
+            at_tail=self._at_tail,
         )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
@@ -152,4 +170,9 @@ class StreamConsumer:
         stored = await store.position(conn, self.config.stream.name)
         if stored != self.state.position:
             raise PositionMoved(f"stored position {stored}, ours {self.state.position}")
+        if await build_deferred_aggregates(
+            PostgresProjectionUnitOfWork(conn, self.config.stream.name),
+            expected_position=self.state.position,
+        ):
+            log.info("aggregates built after the replay", position=stored)
         return self.until_idle
