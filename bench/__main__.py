@@ -66,7 +66,11 @@ async def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # stdout carries the JSON object alone: the services' logs, and those of the child
+    # processes they start (the PDF renderer), go to stderr instead.
+    result_out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # The services run on uvloop (runtime.lifecycle); so do the ceiling and every figure here.
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        json.dump(runner.run(main()), sys.stdout, indent=2)
-    print()
+        json.dump(runner.run(main()), result_out, indent=2)
+    print(file=result_out)
