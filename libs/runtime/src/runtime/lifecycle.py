@@ -6,9 +6,12 @@ A service's ``bootstrap.py`` is an async context manager that builds everything 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
+import json
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,7 +23,7 @@ import uvicorn
 import uvloop
 
 from runtime.amqp import BROKER_ERRORS
-from runtime.logging import get_logger
+from runtime.logging import configure_logging, get_logger
 from runtime.outbox import OutboxRelay, Publisher
 from runtime.postgres import (
     MigrationSource,
@@ -168,3 +171,25 @@ async def outbox_relay(
         )
     finally:
         await pool.close()
+
+
+def serve_or_erase(
+    argv: list[str] | None,
+    *,
+    doc: str,
+    prog: str,
+    settings: ServiceSettings,
+    bootstrap: Callable[[], AbstractAsyncContextManager[Service]],
+    erase_expired: Callable[[], Coroutine[Any, Any, Any]],
+) -> None:
+    """The command line of a service that holds identity data: ``serve`` (the default) runs
+    it; ``erase-expired`` runs its retention job once and prints the run (a dataclass) as
+    JSON, or ``{"skipped": true}`` where another runner held the job."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "erase-expired"])
+    if parser.parse_args(argv).command == "serve":
+        run(bootstrap)
+        return
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    done = asyncio.run(erase_expired())
+    print(json.dumps(dataclasses.asdict(done) if done else {"skipped": True}, default=str))
