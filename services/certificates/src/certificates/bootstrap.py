@@ -23,7 +23,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.subscriber import RabbitSubscriber
 
 from certificates.adapters.render_process import ProcessRenderer
-from certificates.adapters.unit_of_work import CertificatesUnitOfWork
+from certificates.adapters.unit_of_work import BatchUnitOfWork, CertificatesUnitOfWork
 from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, participants, public
 from certificates.api.errors import ERRORS
@@ -144,7 +144,12 @@ def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:
 
 
 def build_consumers(pool: asyncpg.Pool, context: Context, batches: int = 2) -> Consumers:
-    return Consumers(unit_of_work(pool), context, concurrency=batches)
+    return Consumers(
+        unit_of_work(pool),
+        context,
+        batch_unit_of_work=partial(BatchUnitOfWork, pool),
+        concurrency=batches,
+    )
 
 
 def build_pdf_worker(

@@ -99,10 +99,14 @@ class Consumers:
         unit_of_work: Callable[[], UnitOfWork],
         context: ServiceContext,
         *,
+        batch_unit_of_work: Callable[[Sequence[Envelope]], UnitOfWork] | None = None,
         batch_size: int = 256,
         concurrency: int = 1,
     ) -> None:
+        """``batch_unit_of_work``: one for a batch of events, which it may prepare for (by
+        default the ``unit_of_work``)."""
         self._unit_of_work = unit_of_work
+        self._batch_unit_of_work = batch_unit_of_work or (lambda _: unit_of_work())
         self._context = context
         self._batches = {
             queue: Batcher(
@@ -133,7 +137,7 @@ class Consumers:
         # Placements are locked in one order (each placement's events keep theirs), so two
         # batches never wait for each other's locks the other way round.
         order = sorted(range(len(deliveries)), key=lambda i: deliveries[i].event.placement_id)
-        uow = self._unit_of_work()
+        uow = self._batch_unit_of_work([deliveries[i].event for i in order])
         with batch_span(
             f"handle {queue} batch",
             [d.trace for d in deliveries],

@@ -24,7 +24,7 @@ _RECORD = TypeAdapter(CompetenceRecord)
 # A list is filled to half its bits, so a random pick finds a free bit in two tries on average.
 STATUS_LIST_CAPACITY = MIN_SIZE // 2
 
-_PLACEMENT_COLUMNS = """placement_id, organisation, status, ended_at, waiting_reason,
+PLACEMENT_COLUMNS = """placement_id, organisation, status, ended_at, waiting_reason,
     missing_sequences, certificate_events, waiting_since"""
 _CERTIFICATE_COLUMNS = """
     c.id, c.number, c.placement_id, c.organisation, c.language, c.issued_at, c.revoked_at,
@@ -43,19 +43,19 @@ class PostgresRepository:
         row = await self._conn.fetchrow(
             f"""INSERT INTO placements (placement_id, organisation) VALUES ($1, $2)
                ON CONFLICT (placement_id) DO UPDATE SET updated_at = now()
-               RETURNING {_PLACEMENT_COLUMNS}""",
+               RETURNING {PLACEMENT_COLUMNS}""",
             placement_id,
             organisation,
         )
         assert row is not None
-        return _placement(row)
+        return placement_state(row)
 
     async def placement(self, placement_id: uuid.UUID) -> PlacementState | None:
         """Read without a lock, for answering requests."""
         row = await self._conn.fetchrow(
-            f"SELECT {_PLACEMENT_COLUMNS} FROM placements WHERE placement_id = $1", placement_id
+            f"SELECT {PLACEMENT_COLUMNS} FROM placements WHERE placement_id = $1", placement_id
         )
-        return _placement(row) if row is not None else None
+        return placement_state(row) if row is not None else None
 
     async def save_placement(self, placement: PlacementState) -> None:
         await self._conn.execute(
@@ -342,7 +342,7 @@ class PostgresRepository:
         return summary, items
 
 
-def _placement(row: Any) -> PlacementState:
+def placement_state(row: Any) -> PlacementState:
     return PlacementState(**{**row, "missing_sequences": tuple(row["missing_sequences"])})
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
+from certificates.adapters.batch_repository import BatchRepository
 from certificates.adapters.repository import PostgresRepository
 from contracts.events import Envelope
 from runtime.access_log_store import PostgresAccessLog
@@ -34,3 +37,26 @@ class CertificatesUnitOfWork(InboxUnitOfWork):
     async def _collect_events(self) -> list[Envelope]:
         self.committed, self._events = self._events, []
         return self.committed
+
+
+class BatchUnitOfWork(CertificatesUnitOfWork):
+    """A batch of consumed events in one transaction: their placements locked in one
+    statement as it starts, and what they store written together before it commits."""
+
+    repository: BatchRepository
+
+    def __init__(self, pool: asyncpg.Pool, events: Sequence[Envelope]) -> None:
+        super().__init__(pool)
+        self._batch = events
+
+    def _open(self, conn: asyncpg.Connection) -> None:
+        super()._open(conn)
+        self.repository = BatchRepository(conn)
+
+    async def _started(self) -> None:
+        await super()._started()
+        await self.repository.prepare(self._batch)
+
+    async def _before_commit(self) -> None:
+        await self.repository.flush()
+        await super()._before_commit()
