@@ -30,17 +30,16 @@ from datetime import date
 from typing import Any
 
 import aio_pika
-from faststream.rabbit import RabbitBroker
 
 from bench.common import SINK, Sandbox, per_second, sandbox, timed
 from certificates.bootstrap import (
     MIGRATIONS,
+    build_consumer,
     build_consumers,
     build_context,
     build_pdf_worker,
     render_processes,
 )
-from certificates.messaging import create_broker
 from certificates.settings import CertificatesSettings
 from certificates.signing.multikey import SigningKey
 from contracts.events import (
@@ -143,10 +142,9 @@ async def measure(box: Sandbox) -> dict[str, Any]:
     await declare(box.amqp_url, CITY_TOPOLOGY.with_queues(ISSUED_SINK))
     await drop_queue(box.amqp_url, SINK.name)  # it would store every event a second time
     await migrate(box.pool, MIGRATIONS)
-    settings = CertificatesSettings(public_base_url="https://intyg.bench")
+    settings = CertificatesSettings(public_base_url="https://intyg.bench", amqp_url=box.amqp_url)
     context = build_context(settings, SigningKey.generate())
-    consumers = build_consumers(box.pool, context, settings.consumer_batches)
-    broker = create_broker(box.amqp_url, consumers)
+    consumer = build_consumer(settings, build_consumers(box.pool, context))
     renderer = render_processes(settings)
     publisher = AmqpPublisher(box.amqp_url)
     await publisher.connect()
@@ -163,12 +161,13 @@ async def measure(box: Sandbox) -> dict[str, Any]:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await (await channel.get_queue(ISSUED_SINK.name)).consume(sink.on_issued)
         await publish(channel, before)  # queued first: the consumer is timed alone
-        consumer_s = await timed(lambda: consume_until_applied(broker, box, len(before)))
+        consuming = asyncio.create_task(consumer.run())
+        background.append(consuming)
+        consumer_s = await timed(lambda: wait_until_applied(box, len(before)))
         burst_s = await sink.burst(channel, [ended for _, ended in burst])
         latency = await sink.paced(channel, [ended for _, ended in paced], PACED_RATE)
     finally:
         await connection.close()
-        await broker.stop()
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
@@ -181,11 +180,6 @@ async def measure(box: Sandbox) -> dict[str, Any]:
         "latency_ms": milliseconds(latency),
         "latency_at_per_s": PACED_RATE,
     }
-
-
-async def consume_until_applied(broker: RabbitBroker, box: Sandbox, count: int) -> None:
-    await broker.start()
-    await wait_until_applied(box, count)
 
 
 class IssuedSink:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 import aio_pika
 
 from tools.samples import placement_started
-from tools.sandbox import temporary_database, temporary_vhost
+from tools.sandbox import management, temporary_database, temporary_vhost
 
 __all__ = [
     "drain",
@@ -39,3 +40,17 @@ async def drain(amqp_url: str, queue: str) -> list[aio_pika.abc.AbstractIncoming
         while (message := await q.get(fail=False, no_ack=True)) is not None:
             messages.append(message)
         return messages
+
+
+async def close_connections(vhost: str) -> int:
+    """Close every connection to ``vhost``, as a broker restart would; how many it closed."""
+    async with management() as api:
+        listed = await api.get(f"/api/vhosts/{vhost}/connections")
+        closed = 0
+        for connection in listed.json() if listed.status_code == 200 else []:
+            response = await api.delete(
+                f"/api/connections/{quote(connection['name'], safe='')}",
+                headers={"X-Reason": "test: the broker goes away"},
+            )
+            closed += response.status_code == 204
+        return closed

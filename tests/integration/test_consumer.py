@@ -93,6 +93,20 @@ async def dead_letters(amqp_url: str) -> list[aio_pika.abc.AbstractIncomingMessa
     return await drain(amqp_url, QUEUE.dead_letter_queue)
 
 
+async def awaited_dead_letters(
+    amqp_url: str, count: int = 1
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """The test queue's dead letters, once ``count`` of them have arrived."""
+    found: list[aio_pika.abc.AbstractIncomingMessage] = []
+
+    async def arrived() -> bool:
+        found.extend(await dead_letters(amqp_url))
+        return len(found) >= count
+
+    await eventually(arrived)
+    return found
+
+
 async def count(pool: asyncpg.Pool, sql: str) -> int:
     async with pool.acquire() as conn:
         return int(await conn.fetchval(sql))
@@ -146,13 +160,7 @@ async def test_malformed_messages_are_dead_lettered_with_reason_and_consumer_goe
             return await count(effects, "SELECT count(*) FROM effects") == 1
 
         await eventually(good_one_applied)
-        found: list[aio_pika.abc.AbstractIncomingMessage] = []
-
-        async def three_dead_letters() -> bool:
-            found.extend(await dead_letters(amqp_url))
-            return len(found) == 3
-
-        await eventually(three_dead_letters)
+        found = await awaited_dead_letters(amqp_url, 3)
 
     assert deliveries == [good.event_id]
     by_id = {m.message_id: m.headers for m in found}
@@ -183,13 +191,7 @@ async def test_failing_handler_is_retried_then_dead_lettered_at_the_delivery_lim
     event = placement_started()
     async with consumer(amqp_url, always_fails):
         await publish_event(amqp_url, event)
-        found: list[aio_pika.abc.AbstractIncomingMessage] = []
-
-        async def dead_lettered() -> bool:
-            found.extend(await dead_letters(amqp_url))
-            return bool(found)
-
-        await eventually(dead_lettered)
+        found = await awaited_dead_letters(amqp_url)
 
     assert attempts == [event.event_id] * QUEUE.delivery_limit
     [message] = found

@@ -16,10 +16,9 @@ import aio_pika
 import asyncpg
 import httpx
 import pytest
-from faststream.rabbit import RabbitBroker
 
 from certificates.bootstrap import MIGRATIONS, build_app, build_consumers, build_context
-from certificates.messaging import create_broker
+from certificates.messaging import create_consumer
 from certificates.service.context import Context
 from certificates.settings import CertificatesSettings
 from certificates.signing.multikey import SigningKey
@@ -37,6 +36,7 @@ from runtime.amqp import AmqpPublisher, declare, event_message
 from runtime.http.auth import token_hash
 from runtime.outbox import OutboxRelay, outbox_backlog
 from runtime.postgres import create_pool, migrate
+from runtime.queue_consumer import Policy, QueueConsumer
 from tests.support import drain, eventually
 from tests.unit.certificates.factory import Placement, complete_placement
 
@@ -57,7 +57,7 @@ class Service:
     tokens: dict[str, str]
     operator_token: str
     app: Any
-    broker: RabbitBroker | None = None
+    consumer_task: asyncio.Task[None] | None = None
     admin_token: str = ""
     settings: CertificatesSettings | None = None
     relay_task: asyncio.Task[None] | None = None
@@ -66,11 +66,12 @@ class Service:
     # running -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the consumers and the relay (a fresh broker app, as after a restart)."""
-        self.broker = create_broker(
-            self.amqp_url, self.consumers_context, prefetch_count=16, backoff=0.05
+        """Start the consumer and the relay (a fresh connection, as after a restart)."""
+        consumer = create_consumer(
+            self.amqp_url, self.consumers_context, Policy(prefetch=16, backoff=0.05)
         )
-        await self.broker.start()
+        self.consumer_task = asyncio.create_task(consumer.run())
+        await eventually(lambda: _attached(consumer))
         self.relay_task = asyncio.create_task(self.relay.run())
 
     async def stop(self) -> None:
@@ -78,9 +79,11 @@ class Service:
             self.relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.relay_task
-        if self.broker is not None:
-            await self.broker.stop()
-        self.broker = self.relay_task = None
+        if self.consumer_task is not None:
+            self.consumer_task.cancel()  # unacknowledged messages go back to the queue
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.consumer_task
+        self.consumer_task = self.relay_task = None
 
     # HTTP ----------------------------------------------------------------------------
 
@@ -208,3 +211,7 @@ async def running_service(amqp_url: str, database_url: str) -> AsyncIterator[Ser
 def placement(**changes: Any) -> Placement:
     """A complete placement of Serviceförvaltningen (``sf``), three modules assessed."""
     return complete_placement(producer="sf", **changes)
+
+
+async def _attached(consumer: QueueConsumer) -> bool:
+    return consumer.attached

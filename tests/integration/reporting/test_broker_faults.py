@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from urllib.parse import quote
 
 import asyncpg
 import pytest
@@ -15,26 +14,12 @@ from reporting.domain.intake import StreamRecord
 from reporting.stream.consumer import StreamConsumer
 from tests.integration.reporting.conftest import Reporting
 from tests.integration.reporting.scenario import TARGETS_2026, assert_year_2026, messages
-from tests.support import eventually
-from tools.sandbox import management
+from tests.support import close_connections, eventually
 
 pytestmark = pytest.mark.integration
 
 REPEATS = 10  # the scenario's messages, sent again and again: duplicates change no figure
 CLOSES = 4
-
-
-async def close_connections(vhost: str) -> int:
-    async with management() as api:
-        listed = await api.get(f"/api/vhosts/{vhost}/connections")
-        closed = 0
-        for connection in listed.json() if listed.status_code == 200 else []:
-            response = await api.delete(
-                f"/api/connections/{quote(connection['name'], safe='')}",
-                headers={"X-Reason": "test: the broker goes away mid-batch"},
-            )
-            closed += response.status_code == 204
-        return closed
 
 
 async def test_connections_closed_mid_batch_never_stop_the_consumer(

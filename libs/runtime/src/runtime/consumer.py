@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import aiormq
 import pydantic
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 log = get_logger(__name__)
+
+_T = TypeVar("_T")
 
 # Why a message was dead-lettered (the ``x-death-reason`` header), the same in every service;
 # the error's type is in ``x-error-type``.
@@ -88,16 +91,81 @@ def rejection_reason(error: BaseException) -> str | None:
     return None
 
 
+async def held_while_unreachable(
+    attempt: Callable[[], Awaitable[_T]], queue: str, retry_delay: Callable[[int], float]
+) -> _T:
+    """``attempt`` again and again while the database cannot be reached: that is no fault of
+    the messages, so they stay unacknowledged and spend none of their attempts."""
+    waited = 0
+    while True:
+        try:
+            return await attempt()
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            waited += 1
+            delay = retry_delay(waited)
+            EVENTS_HELD.labels(queue).inc()
+            log.warning(
+                "database unreachable, holding the message",
+                queue=queue,
+                retry_in=delay,
+                error=repr(error),
+            )
+            await asyncio.sleep(delay)
+
+
+def checked_envelope(body: Any, routing_key: str) -> dict[str, Any]:
+    """The decoded body, if it is a JSON object from the organisation its routing key names;
+    raises what dead-letters it otherwise (its fields are validated by the handler's model)."""
+    if not isinstance(body, dict):
+        raise MalformedEvent("the body is not a JSON object")
+    producer = body.get("producer")
+    mismatch = producer_mismatch(producer, routing_key)
+    if producer is not None and mismatch is not None:
+        raise ProducerMismatch(mismatch)
+    return body
+
+
 def delivery_count(message: IncomingMessage) -> int:
     """Earlier deliveries of this message, as counted by the quorum queue."""
-    value = (message.headers or {}).get("x-delivery-count", 0)
+    return deliveries_before(message.headers)
+
+
+def deliveries_before(headers: Mapping[str, Any] | None) -> int:
+    value = (headers or {}).get("x-delivery-count", 0)
     return int(value) if isinstance(value, int | str) else 0
 
 
 def routing_key_of(message: IncomingMessage) -> str:
     """The key it was first published with (a replayed dead letter keeps it in a header)."""
-    original = (message.headers or {}).get(ORIGINAL_ROUTING_KEY)
-    return str(original) if original else (message.routing_key or "")
+    return original_routing_key(message.headers, message.routing_key)
+
+
+def original_routing_key(headers: Mapping[str, Any] | None, routing_key: str | None) -> str:
+    original = (headers or {}).get(ORIGINAL_ROUTING_KEY)
+    return str(original) if original else (routing_key or "")
+
+
+def dead_letter_headers(
+    headers: Mapping[str, Any] | None,
+    queue: ConsumerQueue,
+    reason: str,
+    error: BaseException,
+    exchange: str | None,
+    routing_key: str,
+) -> dict[str, Any]:
+    """The message's headers with why, when and from where it was dead-lettered."""
+    return {
+        **(headers or {}),
+        "x-death-reason": reason,
+        "x-error": f"{type(error).__name__}: {error}"[:4000],
+        "x-error-type": error_type(error),
+        "x-failed-queue": queue.name,
+        "x-dead-lettered-at": datetime.now(UTC).isoformat(),
+        "x-original-exchange": exchange or "",
+        ORIGINAL_ROUTING_KEY: routing_key,
+    }
 
 
 class DeliveryPolicy:
@@ -138,32 +206,15 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
                 event_id=body.get("event_id"), correlation_id=body.get("correlation_id")
             )
         if self.queue is not None and isinstance(self.msg, IncomingMessage):
-            if not isinstance(body, dict):
-                raise MalformedEvent("the body is not a JSON object")
-            producer = body.get("producer")
-            mismatch = producer_mismatch(producer, routing_key_of(self.msg))
-            if producer is not None and mismatch is not None:
-                raise ProducerMismatch(mismatch)
+            checked_envelope(body, routing_key_of(self.msg))
         return await self._while_unreachable(call_next, msg)
 
     async def _while_unreachable(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        waited = 0
-        while True:
-            try:
-                return await call_next(msg)
-            except Exception as error:
-                if self.queue is None or not unreachable(error):
-                    raise
-                waited += 1
-                delay = self.policy.retry_delay(waited)
-                EVENTS_HELD.labels(self.queue.name).inc()
-                log.warning(
-                    "database unreachable, holding the message",
-                    queue=self.queue.name,
-                    retry_in=delay,
-                    error=repr(error),
-                )
-                await asyncio.sleep(delay)
+        if self.queue is None:
+            return await call_next(msg)
+        return await held_while_unreachable(
+            lambda: call_next(msg), self.queue.name, self.policy.retry_delay
+        )
 
     async def after_processed(
         self,
@@ -205,16 +256,9 @@ class _DeliveryPolicyMiddleware(BaseMiddleware):
         self, queue: ConsumerQueue, message: IncomingMessage, reason: str, error: BaseException
     ) -> None:
         broker: RabbitBroker = self.context.get("broker")
-        headers = {
-            **(message.headers or {}),
-            "x-death-reason": reason,
-            "x-error": f"{type(error).__name__}: {error}"[:4000],
-            "x-error-type": error_type(error),
-            "x-failed-queue": queue.name,
-            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
-            "x-original-exchange": message.exchange or "",
-            ORIGINAL_ROUTING_KEY: routing_key_of(message),
-        }
+        headers = dead_letter_headers(
+            message.headers, queue, reason, error, message.exchange, routing_key_of(message)
+        )
         confirmation = await broker.publish(
             message.body,
             exchange=RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, declare=False),

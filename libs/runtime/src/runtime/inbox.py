@@ -2,7 +2,7 @@
 
 :func:`consume_once` is the one way to do it, on any unit of work that can record a first
 delivery and commit (a service's own, or :class:`InboxUnitOfWork`); :func:`consume_batch` is
-the same for many events in one unit of work (with :class:`runtime.batching.Batcher`);
+the same for many events in one unit of work (with :mod:`runtime.queue_consumer`);
 :func:`apply_once` is the same on a bare connection, for consumers without a unit of work of
 their own.
 """

@@ -19,15 +19,13 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import FastAPI
-from faststream.rabbit import RabbitBroker
-from faststream.rabbit.subscriber import RabbitSubscriber
 
 from certificates.adapters.render_process import ProcessRenderer
 from certificates.adapters.unit_of_work import BatchUnitOfWork, CertificatesUnitOfWork
 from certificates.adapters.waiting import monitor_waiting
 from certificates.api import forvaltning, participants, public
 from certificates.api.errors import ERRORS
-from certificates.messaging import Consumers, create_broker
+from certificates.messaging import Consumers, create_consumer
 from certificates.pdf_worker import PdfWorker
 from certificates.presentation.emblem import Emblem, plain_emblem
 from certificates.presentation.pdf import Letterhead, TypstRenderer
@@ -49,14 +47,14 @@ from runtime.amqp import AmqpPublisher, declare
 from runtime.http import access_log as access_log_api
 from runtime.http.app import service_app
 from runtime.http.auth import ADMIN, FORVALTNING, OPERATOR, Clients, access_tokens, static_clients
-from runtime.http.operations import Check, broker_check, database_check
+from runtime.http.operations import Check, database_check
 from runtime.lifecycle import Service, outbox_relay, service_database
 from runtime.logging import configure_logging, get_logger
 from runtime.outbox import monitor_outbox
 from runtime.postgres import MigrationSource, runtime_migrations
+from runtime.queue_consumer import Policy, QueueConsumer
 from runtime.retention import RetentionJob
 from runtime.tracing import configure_tracing
-from runtime.watchdog import ConsumerWatchdog
 
 log = get_logger(__name__)
 
@@ -143,13 +141,8 @@ def unit_of_work(pool: asyncpg.Pool) -> Callable[[], CertificatesUnitOfWork]:
     return lambda: CertificatesUnitOfWork(pool)
 
 
-def build_consumers(pool: asyncpg.Pool, context: Context, batches: int = 2) -> Consumers:
-    return Consumers(
-        unit_of_work(pool),
-        context,
-        batch_unit_of_work=partial(BatchUnitOfWork, pool),
-        concurrency=batches,
-    )
+def build_consumers(pool: asyncpg.Pool, context: Context) -> Consumers:
+    return Consumers(unit_of_work(pool), context, batch_unit_of_work=partial(BatchUnitOfWork, pool))
 
 
 def build_pdf_worker(
@@ -199,13 +192,16 @@ def build_app(
     )
 
 
-def build_broker(settings: CertificatesSettings, consumers: Consumers) -> RabbitBroker:
-    return create_broker(
+def build_consumer(settings: CertificatesSettings, consumers: Consumers) -> QueueConsumer:
+    return create_consumer(
         settings.amqp_url.get_secret_value(),
         consumers,
-        prefetch_count=settings.prefetch_count,
-        backoff=settings.retry_backoff_seconds,
-        backoff_max=settings.retry_backoff_max_seconds,
+        Policy(
+            prefetch=settings.prefetch_count,
+            batch_size=settings.consumer_batch_size,
+            backoff=settings.retry_backoff_seconds,
+            backoff_max=settings.retry_backoff_max_seconds,
+        ),
     )
 
 
@@ -227,20 +223,12 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
         relay = await stack.enter_async_context(outbox_relay(settings, publisher))
         renderer = render_processes(settings)
         stack.callback(renderer.close)
-        consumers = build_consumers(pool, context, settings.consumer_batches)
-        broker = build_broker(settings, consumers)
-        stack.push_async_callback(broker.stop)  # unfinished messages are redelivered
-        await broker.start()
-        watchdog = ConsumerWatchdog(
-            amqp_url,
-            [s for s in broker.subscribers if isinstance(s, RabbitSubscriber)],
-            connected=lambda: broker.ping(timeout=1.0),
-        )
+        # cancelled with the background tasks: unacknowledged messages are redelivered
+        consumer = build_consumer(settings, build_consumers(pool, context))
         readiness = {
             "database": database_check(pool),
-            "broker": broker_check(broker),
             "outbox publisher": publisher.ready,
-            "consumers": watchdog.ready,
+            "consumers": consumer.ready,
         }
         yield Service(
             app=build_app(settings, pool, context, readiness),
@@ -248,7 +236,7 @@ async def bootstrap(settings: CertificatesSettings | None = None) -> AsyncIterat
             port=settings.http_port,
             background=[
                 relay.run,
-                watchdog.run,
+                consumer.run,
                 build_pdf_worker(pool, context, renderer).run,
                 lambda: monitor_outbox(pool),
                 lambda: monitor_waiting(pool),

@@ -75,10 +75,17 @@ class CertificatesSettings(ServiceSettings):
         ge=1,
         description="Child processes the PDF worker renders in (the credential never waits).",
     )
-    consumer_batches: int = Field(
-        default=2,
+    consumer_batch_size: int = Field(
+        default=256,
         ge=1,
-        description="Batches of consumed events applied at once, each in its own transaction.",
+        description="Most consumed events applied in one transaction; a batch is what has "
+        "arrived while the previous one was applied.",
+    )
+    prefetch_count: int = Field(
+        default=512,
+        ge=1,
+        description="Unacknowledged messages per queue: room for the next batch to arrive "
+        "while one is applied.",
     )
     timezone: str = Field(default="Europe/Stockholm", description="For the date on the paper.")
     organisations_file: Path | None = Field(
