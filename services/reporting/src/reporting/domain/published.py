@@ -4,8 +4,8 @@ exports do, with the same ``suppress`` over tables of the same shape.
 Each block below is one table of the report: its rows (each row the objects of the report
 that carry its figures, the total row last), which columns are counts and which are derived
 from them, and which parts add up to which total. The exact report's figures fill the tables;
-``suppress`` decides what is hidden; the markers are written into a copy of the report, into
-every object of the row that carries the figure (the same count can sit in two objects: a
+``suppress`` decides what is hidden; the markers are written into the report, into every
+object of the row that carries the figure (the same count can sit in two objects: a
 committee's ``active`` and its delivery's ``delivered``)."""
 
 from __future__ import annotations
@@ -56,17 +56,19 @@ class Block:
 
 
 def suppress_report(report: Report, threshold: int) -> Report:
-    """A copy of the report with every small count, every count that would reveal one, and
-    every figure derived from either replaced by its marker."""
-    published = report.model_copy(deep=True, update={"suppression_threshold": threshold})
-    for exact, target in zip(blocks(report), blocks(published), strict=True):
-        before = exact.table()
+    """The report with every small count, every count that would reveal one, and every figure
+    derived from either replaced by its marker; in place, as a report is built for the one
+    response (a deep copy cost as much as the suppression itself)."""
+    targets = blocks(report)
+    exact = [block.table() for block in targets]  # every figure read before any is replaced
+    for block, before in zip(targets, exact, strict=True):
         after = suppress(before, threshold)
-        for r, row in enumerate(target.rows):
-            for c, column in enumerate(target.columns):
+        for r, row in enumerate(block.rows):
+            for c, column in enumerate(block.columns):
                 if isinstance(after.rows[r][c], str) and not isinstance(before.rows[r][c], str):
                     _withhold(row, column.key, after.rows[r][c])
-    return published
+    report.suppression_threshold = threshold
+    return report
 
 
 def _value(row: Row, column: str) -> Cell:
