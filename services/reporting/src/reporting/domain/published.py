@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from reporting.domain.suppression import Cell, Column, Table, suppress
+from reporting.domain.suppression import SECONDARY, Cell, Column, Table, suppress
 from reporting.schemas import Report
 
 
@@ -86,7 +86,7 @@ def _withhold(row: Row, column: str, marker: Cell) -> None:
     for source in row:
         attribute = source.attribute(column)
         current = getattr(source.model, attribute) if attribute is not None else None
-        if attribute is not None and (not isinstance(current, str) or current == ".."):
+        if attribute is not None and (not isinstance(current, str) or current == SECONDARY):
             setattr(source.model, attribute, marker)
 
 
