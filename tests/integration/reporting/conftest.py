@@ -29,6 +29,12 @@ from runtime.http.auth import token_hash
 from tests.integration.reporting.scenario import TARGETS_2026, Message, messages
 from tests.support import eventually
 
+# The scenarios count a handful of placements, so every figure is small, and what their tests
+# check is the arithmetic: they read the figures unsuppressed (threshold 1 withholds nothing).
+# The tests of suppression run the service with the threshold a deployment gets by default.
+EXACT = 1
+DEFAULT_THRESHOLD: int = ReportingSettings.model_fields["suppression_threshold"].default
+
 
 @dataclass
 class Reporting:
@@ -112,7 +118,7 @@ async def running_reporting(
     amqp_url: str, database_url: str, **overrides: Any
 ) -> AsyncIterator[Reporting]:
     """The service on its own database, the broker topology declared; no consumer yet.
-    ``overrides`` are settings (sign-in)."""
+    ``overrides`` are settings (sign-in, the suppression threshold)."""
     await declare(amqp_url, CITY_TOPOLOGY)
     token, analyst_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     defaults: dict[str, Any] = {
@@ -120,6 +126,7 @@ async def running_reporting(
         "analyst_token_hashes": [token_hash(analyst_token)],
         "batch_size": 7,  # small: the scenario spans several batches
         "reconnect_seconds": 0.2,
+        "suppression_threshold": EXACT,
     }
     settings = ReportingSettings(
         amqp_url=amqp_url, database_url=database_url, **{**defaults, **overrides}
@@ -146,6 +153,15 @@ async def running_reporting(
 @pytest.fixture
 async def reporting(amqp_url: str, database_url: str) -> AsyncIterator[Reporting]:
     async with running_reporting(amqp_url, database_url) as service:
+        yield service
+
+
+@pytest.fixture
+async def suppressing(amqp_url: str, database_url: str) -> AsyncIterator[Reporting]:
+    """The service withholding small cells as a deployment does by default."""
+    async with running_reporting(
+        amqp_url, database_url, suppression_threshold=DEFAULT_THRESHOLD
+    ) as service:
         yield service
 
 

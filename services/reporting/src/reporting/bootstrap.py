@@ -42,8 +42,11 @@ MIGRATIONS = [MigrationSource("reporting", files("reporting") / "migrations")]
 DESCRIPTION = (
     "City-wide follow-up of labour-market placements against the fördelningsmodell, "
     "from the city-wide event stream. Any period: a year, the delår (January–August), "
-    "a tertial, a month or custom dates. The JSON report carries exact figures; the "
-    "CSV and XLSX exports suppress small cells. No personal data is kept."
+    "a tertial, a month or custom dates, for the city, a committee, a förvaltning or a "
+    "workplace. The JSON report, the dashboard and the CSV and XLSX exports suppress small "
+    "cells alike: a count from 1 to threshold − 1 is the string '<threshold', a count that "
+    "would reveal one, or a figure derived from a withheld count, is '..' (`Withheld`). "
+    "No personal data is kept."
 )
 
 

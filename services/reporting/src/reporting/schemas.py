@@ -6,9 +6,30 @@ depending on HTTP."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+# A figure the report withholds (small-cell suppression, ``reporting.domain.suppression``)
+# is the exports' marker in place of the number: "<5" for a count from 1 to 4 at threshold 5,
+# ".." for a cell hidden so a hidden one cannot be computed back, or a figure derived from a
+# hidden count. A string in place of the number rather than null plus a side list: null
+# already means "not applicable" (a share of nothing), a client tells a withheld value apart
+# by its type alone, it reads the same as in the CSV and XLSX, and every value stays where it
+# was, so a report with nothing withheld is exactly the report of exact figures.
+Withheld = Annotated[
+    str,
+    Field(
+        pattern=r"^(<[0-9]+|\.\.)$",
+        description="Withheld (small-cell suppression): '<threshold' for a count from 1 to "
+        "threshold − 1; '..' for a count hidden so that a hidden one cannot be computed back "
+        "from totals, or a figure derived from a hidden count.",
+        examples=["<5", ".."],
+    ),
+]
+Count = int | Withheld
+Amount = float | Withheld
+Share = float | Withheld | None
 
 
 class PeriodOut(BaseModel):
@@ -20,10 +41,10 @@ class PeriodOut(BaseModel):
 
 
 class Figures(BaseModel):
-    started: int = Field(description="Placements that started in the period.")
-    active: int = Field(description="Placements active at some time in the period.")
-    ended: int = Field(description="Placements that ended in the period.")
-    fte: float = Field(description="Full-time equivalents over the period (2 decimals).")
+    started: Count = Field(description="Placements that started in the period.")
+    active: Count = Field(description="Placements active at some time in the period.")
+    ended: Count = Field(description="Placements that ended in the period.")
+    fte: Amount = Field(description="Full-time equivalents over the period (2 decimals).")
 
 
 class Group(Figures):
@@ -38,7 +59,7 @@ class AdministrationGroup(Group):
 class Delivery(BaseModel):
     committee: str
     name: str
-    delivered: int = Field(description="Placements active at some time in the period.")
+    delivered: Count = Field(description="Placements active at some time in the period.")
     target: int | None = Field(
         description="The target the period is compared with: the year's, or its pro-rata "
         "share for a shorter period (see `DeliverySummary.target_basis`)."
@@ -46,9 +67,9 @@ class Delivery(BaseModel):
     annual_target: int | None = Field(
         default=None, description="The committee's target for the whole year."
     )
-    difference: int | None = Field(description="delivered − target")
-    attainment: float | None = Field(description="delivered / target")
-    met: bool | None
+    difference: int | Withheld | None = Field(description="delivered − target")
+    attainment: Share = Field(description="delivered / target")
+    met: bool | Withheld | None
 
 
 class DeliverySummary(BaseModel):
@@ -69,10 +90,10 @@ class DeliverySummary(BaseModel):
         description="What the target is, in Swedish, as the dashboard and exports say it.",
         examples=["Mål för perioden (andel av årsmålet, 30 av 365 dagar)"],
     )
-    delivered: int
+    delivered: Count
     target: int | None = Field(description="The target the period is compared with.")
     annual_target: int | None = Field(description="The year's target.")
-    attainment: float | None
+    attainment: Share
     committees: list[Delivery]
 
 
@@ -80,27 +101,27 @@ class OutcomeRow(BaseModel):
     code: str
     name: str
     category: str
-    count: int
-    share: float | None
+    count: Count
+    share: Share
 
 
 class OutcomeSplit(BaseModel):
     code: str
     name: str
-    ended: int
-    work_or_studies: int
-    share: float | None
+    ended: Count
+    work_or_studies: Count
+    share: Share
 
 
 class Outcomes(BaseModel):
-    ended: int
+    ended: Count
     by_code: list[OutcomeRow]
-    work: int
-    studies: int
-    work_or_studies: int
-    work_share: float | None
-    studies_share: float | None
-    work_or_studies_share: float | None
+    work: Count
+    studies: Count
+    work_or_studies: Count
+    work_share: Share
+    studies_share: Share
+    work_or_studies_share: Share
     by_committee: list[OutcomeSplit]
     by_gender: list[OutcomeSplit]
     by_age_band: list[OutcomeSplit]
@@ -109,46 +130,48 @@ class Outcomes(BaseModel):
 class DurationRow(BaseModel):
     bucket: str
     label: str
-    count: int
-    share: float | None
+    count: Count
+    share: Share
 
 
 class Certificates(BaseModel):
-    ended: int = Field(description="Placements that ended in the period.")
-    certified: int = Field(description="… of which have a valid certificate.")
-    coverage: float | None
-    median_days: int | None = Field(description="Days from end to first certificate, median.")
-    p90_days: int | None = Field(description="… 90th percentile (nearest rank).")
+    ended: Count = Field(description="Placements that ended in the period.")
+    certified: Count = Field(description="… of which have a valid certificate.")
+    coverage: Share
+    median_days: int | Withheld | None = Field(
+        description="Days from end to first certificate, median."
+    )
+    p90_days: int | Withheld | None = Field(description="… 90th percentile (nearest rank).")
 
 
 class ValueAddedRow(BaseModel):
     category: str
     name: str
     beneficiary: str
-    planned: int = Field(description="Active placements with the category planned.")
-    realised: int = Field(description="Active placements with the category realised.")
+    planned: Count = Field(description="Active placements with the category planned.")
+    realised: Count = Field(description="Active placements with the category realised.")
 
 
 class ModuleProgression(BaseModel):
     module: str
     name: str
-    compared: int = Field(description="Ended placements assessed at least twice in the module.")
-    improved: int
-    same: int
-    declined: int
-    single: int = Field(description="Ended placements assessed once only (not compared).")
-    improved_share: float | None
-    same_share: float | None
-    declined_share: float | None
+    compared: Count = Field(description="Ended placements assessed at least twice in the module.")
+    improved: Count
+    same: Count
+    declined: Count
+    single: Count = Field(description="Ended placements assessed once only (not compared).")
+    improved_share: Share
+    same_share: Share
+    declined_share: Share
 
 
 class TrendMonth(BaseModel):
     month: str = Field(examples=["2026-03"])
     label: str
-    started: int
-    active: int
-    ended: int
-    delivered_to_date: int = Field(
+    started: Count
+    active: Count
+    ended: Count
+    delivered_to_date: Count = Field(
         description="Placements active at some time from the period's start to the month's end."
     )
 
@@ -186,4 +209,9 @@ class Report(BaseModel):
     )
     by_workplace: list[Group] = Field(
         default_factory=list, description="A förvaltning's report: its workplaces' figures."
+    )
+    suppression_threshold: int = Field(
+        default=1,
+        description="Counts from 1 to this minus one are withheld, with the cells that would "
+        "reveal them and the figures derived from them (see `Withheld`); 1: none.",
     )

@@ -37,9 +37,13 @@ class ReportingSettings(ServiceSettings):
     )
     suppression_threshold: int = Field(
         default=5,
-        ge=2,
+        ge=1,
         le=100,
-        description="Exports show counts from 1 up to this minus one as '<threshold'.",
+        description="The JSON report, the dashboard and the exports withhold counts from 1 up "
+        "to this minus one (shown as '<threshold'), the counts that would reveal them and the "
+        "figures derived from either ('..'). A request can raise it, never lower it. 1 "
+        "withholds nothing: only for a closed environment, or tests that check the arithmetic "
+        "on a handful of placements.",
     )
     organisations_file: Path | None = Field(
         default=None,

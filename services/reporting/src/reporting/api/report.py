@@ -1,5 +1,5 @@
-"""The follow-up: the report of a period as JSON, CSV and XLSX (small cells suppressed), and
-the dashboard; all for ASF analysts, signed in or with an analyst's bearer token.
+"""The follow-up: the report of a period as JSON, CSV and XLSX, and the dashboard, each with
+small cells suppressed; all for ASF analysts, signed in or with an analyst's bearer token.
 
 (No ``from __future__ import annotations``: FastAPI resolves the endpoint annotations at
 runtime.)
@@ -26,6 +26,7 @@ from reporting.api.dependencies import (
 from reporting.api.schemas import Report
 from reporting.domain.drilldown import Unit, UnitError
 from reporting.domain.periods import Period, PeriodKind
+from reporting.domain.published import suppress_report
 from reporting.domain.suppression import Table, suppress
 from reporting.presentation import dashboard, exports
 from reporting.presentation.tables import report_tables
@@ -46,11 +47,21 @@ router = APIRouter(tags=["report"], responses=SIGN_IN_ERRORS)
 UNIT_PARAMETERS = ("level", "unit", "workplace")
 
 
-@router.get("/report", response_model=Report, summary="The report of a period")
+@router.get(
+    "/report",
+    response_model=Report,
+    summary="The report of a period, small cells suppressed",
+    description="A withheld figure is a string in place of the number (see `Withheld`).",
+)
 async def get_report(
-    _: Analyst, chosen: ChosenPeriod, unit: ChosenUnit, reads: Reads, reference: Reference
+    _: Analyst,
+    chosen: ChosenPeriod,
+    unit: ChosenUnit,
+    threshold: Threshold,
+    reads: Reads,
+    reference: Reference,
 ) -> Report:
-    return await _report(reads, chosen, reference, unit)
+    return suppress_report(await _report(reads, chosen, reference, unit), threshold)
 
 
 @router.get(
@@ -108,11 +119,12 @@ async def get_dashboard(
     caller: Analyst,
     chosen: ChosenPeriod,
     unit: ChosenUnit,
+    threshold: Threshold,
     today: Today,
     reads: Reads,
     reference: Reference,
 ) -> HTMLResponse:
-    report = await _report(reads, chosen, reference, unit)
+    report = suppress_report(await _report(reads, chosen, reference, unit), threshold)
     query = urlencode(list(request.query_params.multi_items()))
     suffix = f"?{query}" if query else ""
     links = {

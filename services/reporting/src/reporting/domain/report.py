@@ -21,6 +21,7 @@ from reporting.domain.reference import UNKNOWN_COMMITTEE, CommitteeIndex, admini
 from reporting.schemas import (
     AdministrationGroup,
     Certificates,
+    Count,
     Delivery,
     DeliverySummary,
     DurationRow,
@@ -265,19 +266,20 @@ def _delivery(
     rows = []
     for group in by_committee:
         target = cut(annual.get(group.code) if annual is not None else None)
+        active = exact(group.active)
         rows.append(
             Delivery(
                 committee=group.code,
                 name=group.name,
-                delivered=group.active,
+                delivered=active,
                 target=target,
                 annual_target=annual.get(group.code) if annual is not None else None,
-                difference=group.active - target if target is not None else None,
-                attainment=definitions.share(group.active, target) if target else None,
-                met=group.active >= target if target is not None else None,
+                difference=active - target if target is not None else None,
+                attainment=definitions.share(active, target) if target else None,
+                met=active >= target if target is not None else None,
             )
         )
-    delivered = sum(g.active for g in by_committee)
+    delivered = sum(exact(g.active) for g in by_committee)
     total_annual = sum(annual.values()) if annual is not None else None
     total_target = cut(total_annual)
     return DeliverySummary(
@@ -291,6 +293,13 @@ def _delivery(
         attainment=definitions.share(delivered, total_target) if total_target else None,
         committees=rows,
     )
+
+
+def exact(count: Count) -> int:
+    """A count of a report being built: suppression comes after, so none is withheld yet."""
+    if isinstance(count, str):
+        raise ValueError(f"a withheld count ({count!r}) in a report being built")
+    return count
 
 
 def _target_label(period: Period, share: Fraction | None) -> str:

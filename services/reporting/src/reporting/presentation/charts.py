@@ -1,11 +1,12 @@
 """Charts as inline SVG, drawn on the server: no script, nothing fetched from the network, and
 they print. Every chart has a title and a description for screen readers, and each bar carries
-its value in ``data-value`` (what the browser test checks)."""
+its value in ``data-value`` (what the browser test checks). A withheld figure (small-cell
+suppression) draws no bar and no point: its marker stands in the value text."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -19,15 +20,25 @@ MONTH_ABBREVIATIONS = tuple(name[:3] for name in MONTHS_SV)
 CATEGORY_CLASS = {"work": "work", "studies": "studies", "other": "other"}
 
 
-def number(value: float, decimals: int = 0) -> str:
-    """Swedish style: narrow spaces between thousands, decimal comma."""
+def number(value: float | str, decimals: int = 0) -> str:
+    """Swedish style: narrow spaces between thousands, decimal comma; a withheld figure as its
+    marker."""
+    if isinstance(value, str):
+        return value
     if decimals == 0 and float(value).is_integer():
         return f"{int(value):,}".replace(",", "\u202f")
     return f"{value:,.{max(decimals, 1)}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def percent(value: float | None) -> str:
+def percent(value: float | str | None) -> str:
+    if isinstance(value, str):
+        return value
     return "–" if value is None else f"{value * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def shown(values: Iterable[float | str | None]) -> list[float]:
+    """The figures a chart may draw: the withheld left out."""
+    return [v for v in values if isinstance(v, int | float)]
 
 
 def nice_ceiling(value: float) -> float:
@@ -55,7 +66,9 @@ def delivery_chart(rows: Sequence[Delivery], target: str = "nämndens mål för 
     (``target`` says which: the year's, or the period's share of it)."""
     label_w, bar_w, value_w, row_h, top = 310, 510, 180, 30, 34
     width, height = label_w + bar_w + value_w, top + row_h * len(rows) + 10
-    scale = nice_ceiling(max([1, *(r.delivered for r in rows), *(r.target or 0 for r in rows)]))
+    scale = nice_ceiling(
+        max([1, *shown(r.delivered for r in rows), *shown(r.target for r in rows)])
+    )
     parts = [
         '<g class="legend" font-size="12">'
         '<rect x="0" y="6" width="12" height="12" class="met"/>'
@@ -67,8 +80,6 @@ def delivery_chart(rows: Sequence[Delivery], target: str = "nämndens mål för 
     ]
     for i, row in enumerate(rows):
         y = top + i * row_h
-        w = bar_w * row.delivered / scale
-        state = "met" if row.met or row.target is None else "unmet"
         value = f"{number(row.delivered)}"
         if row.target is not None:
             value += f" av {number(row.target)} ({percent(row.attainment)})"
@@ -77,9 +88,13 @@ def delivery_chart(rows: Sequence[Delivery], target: str = "nämndens mål för 
             f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" class="label">'
             f"{escape(row.name)}</text>"
             f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="20" class="track"/>'
-            f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="20" '
-            f'class="bar {state}" data-value="{row.delivered}"/>'
         )
+        if not isinstance(row.delivered, str):
+            state = "met" if row.met or row.target is None else "unmet"
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 5}" width="{bar_w * row.delivered / scale:.1f}" '
+                f'height="20" class="bar {state}" data-value="{row.delivered}"/>'
+            )
         if row.target is not None:
             x = label_w + bar_w * row.target / scale
             parts.append(
@@ -87,7 +102,7 @@ def delivery_chart(rows: Sequence[Delivery], target: str = "nämndens mål för 
                 f'data-value="{row.target}"/>'
             )
         parts.append(
-            f'<text x="{label_w + bar_w + 8}" y="{y + 19}" class="value">{value}</text></g>'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 19}" class="value">{escape(value)}</text></g>'
         )
     return _svg(
         "chart-delivery",
@@ -136,7 +151,12 @@ def trend_chart(
     """Active placements per month as bars; placements delivered so far as a line; the year's
     target as a dashed line."""
     peak = max(
-        [1, *(m.active for m in months), *(m.delivered_to_date for m in months), target or 0]
+        [
+            1,
+            *shown(m.active for m in months),
+            *shown(m.delivered_to_date for m in months),
+            target or 0,
+        ]
     )
     plot = _Plot(scale=nice_ceiling(peak))
     parts = [_trend_legend(plot.left, target, target_name), *_grid(plot)]
@@ -146,7 +166,8 @@ def trend_chart(
     for i, month in enumerate(months):
         x = plot.left + slot * i
         parts.append(_month_bar(plot, month, x, slot))
-        points.append(f"{x + slot / 2:.1f},{plot.y_of(month.delivered_to_date):.1f}")
+        if not isinstance(month.delivered_to_date, str):
+            points.append(f"{x + slot / 2:.1f},{plot.y_of(month.delivered_to_date):.1f}")
         if i % every == 0:
             parts.append(_month_label(plot, month, x + slot / 2, long=len(months) > 12))
     if target:
@@ -200,6 +221,8 @@ def _grid(plot: _Plot) -> list[str]:
 
 
 def _month_bar(plot: _Plot, month: TrendMonth, x: float, slot: float) -> str:
+    if isinstance(month.active, str):
+        return ""
     bar_h = plot.inner_height * month.active / plot.scale
     return (
         f'<rect x="{x + slot * 0.18:.1f}" y="{plot.y_of(month.active):.1f}" '
@@ -225,18 +248,21 @@ def outcome_chart(outcomes: Outcomes) -> Markup:
     bar_w, value_w, row_h = 420, 130, 42
     rows = outcomes.by_code
     width, height = bar_w + value_w, row_h * len(rows) + 4
-    scale = nice_ceiling(max([1, *(o.count for o in rows)]))
+    scale = nice_ceiling(max([1, *shown(o.count for o in rows)]))
     parts = []
     for i, row in enumerate(rows):
         y = i * row_h
-        w = bar_w * row.count / scale
+        bar = (
+            f'<rect x="0" y="{y + 20}" width="{bar_w * row.count / scale:.1f}" height="16" '
+            f'class="bar {CATEGORY_CLASS.get(row.category, "other")}" data-value="{row.count}"/>'
+            if not isinstance(row.count, str)
+            else ""
+        )
         parts.append(
             f'<text x="0" y="{y + 14}" class="label">{escape(row.code)} – {escape(row.name)}</text>'
-            f'<rect x="0" y="{y + 20}" width="{bar_w}" height="16" class="track"/>'
-            f'<rect x="0" y="{y + 20}" width="{w:.1f}" height="16" '
-            f'class="bar {CATEGORY_CLASS.get(row.category, "other")}" data-value="{row.count}"/>'
+            f'<rect x="0" y="{y + 20}" width="{bar_w}" height="16" class="track"/>{bar}'
             f'<text x="{bar_w + 8}" y="{y + 33}" class="value">'
-            f"{number(row.count)} ({percent(row.share)})</text>"
+            f"{escape(number(row.count))} ({escape(percent(row.share))})</text>"
         )
     return _svg(
         "chart-outcomes",

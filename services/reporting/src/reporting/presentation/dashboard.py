@@ -1,4 +1,6 @@
-"""The HTML dashboard: one page per period, charts drawn on the server."""
+"""The HTML dashboard: one page per period, charts drawn on the server. Figures come withheld
+(small-cell suppression) as they are in the JSON: a marker is shown as an abbreviation whose
+title explains it, and a note above the figures explains both markers."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from datetime import date
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from reporting.domain.periods import MONTHS_SV, PeriodKind
+from reporting.domain.suppression import SECONDARY
 from reporting.presentation import charts
 from reporting.schemas import Report
 
@@ -27,6 +31,20 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def withheld_titles(threshold: int) -> dict[str, str]:
+    """What each marker means, in the words of the exports' note."""
+    return {
+        "small": f"1–{threshold - 1} platser, dolt",
+        "secondary": "dolt för att ett dolt tal inte ska kunna räknas fram ur summor, "
+        "eller beräknat ur ett dolt tal",
+    }
+
+
+def _marker(value: str, titles: Mapping[str, str]) -> Markup:
+    title = titles["secondary"] if value == SECONDARY else titles["small"]
+    return Markup('<abbr class="withheld" title="{}">{}</abbr>').format(title, value)
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,18 @@ def render(
 ) -> str:
     template = _environment.get_template("dashboard.html.j2")
     pro_rata = report.delivery.target_basis == "pro_rata"  # the charts say which target
+    titles = withheld_titles(report.suppression_threshold)
+
+    def number(value: float | str, decimals: int = 0) -> Markup:
+        if isinstance(value, str):
+            return _marker(value, titles)
+        return escape(charts.number(value, decimals))
+
+    def percent(value: float | str | None) -> Markup:
+        if isinstance(value, str):
+            return _marker(value, titles)
+        return escape(charts.percent(value))
+
     return template.render(
         report=report,
         form=form,
@@ -84,8 +114,9 @@ def render(
         reader=reader,
         period_kinds=PERIOD_KINDS,
         month_names=[m.capitalize() for m in MONTHS_SV],
-        number=charts.number,
-        percent=charts.percent,
+        number=number,
+        percent=percent,
+        withheld_titles=titles,
         outcomes_by_committee={o.code: o for o in report.outcomes.by_committee},
         charts={
             "delivery": charts.delivery_chart(

@@ -11,8 +11,9 @@ from reporting.schemas import Group, OutcomeSplit, Report
 PERCENT = "(%)"
 
 
-def percent(value: float | None) -> float | None:
-    return round(value * 100, 1) if value is not None else None
+def percent(value: float | str | None) -> float | str | None:
+    """A share in per cent; a withheld one stays its marker."""
+    return round(value * 100, 1) if isinstance(value, int | float) else value
 
 
 def _figure_columns(label: Column) -> tuple[Column, ...]:
@@ -54,12 +55,18 @@ def _split_table(
 
 def report_tables(report: Report, threshold: int, generated_at: datetime) -> list[Table]:
     """The exports' tables, in the order of the workbook's sheets."""
-    totals = Group(code="", name="Hela staden", **report.totals.model_dump())
+    totals = Group(code="", name=report.unit.name, **report.totals.model_dump())
     outcomes = report.outcomes
+    workplaces = [
+        _figures(
+            "Arbetsplats", "Platser per arbetsplats", "Arbetsplats", report.by_workplace, totals
+        )
+    ]
     return [
         _about(report, threshold, generated_at),
         _committees(report, totals),
         _administrations(report, totals),
+        *(workplaces if report.by_workplace else []),  # a förvaltning's report
         _figures(
             "Anställningsform",
             "Platser per anställningsform",
