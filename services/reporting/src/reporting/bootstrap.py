@@ -56,6 +56,8 @@ async def bootstrap(settings: ReportingSettings | None = None) -> AsyncIterator[
     settings = settings or ReportingSettings()
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
     configure_tracing(settings.service_name)
+    if settings.suppression_threshold == 1:  # allowed for closed test setups: never silently
+        log.warning("small-cell suppression is off", detail="REPORTING_SUPPRESSION_THRESHOLD=1")
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(reporting_database(settings))
         if settings.declare_topology:
