@@ -88,6 +88,7 @@ class Policy:
     backoff: float = 0.5
     backoff_max: float = 30.0
     reconnect_seconds: float = 2.0
+    linger_seconds: float = 0.001
 
     def retry_delay(self, attempt: int) -> float:
         return float(min(self.backoff * 2 ** (attempt - 1), self.backoff_max))
@@ -194,6 +195,10 @@ class _Worker(Generic[_E]):
         try:
             while True:
                 batch = [await self._buffer.get()]
+                if self._buffer.empty():
+                    # a moment for the deliveries on their way to join: one transaction for
+                    # many is cheaper than one each, and at a quiet time it costs a millisecond
+                    await asyncio.sleep(self._policy.linger_seconds)
                 while len(batch) < self._policy.batch_size and not self._buffer.empty():
                     batch.append(self._buffer.get_nowait())
                 await self._handle(batch)
