@@ -78,7 +78,8 @@ class ConsumerLost(ConnectionError):
     """The connection or a channel closed, or the broker cancelled a consumer."""
 
 
-_SESSION_ENDS: tuple[type[Exception], ...] = (ConsumerLost, *BROKER_ERRORS)
+# What ends a session but not the consumer: the broker away, unreachable, slow to answer.
+_SESSION_ENDS: tuple[type[Exception], ...] = (ConsumerLost, TimeoutError, OSError, *BROKER_ERRORS)
 
 
 @dataclass(frozen=True)
