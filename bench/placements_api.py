@@ -268,3 +268,19 @@ async def relay_lag(
         )
     assert row is not None
     return {"p50": round(float(row["p50"]), 1), "p99": round(float(row["p99"]), 1)}
+
+
+if __name__ == "__main__":
+    # This figure alone, as ``python -m bench`` measures it (uvloop, its own sandbox).
+    import uvloop
+
+    from bench.common import sandbox
+    from runtime.logging import configure_logging
+
+    async def alone() -> dict[str, Any]:
+        configure_logging("bench", "WARNING", json=False)
+        async with sandbox() as box:
+            return await measure(box)
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        print(json.dumps(runner.run(alone()), indent=2))
