@@ -127,6 +127,9 @@ async def measure(box: Sandbox) -> dict[str, Any]:
         # Saturated: as fast as 16 clients can go. Then paced at a quarter of that rate, to
         # see the relay's lag when the service is not also busy with a full backlog.
         saturated = await drive(port, token, range(PLACEMENTS), rate=None)
+        # The ceiling of the stack alone: not while the relay still publishes the backlog the
+        # commands left, which it would share the process with.
+        await outbox_drained(box)
         http_ceiling = await http_ceiling_per_s(port, token, saturated["commands"])
         paced_from = await database_now(box)
         paced = await drive(
