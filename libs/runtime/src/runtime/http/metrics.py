@@ -17,6 +17,8 @@ import time
 
 from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
+from prometheus_fastapi_instrumentator.routing import get_route_name
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Not measured: `/metrics` is Prometheus's own scrape and `/health` `/ready` are the
@@ -47,10 +49,15 @@ _LATENCY = Histogram(
 
 def handler_of(scope: Scope) -> str:
     """The template of the route that answered. The services include their routers without
-    a prefix (:func:`runtime.http.app.service_app`), so the route's path is the whole one."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED
+    a prefix (:func:`runtime.http.app.service_app`), so an API route's path is the whole one.
+    FastAPI names only its API routes in the scope: the few others (``/openapi.json``, the
+    docs) are matched again, as rarely as they are asked for."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    if scope.get("endpoint") is not None:
+        return get_route_name(Request(scope), should_include_root_path=False) or UNMATCHED
+    return UNMATCHED
 
 
 class HttpMetricsMiddleware:
