@@ -29,9 +29,8 @@ _UPDATE = """UPDATE placements SET organisation = $2, status = $3, placement_typ
 
 
 def _dump(placement: Placement) -> str:
-    data = _PLACEMENT.dump_python(placement, mode="json")
-    data.pop("events", None)
-    return json.dumps(data)
+    # pydantic's own JSON: a dump to Python and json.dumps walked the aggregate twice
+    return _PLACEMENT.dump_json(placement, exclude={"events"}).decode()
 
 
 def _load(data: str) -> Placement:
