@@ -127,6 +127,9 @@ async def measure(box: Sandbox) -> dict[str, Any]:
         # Saturated: as fast as 16 clients can go. Then paced at a quarter of that rate, to
         # see the relay's lag when the service is not also busy with a full backlog.
         saturated = await drive(port, token, range(PLACEMENTS), rate=None)
+        # The ceiling of the stack alone: not while the relay still publishes the backlog the
+        # commands left, which it would share the process with.
+        await outbox_drained(box)
         http_ceiling = await http_ceiling_per_s(port, token, saturated["commands"])
         paced_from = await database_now(box)
         paced = await drive(
@@ -268,3 +271,19 @@ async def relay_lag(
         )
     assert row is not None
     return {"p50": round(float(row["p50"]), 1), "p99": round(float(row["p99"]), 1)}
+
+
+if __name__ == "__main__":
+    # This figure alone, as ``python -m bench`` measures it (uvloop, its own sandbox).
+    import uvloop
+
+    from bench.common import sandbox
+    from runtime.logging import configure_logging
+
+    async def alone() -> dict[str, Any]:
+        configure_logging("bench", "WARNING", json=False)
+        async with sandbox() as box:
+            return await measure(box)
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        print(json.dumps(runner.run(alone()), indent=2))

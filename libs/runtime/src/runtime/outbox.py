@@ -36,7 +36,7 @@ from runtime.metrics import (
     OUTBOX_PUBLISHED,
     OUTBOX_RELAY_LAG,
 )
-from runtime.postgres import DATABASE_ERRORS, connection
+from runtime.postgres import DATABASE_ERRORS, Write, connection
 from runtime.tracing import context_from, current_trace_context, enabled, span
 
 log = get_logger(__name__)
@@ -67,6 +67,15 @@ class Publisher(Protocol):
 async def enqueue(conn: asyncpg.Connection, events: Iterable[Envelope]) -> None:
     """Add events to the outbox inside the caller's transaction, with the active trace
     context (the request or message that caused them) for the relay to carry on."""
+    write = outbox_write(events)
+    if write is not None:
+        await conn.execute(write[0], *write[1])
+
+
+def outbox_write(events: Iterable[Envelope]) -> Write | None:
+    """:func:`enqueue` as one statement, for a caller that sends it with other writes
+    (:func:`runtime.postgres.write_together`); None without events, so that no NOTIFY wakes
+    the relay for nothing."""
     traceparent, tracestate = current_trace_context()
     rows = [
         (
@@ -81,11 +90,15 @@ async def enqueue(conn: asyncpg.Connection, events: Iterable[Envelope]) -> None:
         )
         for event in events
     ]
-    await conn.executemany(
+    if not rows:
+        return None
+    # One statement for the whole batch (in order: ids follow the events), one NOTIFY.
+    return (
         """INSERT INTO outbox (event_id, event_type, exchange, routing_key, body, correlation_id,
                                traceparent, tracestate)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        rows,
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[],
+                                $6::text[], $7::text[], $8::text[])""",
+        [list(column) for column in zip(*rows, strict=True)],
     )
 
 

@@ -8,6 +8,7 @@ at once without applying anything twice.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -66,6 +67,37 @@ async def _roll_back_leftovers(conn: asyncpg.Connection) -> None:
     cancelled task left open needs ending."""
     if conn.is_in_transaction():
         await conn.execute("ROLLBACK")
+
+
+Write = tuple[str, Sequence[object]]
+"""One statement that changes rows, and its arguments (``$1``… as asyncpg numbers them)."""
+
+_PARAMETER = re.compile(r"\$(\d+)")
+MAX_ARGUMENTS = 32767
+"""The most arguments one statement takes (the protocol counts them in 16 bits)."""
+
+
+async def write_together(conn: asyncpg.Connection, writes: Sequence[Write]) -> None:
+    """Several writes in one round trip: each becomes a data-modifying ``WITH`` part of one
+    statement, its parameters renumbered after the ones before. PostgreSQL runs every part to
+    completion on one snapshot, so no part may read what another writes, nor change a row
+    another changes; foreign keys are checked at the end of the statement. A write's SQL must
+    not hold a ``$`` outside its parameters (no dollar quoting)."""
+    if len(writes) == 1 or sum(len(values) for _, values in writes) > MAX_ARGUMENTS:
+        for sql, values in writes:
+            await conn.execute(sql, *values)
+        return
+    parts: list[str] = []
+    arguments: list[object] = []
+    for sql, values in writes:
+        parts.append(f"w{len(parts)} AS ({_renumbered(sql, len(arguments))})")
+        arguments.extend(values)
+    if parts:
+        await conn.execute(f"WITH {', '.join(parts)} SELECT", *arguments)
+
+
+def _renumbered(sql: str, offset: int) -> str:
+    return _PARAMETER.sub(lambda number: f"${int(number[1]) + offset}", sql)
 
 
 def _with_database(dsn: str, database: str) -> str:

@@ -18,7 +18,8 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from contracts.events import Envelope
-from runtime.outbox import enqueue
+from runtime.outbox import outbox_write
+from runtime.postgres import Write, write_together
 
 Connect = Callable[[], AbstractAsyncContextManager[Any]]
 """Opens a connection for the length of a block: ``pool.acquire`` or a lone connection."""
@@ -89,16 +90,29 @@ class PostgresTransaction:
 class PostgresUnitOfWork(PostgresTransaction):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(pool.acquire)
+        self._writes: list[Write] = []
 
     async def _started(self) -> None:
+        self._writes = []
         self._open(self.connection)
 
+    def write_at_commit(self, write: Write) -> None:
+        """Send ``write`` with the commit's other writes (state, history, outbox): one round
+        trip for all of them (:func:`runtime.postgres.write_together`)."""
+        self._writes.append(write)
+
     async def _before_commit(self) -> None:
-        await enqueue(self.connection, await self._collect_events())
+        outbox = outbox_write(await self._collect_events())
+        writes, self._writes = self._writes, []
+        if outbox is not None:
+            writes.append(outbox)
+        if writes:
+            await write_together(self.connection, writes)
 
     def _open(self, conn: asyncpg.Connection) -> None:
         """Create repositories on ``conn``."""
 
     async def _collect_events(self) -> list[Envelope]:
-        """Events emitted in this unit of work, in order; they are cleared from the aggregates."""
+        """Events emitted in this unit of work, in order; they are cleared from the aggregates.
+        The state they describe is written here, or given to :meth:`write_at_commit`."""
         return []

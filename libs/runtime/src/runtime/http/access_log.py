@@ -7,7 +7,7 @@
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
@@ -22,8 +22,8 @@ ReadLog = Callable[[AccessLogFilter], Awaitable[list[LoggedAccess]]]
 
 def reader_of(caller: Caller, request: Request, correlation: str) -> Reader:
     """The reader as the log names it; the action is the route's method and path template."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
+    route: Any = request.scope.get("route")
+    path = route.path if hasattr(route, "path") else request.url.path  # the URL only if needed
     return Reader(
         who=caller.who,
         role=caller.role,

@@ -15,18 +15,30 @@ from contracts.events import IDENTITY_EVENTS, Envelope
 from placements.domain.errors import PlacementNotFound
 from placements.domain.model import Placement
 from placements.service.ports import HistoryEntry, PlacementFilter
+from runtime.postgres import Write
 
 _PLACEMENT = TypeAdapter(Placement)
 
+_INSERT = """INSERT INTO placements (id, organisation, status, placement_type, workplace,
+                 start_date, planned_end_date, end_date, sequence, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"""
+_UPDATE = """UPDATE placements SET organisation = $2, status = $3, placement_type = $4,
+                 workplace = $5, start_date = $6, planned_end_date = $7, end_date = $8,
+                 sequence = $9, data = $10::jsonb, updated_at = now()
+             WHERE id = $1"""
+
 
 def _dump(placement: Placement) -> str:
-    data = _PLACEMENT.dump_python(placement, mode="json")
-    data.pop("events", None)
-    return json.dumps(data)
+    # pydantic's own JSON: a dump to Python and json.dumps walked the aggregate twice
+    return _PLACEMENT.dump_json(placement, exclude={"events"}).decode()
 
 
 def _load(data: str) -> Placement:
     return _PLACEMENT.validate_json(data)
+
+
+def _payload(event: Envelope) -> str:
+    return json.dumps(event.model_dump(mode="json", include={"payload"})["payload"])
 
 
 def _literal(text: str) -> str:
@@ -119,46 +131,37 @@ class PostgresPlacementRepository:
             [(p.id, _dump(p)) for p in placements],
         )
 
-    async def save_changed(self) -> None:
-        """Write every placement that emitted events in this unit of work."""
-        for placement in self.seen.values():
-            if not placement.events:
-                continue
-            if placement.id in self._new:
-                await self._conn.execute(
-                    """INSERT INTO placements (id, organisation, status, placement_type,
-                           workplace, start_date, planned_end_date, end_date, sequence, data)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)""",
-                    *self._columns(placement),
-                )
-            else:
-                await self._conn.execute(
-                    """UPDATE placements SET organisation = $2, status = $3, placement_type = $4,
-                           workplace = $5, start_date = $6, planned_end_date = $7, end_date = $8,
-                           sequence = $9, data = $10::jsonb, updated_at = now()
-                       WHERE id = $1""",
-                    *self._columns(placement),
-                )
+    def changed(self) -> list[Write]:
+        """The writes of every placement that emitted events in this unit of work, for the
+        unit of work to send with its commit."""
+        writes: list[Write] = [
+            (_INSERT if placement.id in self._new else _UPDATE, self._columns(placement))
+            for placement in self.seen.values()
+            if placement.events
+        ]
         self._new.clear()
+        return writes
 
-    async def record_history(self, events: list[Envelope]) -> None:
-        await self._conn.executemany(
+    @staticmethod
+    def history_write(events: list[Envelope]) -> Write | None:
+        """The events' history rows (not the identity: it stays in the aggregate only)."""
+        kept = [e for e in events if type(e) not in IDENTITY_EVENTS]
+        if not kept:
+            return None
+        return (
             """INSERT INTO placement_events (placement_id, sequence, event_id, event_type,
                    occurred_at, correlation_id, payload)
-               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)""",
-            [
-                (
-                    e.placement_id,
-                    e.sequence,
-                    e.event_id,
-                    e.event_type,
-                    e.occurred_at,
-                    e.correlation_id,
-                    json.dumps(e.model_dump(mode="json")["payload"]),
-                )
-                for e in events
-                if type(e) not in IDENTITY_EVENTS  # identity stays in the aggregate only
-            ],
+               SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[],
+                                    $5::timestamptz[], $6::text[], $7::jsonb[])""",
+            (
+                [e.placement_id for e in kept],
+                [e.sequence for e in kept],
+                [e.event_id for e in kept],
+                [e.event_type for e in kept],
+                [e.occurred_at for e in kept],
+                [e.correlation_id for e in kept],
+                [_payload(e) for e in kept],
+            ),
         )
 
     async def history(self, placement_id: uuid.UUID) -> list[HistoryEntry]:

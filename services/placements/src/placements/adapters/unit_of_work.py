@@ -17,13 +17,16 @@ class PlacementsUnitOfWork(PostgresUnitOfWork):
     def _open(self, conn: asyncpg.Connection) -> None:
         self.placements = PostgresPlacementRepository(conn)
         self.idempotency = PostgresIdempotencyStore(conn)
-        self.access_log = PostgresAccessLog(conn)
+        self.access_log = PostgresAccessLog(conn, at_commit=self.write_at_commit)
 
     async def _collect_events(self) -> list[Envelope]:
-        await self.placements.save_changed()
+        for write in self.placements.changed():
+            self.write_at_commit(write)
         events: list[Envelope] = []
         for placement in self.placements.seen.values():
             events.extend(placement.events)
             placement.events.clear()
-        await self.placements.record_history(events)
+        history = self.placements.history_write(events)
+        if history is not None:
+            self.write_at_commit(history)
         return events

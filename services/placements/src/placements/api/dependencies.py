@@ -30,16 +30,22 @@ _forvaltning_or_admin = bearer(
 )
 
 
-async def caller(
-    request: Request,
-    authenticated: Annotated[Authenticated, Depends(_forvaltning)],
-    correlation: Annotated[str, Depends(correlation_id)],
+def _forvaltning_request(
+    request: Request, authenticated: Authenticated, correlation: str
 ) -> handlers.Request:
     return handlers.Request(
         organisation=authenticated.subject,
         correlation_id=correlation,
         reader=reader_of(authenticated, request, correlation),
     )
+
+
+async def caller(
+    request: Request,
+    authenticated: Annotated[Authenticated, Depends(_forvaltning)],
+    correlation: Annotated[str, Depends(correlation_id)],
+) -> handlers.Request:
+    return _forvaltning_request(request, authenticated, correlation)
 
 
 async def city_caller(
@@ -65,12 +71,19 @@ CityCaller = Annotated[handlers.Request, Depends(city_caller)]
 
 async def command_runner(
     request: Request,
-    caller: Caller,
-    ctx: Context,
-    factory: UnitOfWorkFactory,
+    authenticated: Annotated[Authenticated, Depends(_forvaltning)],
     key: IdempotencyKey = None,
 ) -> CommandRunner:
-    return CommandRunner(request, caller, ctx, factory, key)
+    """What :data:`Caller`, :data:`Context` and :data:`UnitOfWorkFactory` give, read here
+    directly: FastAPI solves each dependency at a cost, on every command."""
+    correlation = await correlation_id(request)
+    return CommandRunner(
+        request,
+        _forvaltning_request(request, authenticated, correlation),
+        await context(request),
+        await unit_of_work(request),
+        key,
+    )
 
 
 Run = Annotated[CommandRunner, Depends(command_runner)]

@@ -98,7 +98,8 @@ class CommandRunner:
             self.unit_of_work,
             self.caller,
             self.key,
-            fingerprint(self.request, command),
+            # the fingerprint only where a key is kept with it
+            fingerprint(self.request, command) if self.key else "",
             status_code,
             lambda uow: handler(uow, self.context, self.caller),
         )
