@@ -182,10 +182,9 @@ def build_report(
         committee_names[UNKNOWN_COMMITTEE.code] = UNKNOWN_COMMITTEE.name
     by_committee = groups(lambda c: committee_of(c.organisation), committee_names)
     administrations = {a.code: a.name for a in register.administrations}
-    for cell in activity:
-        administrations.setdefault(
-            cell.organisation, administration_name(register, cell.organisation)
-        )
+    for code in dict.fromkeys(cell.organisation for cell in activity):  # the register's once
+        if code not in administrations:
+            administrations[code] = administration_name(register, code)
     return Report(
         period=PeriodOut(
             kind=period.kind.value,
@@ -319,9 +318,10 @@ def _outcomes(
     def split(key: Callable[[EndedCell], str], names: Mapping[str, str]) -> list[OutcomeSplit]:
         totals, positive = Counter[str](), Counter[str]()
         for cell in cells:
-            totals[key(cell)] += cell.count
+            code = key(cell)
+            totals[code] += cell.count
             if cell.outcome in definitions.WORK_OR_STUDIES:
-                positive[key(cell)] += cell.count
+                positive[code] += cell.count
         codes = list(names) + sorted(code for code in totals if code not in names)
         return [
             OutcomeSplit(
