@@ -281,6 +281,14 @@ async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock))
 
 
+async def analyse(conn: asyncpg.Connection) -> None:
+    """Fresh statistics on the per-placement tables (a replay's batches look rows up in them
+    by placement)."""
+    await conn.execute(
+        "ANALYZE placements, certificates, assessments, module_progress, value_added"
+    )
+
+
 async def empty(conn: asyncpg.Connection) -> None:
     """Empty the projection (a rebuild fills it again); reference data stays. The aggregates
     wait for the replay to catch up (``aggregate_build``)."""
