@@ -261,8 +261,13 @@ async def store_position(conn: asyncpg.Connection, stream: str, offset: int) -> 
 async def leader_connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """The stream consumer's own connection: its lead (see ``take_lead``) and its batches live
     and die with it. Closing it releases the lead; as it may be dead already, closing is
-    bounded and its errors are not the ones to report."""
-    conn = await asyncpg.connect(dsn)
+    bounded and its errors are not the ones to report.
+
+    Its statements are planned at every run: a replay grows the projection's tables from
+    empty, and a plan cached while they were small (a sequential scan for the placements a
+    batch loads) stayed in use as they grew, so each batch took longer than the one before
+    (statistics come too late to replan: analyse runs at 10 % growth, if at all)."""
+    conn = await asyncpg.connect(dsn, server_settings={"plan_cache_mode": "force_custom_plan"})
     try:
         yield conn
     finally:
@@ -274,6 +279,14 @@ async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:
     """Hold the advisory lock ``lock`` for as long as the connection lives, if no other
     connection holds it."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock))
+
+
+async def analyse(conn: asyncpg.Connection) -> None:
+    """Fresh statistics on the per-placement tables (a replay's batches look rows up in them
+    by placement)."""
+    await conn.execute(
+        "ANALYZE placements, certificates, assessments, module_progress, value_added"
+    )
 
 
 async def empty(conn: asyncpg.Connection) -> None:

@@ -1,13 +1,15 @@
 """The counting: sums of the aggregates (``reporting.domain.aggregates``) over the buckets that
 cover a period, so a report reads days × dimensions and never placements, at any level (the
 city, a committee's förvaltningar, one förvaltning, one workplace). Figures that need the
-state at both ends of the period (active, rate-days) are read as prefix sums, labelled
-``to_end`` (on or before the last day) and ``before`` (before the first), and finished in
-the domain."""
+state at both ends of the period (active, rate-days) are read as prefix sums, ``to_end`` (on
+or before the last day) and ``before`` (before the first), and finished in the domain.
+
+Every part of a report is read by one statement (one round trip, one snapshot), each part an
+array of rows; the period's buckets are read once each: ``to_end`` is ``before`` plus the
+period's own buckets (``in``), so a bucket before the period is not summed twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +21,9 @@ from reporting.domain.aggregates import (
     Prefix,
     Scope,
     Segment,
-    Span,
     Window,
     activity_cells,
-    add_prefix,
     cover,
-    windows,
     workplace_cells,
 )
 from reporting.domain.periods import Period
@@ -34,185 +33,158 @@ from reporting.domain.report import (
     ProgressionCell,
     TrendCounts,
     ValueAddedCell,
-    WorkplaceCell,
 )
 
-Labelled = list[tuple[str, Segment]]
-
-# The buckets of each label, and the scope: $1–$4 are the segments, $5 the workplace, $6 the
-# förvaltningar (NULL: every one).
-# Each segment is one index range scan (``OFFSET 0`` keeps the planner from flattening the
-# subquery into a hash join over the whole table, which it prefers for a few segments).
-_COVERED = """unnest($1::text[], $2::text[], $3::date[], $4::date[]) AS c(label, span, first, last)
-  CROSS JOIN LATERAL (
-      SELECT * FROM {table} t
-       WHERE t.workplace = $5 AND t.span = c.span AND t.bucket BETWEEN c.first AND c.last
-         AND ($6::text[] IS NULL OR t.organisation = ANY($6::text[]))
-      OFFSET 0) f"""
+# $1–$4 the labelled segments, $5 the workplace, $6 the förvaltningar (NULL: every one), $7 the
+# period's first month (year × 12 + month).
+_SEGMENTS = """seg AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
+                  AS c(label, span, first, last))"""
 
 
-def _window_segments(period: Period) -> Labelled:
+def _covered(table: str, labels: tuple[str, ...], workplace: str = "t.workplace = $5") -> str:
+    """The rows of ``table`` in the segments with these labels, in the scope. Each segment is
+    one index range scan (``OFFSET 0`` keeps the planner from flattening the subquery into a
+    hash join over the whole table, which it prefers for a few segments)."""
+    wanted = ", ".join(f"'{label}'" for label in labels)
+    return f"""seg c CROSS JOIN LATERAL (
+        SELECT * FROM {table} t
+         WHERE {workplace} AND t.span = c.span AND t.bucket BETWEEN c.first AND c.last
+           AND ($6::text[] IS NULL OR t.organisation = ANY($6::text[]))
+        OFFSET 0) f
+     WHERE c.label IN ({wanted})"""
+
+
+# ``Prefix``'s fields in order, each a (series, measure) of ``activity_flows``.
+_PREFIX = (
+    ("start", "n"),
+    ("start", "rate"),
+    ("start", "rate_day"),
+    ("end", "n"),
+    ("end", "rate"),
+    ("end", "rate_day"),
+    ("ended", "n"),
+)
+_WINDOW_LABELS = ("before", "in")
+
+
+def _window_sums() -> str:
+    """A ``Window``'s prefix sums as columns: ``to_end`` over every bucket read, ``before``
+    over those before the period."""
+    sums = []
+    for label_filter in ("", " AND c.label = 'before'"):
+        sums += [
+            f"coalesce(sum(f.{measure}) FILTER (WHERE f.series = '{series}'{label_filter}), 0)"
+            "::bigint"
+            for series, measure in _PREFIX
+        ]
+    return ", ".join(sums)
+
+
+_PARTS = {
+    "activity": f"""
+        SELECT f.organisation, f.placement_type, f.gender, f.age_band, {_window_sums()}
+          FROM {_covered("activity_flows", _WINDOW_LABELS)}
+         GROUP BY 1, 2, 3, 4""",
+    "ended": f"""
+        SELECT f.organisation, f.outcome, f.gender, f.age_band, f.duration_bucket, f.certified,
+               sum(f.n)::bigint
+          FROM {_covered("ended_flows", ("in",))}
+         GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(f.n) <> 0""",
+    "days": f"""
+        SELECT f.days, sum(f.n)::bigint FROM {_covered("certificate_days", ("in",))}
+         GROUP BY 1 HAVING sum(f.n) <> 0""",
+    # placements with the category active in the period: started by its end, less those whose
+    # effective end is before its start
+    "value_added": f"""
+        SELECT f.stage, f.beneficiary, f.category, placements
+          FROM (SELECT f.stage, f.beneficiary, f.category,
+                       sum(CASE WHEN f.series = 'start' THEN f.n
+                                WHEN f.series = 'end' AND c.label = 'before' THEN -f.n
+                                ELSE 0 END)::bigint AS placements
+                  FROM {_covered("value_added_flows", _WINDOW_LABELS)}
+                 GROUP BY 1, 2, 3) f
+         WHERE placements > 0""",
+    "progression": f"""
+        SELECT f.module, f.progression, sum(f.n)::bigint
+          FROM {_covered("progression_flows", ("in",))}
+         GROUP BY 1, 2 HAVING sum(f.n) <> 0""",
+    # month by month: whole months read month buckets, a cut month its days
+    "trend": f"""
+        SELECT f.series,
+               extract(year FROM f.bucket)::int * 12 + extract(month FROM f.bucket)::int - $7
+                   AS month,
+               sum(f.n)::bigint
+          FROM {_covered("trend_flows", ("months",))}
+         GROUP BY 1, 2 HAVING sum(f.n) <> 0""",
+}
+# A förvaltning's workplaces, each from its own rows (not the förvaltning's total).
+_WORKPLACES = f"""
+        SELECT f.workplace, {_window_sums()}
+          FROM {_covered("activity_flows", _WINDOW_LABELS, "t.workplace <> ''")}
+           AND $6::text[] IS NOT NULL
+         GROUP BY 1"""
+
+
+def _statement(parts: dict[str, str]) -> str:
+    ctes = ",\n".join(f"{name} AS ({sql})" for name, sql in parts.items())
+    columns = ", ".join(f"(SELECT array_agg(x) FROM {name} x) AS {name}" for name in parts)
+    return f"WITH {_SEGMENTS},\n{ctes}\nSELECT {columns}"
+
+
+_REPORT = _statement(_PARTS)
+_REPORT_WITH_WORKPLACES = _statement({**_PARTS, "workplaces": _WORKPLACES})
+
+
+def _segments(period: Period) -> list[tuple[str, Segment]]:
     before = period.start - timedelta(days=1)
-    return [("to_end", s) for s in cover(FIRST_DAY, period.end)] + [
-        ("before", s) for s in cover(FIRST_DAY, before)
-    ]
-
-
-def _within(period: Period, coarsest: Span = "y") -> Labelled:
-    return [("in", s) for s in cover(period.start, period.end, coarsest=coarsest)]
-
-
-async def _fetch(
-    conn: asyncpg.Connection, sql: str, table: str, labelled: Labelled, scope: Scope
-) -> list[asyncpg.Record]:
-    arrays: list[Any] = [list(column) for column in zip(*_flat(labelled), strict=True)]
-    organisations = list(scope.organisations) if scope.organisations is not None else None
-    return await conn.fetch(  # type: ignore[no-any-return]
-        sql.replace("{covered}", _COVERED.format(table=table)),
-        *arrays,
-        scope.workplace,
-        organisations,
+    return (
+        [("before", s) for s in cover(FIRST_DAY, before)]
+        + [("in", s) for s in cover(period.start, period.end)]
+        + [("months", s) for s in cover(period.start, period.end, coarsest="m")]
     )
-
-
-def _flat(labelled: Labelled) -> Iterable[tuple[Any, ...]]:
-    return [(label, s.span, s.first, s.last) for label, s in labelled]
 
 
 async def aggregates(conn: asyncpg.Connection, period: Period, scope: Scope) -> Aggregates:
-    """Run in one snapshot (the caller's repeatable-read transaction) so the parts agree."""
-    found = await _activity(conn, period, scope)
-    ended = await _fetch(
-        conn,
-        """SELECT f.organisation, f.outcome, f.gender, f.age_band, f.duration_bucket,
-                  f.certified, sum(f.n)::bigint AS count
-             FROM {covered}
-            GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(f.n) <> 0""",
-        "ended_flows",
-        _within(period),
-        scope,
+    labelled = _segments(period)
+    row = await conn.fetchrow(
+        _REPORT_WITH_WORKPLACES if scope.list_workplaces else _REPORT,
+        [label for label, _ in labelled],
+        [s.span for _, s in labelled],
+        [s.first for _, s in labelled],
+        [s.last for _, s in labelled],
+        scope.workplace,
+        list(scope.organisations) if scope.organisations is not None else None,
+        period.start.year * 12 + period.start.month,
     )
-    days = await _fetch(
-        conn,
-        """SELECT f.days, sum(f.n)::bigint AS n FROM {covered}
-            GROUP BY 1 HAVING sum(f.n) <> 0""",
-        "certificate_days",
-        _within(period),
-        scope,
-    )
-    value_added = await _fetch(
-        conn,
-        """SELECT f.stage, f.beneficiary, f.category,
-                  sum(CASE WHEN f.series = 'start' AND c.label = 'to_end' THEN f.n
-                           WHEN f.series = 'end' AND c.label = 'before' THEN -f.n
-                           ELSE 0 END)::bigint AS placements
-             FROM {covered}
-            GROUP BY 1, 2, 3 HAVING sum(CASE WHEN f.series = 'start' AND c.label = 'to_end'
-                THEN f.n WHEN f.series = 'end' AND c.label = 'before' THEN -f.n ELSE 0 END) > 0""",
-        "value_added_flows",
-        _window_segments(period),
-        scope,
-    )
-    progression = await _fetch(
-        conn,
-        """SELECT f.module, f.progression, sum(f.n)::bigint AS placements FROM {covered}
-            GROUP BY 1, 2 HAVING sum(f.n) <> 0""",
-        "progression_flows",
-        _within(period),
-        scope,
-    )
+    assert row is not None  # an aggregate over no rows is still one row
+    found = {(r[0], r[1], r[2], r[3]): _window(r, 4) for r in row["activity"] or ()}
     return Aggregates(
         activity=activity_cells(found, period),
-        ended=[EndedCell(**row) for row in ended],
-        days_to_certificate={row["days"]: row["n"] for row in days},
-        value_added=[ValueAddedCell(**row) for row in value_added],
-        progression=[ProgressionCell(**row) for row in progression],
-        trend=await _trend(conn, period, scope, found),
-        workplaces=await _workplaces(conn, period, scope) if scope.list_workplaces else [],
+        ended=[EndedCell(*r) for r in row["ended"] or ()],
+        days_to_certificate=dict(row["days"] or ()),
+        value_added=[ValueAddedCell(*r) for r in row["value_added"] or ()],
+        progression=[ProgressionCell(*r) for r in row["progression"] or ()],
+        trend=_trend(row["trend"] or (), found),
+        workplaces=workplace_cells({r[0]: _window(r, 1) for r in row["workplaces"] or ()}, period)
+        if scope.list_workplaces
+        else [],
     )
 
 
-async def _workplaces(
-    conn: asyncpg.Connection, period: Period, scope: Scope
-) -> list[WorkplaceCell]:
-    """Each workplace of the scope's förvaltning (its own rows, not the förvaltning's total)."""
-    arrays: list[Any] = [
-        list(column) for column in zip(*_flat(_window_segments(period)), strict=True)
-    ]
-    rows = await conn.fetch(
-        """SELECT f.workplace, f.series, c.label, sum(f.n)::bigint AS n,
-                  sum(f.rate)::bigint AS rate, sum(f.rate_day)::bigint AS rate_day
-             FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
-                  AS c(label, span, first, last)
-            CROSS JOIN LATERAL (
-                SELECT * FROM activity_flows t
-                 WHERE t.span = c.span AND t.bucket BETWEEN c.first AND c.last
-                   AND t.organisation = ANY($5::text[]) AND t.workplace <> ''
-                OFFSET 0) f
-            GROUP BY 1, 2, 3""",
-        *arrays,
-        list(scope.organisations or ()),
-    )
-    found: dict[str, Window] = {}
-    for r in rows:
-        window = found.setdefault(r["workplace"], Window())
-        prefix = window.to_end if r["label"] == "to_end" else window.before
-        add_prefix(prefix, r["series"], r["n"], r["rate"], r["rate_day"])
-    return workplace_cells(found, period)
+def _window(row: tuple[Any, ...], first: int) -> Window:
+    """The two prefix sums that follow the key's columns (``_window_sums``)."""
+    middle = first + len(_PREFIX)
+    return Window(to_end=Prefix(*row[first:middle]), before=Prefix(*row[middle:]))
 
 
-async def _activity(
-    conn: asyncpg.Connection, period: Period, scope: Scope
-) -> dict[ActivityKey, Window]:
-    rows = await _fetch(
-        conn,
-        """SELECT f.organisation, f.placement_type, f.gender, f.age_band, f.series, c.label,
-                  sum(f.n)::bigint AS n, sum(f.rate)::bigint AS rate,
-                  sum(f.rate_day)::bigint AS rate_day
-             FROM {covered}
-            GROUP BY 1, 2, 3, 4, 5, 6""",
-        "activity_flows",
-        _window_segments(period),
-        scope,
-    )
-    found = windows()
-    for r in rows:
-        window = found[(r["organisation"], r["placement_type"], r["gender"], r["age_band"])]
-        prefix = window.to_end if r["label"] == "to_end" else window.before
-        add_prefix(prefix, r["series"], r["n"], r["rate"], r["rate_day"])
-    return dict(found)
-
-
-async def _trend(
-    conn: asyncpg.Connection,
-    period: Period,
-    scope: Scope,
-    found: dict[ActivityKey, Window],
-) -> TrendCounts:
-    """Month by month: whole months read month buckets, a cut month its days."""
-    first_month = period.start.year * 12 + period.start.month
-    rows = await _fetch(
-        conn,
-        f"""SELECT f.series,
-                   extract(year FROM f.bucket)::int * 12 + extract(month FROM f.bucket)::int
-                       - {first_month:d} AS month,
-                   sum(f.n)::bigint AS n
-              FROM {{covered}}
-             GROUP BY 1, 2 HAVING sum(f.n) <> 0""",
-        "trend_flows",
-        _within(period, coarsest="m"),
-        scope,
-    )
+def _trend(rows: Any, found: dict[ActivityKey, Window]) -> TrendCounts:
     series: dict[str, dict[int, int]] = {"start": {}, "end": {}, "ended": {}}
-    for row in rows:
-        series[row["series"]][row["month"]] = row["n"]
-    before = Prefix()
-    for window in found.values():
-        before.starts += window.before.starts
-        before.ends += window.before.ends
+    for name, month, n in rows:
+        series[name][month] = n
     return TrendCounts(
-        started_before=before.starts,
-        ended_before=before.ends,
+        started_before=sum(w.before.starts for w in found.values()),
+        ended_before=sum(w.before.ends for w in found.values()),
         started=series["start"],
         effective_end=series["end"],
         ended=series["ended"],

@@ -183,10 +183,9 @@ def build_report(
         committee_names[UNKNOWN_COMMITTEE.code] = UNKNOWN_COMMITTEE.name
     by_committee = groups(lambda c: committee_of(c.organisation), committee_names)
     administrations = {a.code: a.name for a in register.administrations}
-    for cell in activity:
-        administrations.setdefault(
-            cell.organisation, administration_name(register, cell.organisation)
-        )
+    for code in dict.fromkeys(cell.organisation for cell in activity):  # the register's once
+        if code not in administrations:
+            administrations[code] = administration_name(register, code)
     return Report(
         period=PeriodOut(
             kind=period.kind.value,
@@ -324,13 +323,28 @@ def _outcomes(
     ended = sum(by_code.values())
     work = sum(by_code[o.code] for o in reference.outcomes if o.category == "work")
     studies = sum(by_code[o.code] for o in reference.outcomes if o.category == "studies")
+    # Folded once by each dimension a split groups by, so the splits go over a few dozen
+    # values rather than every cell.
+    folded: dict[str, Counter[tuple[str, bool]]] = {
+        "organisation": Counter(),
+        "gender": Counter(),
+        "age_band": Counter(),
+    }
+    for cell in cells:
+        positive = cell.outcome in definitions.WORK_OR_STUDIES
+        folded["organisation"][cell.organisation, positive] += cell.count
+        folded["gender"][cell.gender, positive] += cell.count
+        folded["age_band"][cell.age_band, positive] += cell.count
 
-    def split(key: Callable[[EndedCell], str], names: Mapping[str, str]) -> list[OutcomeSplit]:
+    def split(
+        dimension: str, key: Callable[[str], str], names: Mapping[str, str]
+    ) -> list[OutcomeSplit]:
         totals, positive = Counter[str](), Counter[str]()
-        for cell in cells:
-            totals[key(cell)] += cell.count
-            if cell.outcome in definitions.WORK_OR_STUDIES:
-                positive[key(cell)] += cell.count
+        for (value, is_positive), count in folded[dimension].items():
+            code = key(value)
+            totals[code] += count
+            if is_positive:
+                positive[code] += count
         codes = list(names) + sorted(code for code in totals if code not in names)
         return [
             OutcomeSplit(
@@ -361,9 +375,9 @@ def _outcomes(
         work_share=definitions.share(work, ended),
         studies_share=definitions.share(studies, ended),
         work_or_studies_share=definitions.share(work + studies, ended),
-        by_committee=split(lambda c: committee_of(c.organisation), committee_names),
-        by_gender=split(lambda c: c.gender, GENDERS),
-        by_age_band=split(lambda c: c.age_band, AGE_BANDS),
+        by_committee=split("organisation", committee_of, committee_names),
+        by_gender=split("gender", str, GENDERS),
+        by_age_band=split("age_band", str, AGE_BANDS),
     )
 
 

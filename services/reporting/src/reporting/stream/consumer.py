@@ -33,6 +33,9 @@ from runtime.postgres import DATABASE_ERRORS
 log = get_logger(__name__)
 
 CONSUMER_LOCK = 7_340_511  # advisory-lock key: the one reporting consumer of the stream
+# A replay analyses the per-placement tables after this many batches, then after eight times
+# as many each time: a few times per replay, enough for the planner to see their real shape.
+FIRST_ANALYSE = 8
 
 TRANSIENT: tuple[type[Exception], ...] = (
     ConsumerLost,
@@ -64,6 +67,9 @@ class StreamConsumer:
         self.until_idle = until_idle
         self.state = ConsumerState()
         self._at_tail = False  # the batch at hand reached the stream's end (for now)
+        self._replaying = False
+        self._analyse_at = FIRST_ANALYSE  # batches of this session, when replaying
+        self._batches = 0
 
     async def run(self) -> bool:
         """Consume until cancelled (or, ``until_idle``, until caught up: True, or not leading:
@@ -92,6 +98,7 @@ class StreamConsumer:
         self.state.position = position
         offset: Offset = position + 1 if position is not None else "first"
         replaying = not await aggregate_build.live(conn)
+        self._replaying, self._batches, self._analyse_at = replaying, 0, FIRST_ANALYSE
         log.info(
             "stream consumer starts",
             stream=self.config.stream.name,
@@ -154,6 +161,7 @@ class StreamConsumer:
         )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
+        await self._analyse_when_grown(conn)
         if result.last_offset is not None:
             metrics.STREAM_POSITION.set(result.last_offset)
         for event_type, n in result.applied.items():
@@ -163,6 +171,16 @@ class StreamConsumer:
         for reason, n in result.rejected.items():
             metrics.UNUSABLE_EVENTS.labels(reason).inc(n)
             log.warning("unusable stream messages recorded", reason=reason, count=n)
+
+    async def _analyse_when_grown(self, conn: asyncpg.Connection) -> None:
+        """A replay grows emptied tables that nothing analyses in time (autovacuum may be late
+        or off): without statistics, a batch's lookup by placement in a table where a
+        placement has several rows looks like a large share of it and is planned as a
+        sequential scan, slower at every batch."""
+        self._batches += 1
+        if self._replaying and self._batches == self._analyse_at:
+            self._analyse_at *= 8
+            await store.analyse(conn)
 
     async def _idle(self, conn: asyncpg.Connection) -> bool:
         """Nothing new: check the position is still ours (a rebuild empties it), then stop
