@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 
 from contracts.organisations import OrganisationRegister
 from contracts.reference import ReferenceData
@@ -323,40 +324,8 @@ def _outcomes(
     ended = sum(by_code.values())
     work = sum(by_code[o.code] for o in reference.outcomes if o.category == "work")
     studies = sum(by_code[o.code] for o in reference.outcomes if o.category == "studies")
-    # Folded once by each dimension a split groups by, so the splits go over a few dozen
-    # values rather than every cell.
-    folded: dict[str, Counter[tuple[str, bool]]] = {
-        "organisation": Counter(),
-        "gender": Counter(),
-        "age_band": Counter(),
-    }
-    for cell in cells:
-        positive = cell.outcome in definitions.WORK_OR_STUDIES
-        folded["organisation"][cell.organisation, positive] += cell.count
-        folded["gender"][cell.gender, positive] += cell.count
-        folded["age_band"][cell.age_band, positive] += cell.count
-
-    def split(
-        dimension: str, key: Callable[[str], str], names: Mapping[str, str]
-    ) -> list[OutcomeSplit]:
-        totals, positive = Counter[str](), Counter[str]()
-        for (value, is_positive), count in folded[dimension].items():
-            code = key(value)
-            totals[code] += count
-            if is_positive:
-                positive[code] += count
-        codes = list(names) + sorted(code for code in totals if code not in names)
-        return [
-            OutcomeSplit(
-                code=code,
-                name=names.get(code, code),
-                ended=totals[code],
-                work_or_studies=positive[code],
-                share=definitions.share(positive[code], totals[code]),
-            )
-            for code in codes
-        ]
-
+    folded = _folded_by_dimension(cells)
+    split = partial(_outcome_split, folded)
     return Outcomes(
         ended=ended,
         by_code=[
@@ -379,6 +348,51 @@ def _outcomes(
         by_gender=split("gender", str, GENDERS),
         by_age_band=split("age_band", str, AGE_BANDS),
     )
+
+
+SplitCounts = Counter[tuple[str, bool]]
+"""Ended placements by a dimension's value and whether they went to work or studies."""
+
+
+def _folded_by_dimension(cells: list[EndedCell]) -> dict[str, SplitCounts]:
+    """Folded once by each dimension a split groups by, so the splits go over a few dozen
+    values rather than every cell."""
+    folded: dict[str, SplitCounts] = {
+        "organisation": Counter(),
+        "gender": Counter(),
+        "age_band": Counter(),
+    }
+    for cell in cells:
+        positive = cell.outcome in definitions.WORK_OR_STUDIES
+        folded["organisation"][cell.organisation, positive] += cell.count
+        folded["gender"][cell.gender, positive] += cell.count
+        folded["age_band"][cell.age_band, positive] += cell.count
+    return folded
+
+
+def _outcome_split(
+    folded: Mapping[str, SplitCounts],
+    dimension: str,
+    key: Callable[[str], str],
+    names: Mapping[str, str],
+) -> list[OutcomeSplit]:
+    totals, positive = Counter[str](), Counter[str]()
+    for (value, is_positive), count in folded[dimension].items():
+        code = key(value)
+        totals[code] += count
+        if is_positive:
+            positive[code] += count
+    codes = list(names) + sorted(code for code in totals if code not in names)
+    return [
+        OutcomeSplit(
+            code=code,
+            name=names.get(code, code),
+            ended=totals[code],
+            work_or_studies=positive[code],
+            share=definitions.share(positive[code], totals[code]),
+        )
+        for code in codes
+    ]
 
 
 def _durations(cells: list[EndedCell]) -> list[DurationRow]:
