@@ -34,6 +34,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection
 from aiormq.abc import AbstractChannel as AmqpChannel
 from aiormq.abc import DeliveredMessage
+from opentelemetry.trace import SpanKind
 
 from contracts.topology import DEAD_LETTER_EXCHANGE, ConsumerQueue
 from runtime.amqp import BROKER_ERRORS
@@ -48,6 +49,7 @@ from runtime.consumer import (
 )
 from runtime.logging import get_logger
 from runtime.metrics import EVENTS_DEAD_LETTERED, EVENTS_FAILED, QUEUE_CONSUMERS
+from runtime.tracing import TRACEPARENT, TRACESTATE, batch_span, context_from, span
 
 log = get_logger(__name__)
 
@@ -215,7 +217,8 @@ class _Worker(Generic[_E]):
                 parsed.append((message, self._parse(message)))
             except Exception as invalid:  # not an event: dead-lettered below
                 failed.append((message, invalid))
-        outcomes = await self._apply([received for _, received in parsed])
+        with _traced(self._queue, messages):
+            outcomes = await self._apply([received for _, received in parsed])
         failed += [(m, e) for (m, _), e in zip(parsed, outcomes, strict=True) if e is not None]
         done = [m for (m, _), e in zip(parsed, outcomes, strict=True) if e is None]
         await self._acknowledge(done, all_of_batch=not failed)
@@ -342,6 +345,32 @@ class _Worker(Generic[_E]):
             reason=reason,
             error=headers["x-error"],
         )
+
+
+def _traced(
+    queue: ConsumerQueue, messages: list[DeliveredMessage]
+) -> contextlib.AbstractContextManager[object]:
+    """The consumer span: a lone message's own, inside its trace (as FastStream names it); a
+    batch's, in the first message's trace and linked to every message's."""
+    attributes = {"messaging.system": "rabbitmq", "messaging.destination.name": queue.name}
+    if len(messages) > 1:
+        return batch_span(
+            f"{queue.name} process",
+            (_headers(message) for message in messages),  # read only while tracing is on
+            attributes={**attributes, "messaging.batch.message_count": len(messages)},
+        )
+    [message] = messages
+    headers = _headers(message)
+    attributes["messaging.message.id"] = message.header.properties.message_id or ""
+    return span(
+        f"{message.exchange}.{message.routing_key} process",
+        parent=context_from(headers.get(TRACEPARENT), headers.get(TRACESTATE)),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            **attributes,
+            "messaging.message.id": message.header.properties.message_id or "",
+        },
+    )
 
 
 def _headers(message: DeliveredMessage) -> dict[str, Any]:

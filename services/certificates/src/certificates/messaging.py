@@ -47,15 +47,7 @@ from runtime.asyncapi import document_publishers
 from runtime.consumer import RejectedEvent, subscribe
 from runtime.inbox import consume_batch, consume_once
 from runtime.queue_consumer import Policy, QueueConsumer, Received, Route
-from runtime.tracing import (
-    TRACEPARENT,
-    TRACESTATE,
-    batch_span,
-    context_from,
-    current_trace_context,
-    headers_of,
-    span,
-)
+from runtime.tracing import span
 
 PlacementEvent = Annotated[
     PlacementStarted
@@ -114,13 +106,13 @@ class Consumers:
         return await self._apply_one(
             CERTIFICATES_PLACEMENT_EVENTS.name,
             handlers.apply_placement_event,
-            Received(event, current_headers()),
+            Received(event, {}),
         )
 
     async def identity(self, event: ParticipantIdentified) -> bool:
         """Apply one identity on its own; False for a duplicate."""
         return await self._apply_one(
-            CERTIFICATES_IDENTITY.name, handlers.apply_identity, Received(event, current_headers())
+            CERTIFICATES_IDENTITY.name, handlers.apply_identity, Received(event, {})
         )
 
     def _route(
@@ -136,18 +128,14 @@ class Consumers:
     async def _apply_batch(
         self, queue: str, use_case: UseCase[_E], received: Sequence[Received[_E]]
     ) -> None:
-        if len(received) == 1:  # a quiet time: its own span, inside its message's trace
+        if len(received) == 1:  # a quiet time: the lighter way
             await self._apply_one(queue, use_case, received[0])
             return
         # Placements are locked in one order (each placement's events keep theirs), so two
         # batches never wait for each other's locks the other way round.
         events = sorted((r.event for r in received), key=lambda e: e.placement_id)
         uow = self._batch_unit_of_work(events)
-        with batch_span(
-            f"handle {queue} batch",
-            [r.headers for r in received],
-            attributes={"messaging.batch.message_count": len(received)},
-        ):
+        with span(f"handle {queue} batch"):  # inside the consumer's span of the batch
             await consume_batch(
                 lambda: uow, queue, [(e, self._effect(use_case, e)) for e in events]
             )
@@ -156,13 +144,10 @@ class Consumers:
     async def _apply_one(self, queue: str, use_case: UseCase[_E], received: Received[_E]) -> bool:
         uow = self._unit_of_work()
         event = received.event
-        # the events it publishes (CertificateIssued …) are written inside this span
+        # inside the consumer's span of its message; what it publishes (CertificateIssued …)
+        # is written inside this one
         with span(
-            f"handle {event.event_type}",
-            parent=context_from(
-                received.headers.get(TRACEPARENT), received.headers.get(TRACESTATE)
-            ),
-            attributes={"messaging.message.id": str(event.event_id)},
+            f"handle {event.event_type}", attributes={"messaging.message.id": str(event.event_id)}
         ):
             applied = await consume_once(lambda: uow, queue, event, self._effect(use_case, event))
         if applied:
@@ -184,11 +169,6 @@ def create_consumer(
 ) -> QueueConsumer:
     """The running consumer of both queues."""
     return QueueConsumer(amqp_url, consumers.routes(), policy or Policy())
-
-
-def current_headers() -> dict[str, Any]:
-    """The trace context of the caller, as a message would carry it."""
-    return headers_of(*current_trace_context())
 
 
 async def on_placement_event(event: PlacementEvent) -> None:  # pragma: no cover
