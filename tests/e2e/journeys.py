@@ -51,14 +51,18 @@ async def certificate_of(city: City, placement_id: str) -> dict[str, Any]:
     return found
 
 
-async def reported(city: City, ended: int) -> dict[str, Any]:
+async def reported(city: City, ended: int, certified: int | None = None) -> dict[str, Any]:
+    """The year's report once it counts ``ended`` placements (and ``certified`` certificates:
+    a certificate reaches reporting after its end, through the certificates service)."""
     report: dict[str, Any] = {}
 
     async def counted() -> bool:
         async with city.client("reporting") as reporting:
             response = await reporting.get("/report", params={"kind": "year", "year": 2026})
         report.update(response.json())
-        return bool(response.status_code == 200 and report["totals"]["ended"] == ended)
+        if response.status_code != 200 or report["totals"]["ended"] != ended:
+            return False
+        return certified is None or report["certificates"]["certified"] == certified
 
     await eventually(counted, within=60)
     return report
