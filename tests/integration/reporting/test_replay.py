@@ -7,18 +7,15 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import asyncpg
 import pytest
 
-from reporting.adapters import projection_store, stream
+from reporting.adapters import aggregate_store, stream
 from reporting.adapters.stream import ConsumerLost
 from reporting.bootstrap import reporting_database
-from reporting.domain import aggregates
-from reporting.domain.projection import PROJECTION_VERSION, PlacementRow
+from reporting.domain.projection import PROJECTION_VERSION
 from reporting.settings import ReportingSettings
 from reporting.stream import consumer as consumer_module
 from reporting.stream.consumer import StreamConsumer
@@ -72,7 +69,7 @@ async def test_rebuild_gives_exactly_the_live_figures(scenario: Reporting) -> No
                    '2026-12-31', '2026-12-31', true, true)""",
             placement_id,
         )
-        await _add_to_aggregates(conn, placement_id)  # where a report reads it
+        await aggregate_store.add(conn, [placement_id], 1)  # where a report reads it
     assert (await scenario.report(kind="year", year=2026))["totals"]["active"] == 8
 
     result = await rebuild(scenario.config, scenario.reference)
@@ -82,26 +79,6 @@ async def test_rebuild_gives_exactly_the_live_figures(scenario: Reporting) -> No
     rebuilt = await everything(scenario)
     assert rebuilt == live
     assert_year_2026(rebuilt["reports"][0])  # the targets (reference data) survived
-
-
-async def _add_to_aggregates(conn: asyncpg.Connection, placement_id: uuid.UUID) -> None:
-    """What the row inserted above would contribute, had a batch written it."""
-    row = PlacementRow(
-        placement_id,
-        organisation="sk",
-        started=True,
-        placement_type="extratjanst",
-        gender="male",
-        age_band="25_plus",
-        employment_rate=100,
-        start_date=date(2026, 1, 1),
-        planned_end_date=date(2026, 12, 31),
-        counted=True,
-        effective_end=date(2026, 12, 31),
-    )
-    deltas: aggregates.Deltas = {}
-    aggregates.add(deltas, row, aggregates.facts(row, [], []), sign=1)
-    await projection_store.add_to_aggregates(conn, deltas)
 
 
 async def test_rebuild_while_the_service_runs(scenario: Reporting) -> None:

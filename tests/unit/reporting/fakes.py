@@ -10,7 +10,8 @@ from types import TracebackType
 from typing import Self
 
 from contracts.organisations import OrganisationRegister
-from reporting.domain.aggregates import Deltas
+from reporting.domain import aggregates
+from reporting.domain.aggregates import Deltas, Sign
 from reporting.domain.intake import Rejection
 from reporting.domain.projection import (
     AssessmentRow,
@@ -102,20 +103,23 @@ class FakeProjectionUnitOfWork:
         for rows in projection.modules.values():
             work.modules.update({(m.placement_id, m.module): copy.copy(m) for m in rows})
 
-    async def add_to_aggregates(self, deltas: Deltas) -> None:
-        sums = self.work.aggregates
+    async def add_to_aggregates(self, placement_ids: Collection[uuid.UUID], sign: Sign) -> None:
+        """As the SQL does: the placements' facts from their stored rows, at every span."""
+        work = self.work
+        deltas: Deltas = {}
+        for placement_id in placement_ids:
+            row = work.placements.get(placement_id)
+            if row is not None:
+                modules = [m for (p, _), m in work.modules.items() if p == placement_id]
+                value_added = [v for (p, _), v in work.value_added.items() if p == placement_id]
+                aggregates.add(deltas, row, aggregates.facts(row, modules, value_added), sign)
         for key, values in deltas.items():
+            sums = work.aggregates
             total = [a + b for a, b in zip(sums.get(key, [0] * len(values)), values, strict=True)]
             if any(total):
                 sums[key] = total
             else:
                 sums.pop(key, None)
-
-    async def aggregates_live(self) -> bool:
-        return True  # the unit tests check the batch-by-batch deltas (the one-pass build is SQL)
-
-    async def build_aggregates(self) -> None:
-        raise AssertionError("never deferred here")
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         for rejection in rejections:

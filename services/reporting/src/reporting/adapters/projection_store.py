@@ -14,7 +14,6 @@ from typing import Any
 import asyncpg
 
 from reporting.domain import aggregates
-from reporting.domain.aggregates import Deltas
 from reporting.domain.intake import Rejection
 from reporting.domain.projection import (
     AssessmentRow,
@@ -28,13 +27,16 @@ from reporting.domain.projection import (
 from reporting.service.ports import ProjectionStatus, UnusableEvent
 from runtime.postgres import DATABASE_ERRORS
 
-PROJECTION_TABLES = (
+FOLDED_TABLES = (  # what the events fold into
     "placements",
     "certificates",
     "assessments",
     "module_progress",
     "value_added",
     *aggregates.DIMENSIONS,
+)
+PROJECTION_TABLES = (
+    *FOLDED_TABLES,
     "applied_events",
     "unusable_events",
     "stream_position",
@@ -183,35 +185,6 @@ async def _replace_modules(
     )
 
 
-async def add_to_aggregates(conn: asyncpg.Connection, deltas: Deltas) -> None:
-    """One additive upsert per aggregate table, rows in key order (one writer at a time holds
-    the lead, but a stable order never deadlocks whoever else writes)."""
-    by_table: dict[aggregates.Table, list[tuple[Any, ...]]] = {}
-    for key in sorted(deltas):
-        table, organisation, workplace, span, bucket, dimensions = key
-        row = (organisation, workplace, span, bucket, *dimensions, *deltas[key])
-        by_table.setdefault(table, []).append(row)
-    for table, rows in by_table.items():
-        await _add(conn, table, rows)
-
-
-async def _add(
-    conn: asyncpg.Connection, table: aggregates.Table, rows: list[tuple[Any, ...]]
-) -> None:
-    key = [*aggregates.KEY_PREFIX, *aggregates.DIMENSIONS[table]]
-    measures = aggregates.MEASURES[table]
-    columns = [*key, *measures]
-    arrays = [list(values) for values in zip(*rows, strict=True)]
-    unnest = ", ".join(f"${i}::{_TYPES.get(c, 'text')}[]" for i, c in enumerate(columns, 1))
-    await conn.execute(
-        f"""INSERT INTO {table} AS t ({", ".join(columns)})
-            SELECT * FROM unnest({unnest})
-            ON CONFLICT ({", ".join(key)})
-            DO UPDATE SET {", ".join(f"{m} = t.{m} + EXCLUDED.{m}" for m in measures)}""",
-        *arrays,
-    )
-
-
 async def first_deliveries(
     conn: asyncpg.Connection, event_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -282,18 +255,14 @@ async def take_lead(conn: asyncpg.Connection, lock: int) -> bool:
 
 
 async def analyse(conn: asyncpg.Connection) -> None:
-    """Fresh statistics on the per-placement tables (a replay's batches look rows up in them
-    by placement)."""
-    await conn.execute(
-        "ANALYZE placements, certificates, assessments, module_progress, value_added"
-    )
+    """Fresh statistics on the projection's tables (a replay's batches look rows up in them by
+    placement; reports read the aggregates)."""
+    await conn.execute(f"ANALYZE {', '.join(FOLDED_TABLES)}")
 
 
 async def empty(conn: asyncpg.Connection) -> None:
-    """Empty the projection (a rebuild fills it again); reference data stays. The aggregates
-    wait for the replay to catch up (``aggregate_build``)."""
+    """Empty the projection (a rebuild fills it again); reference data stays."""
     await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
-    await conn.execute("UPDATE projection_version SET aggregates_live = false")
 
 
 async def empty_if_outdated(conn: asyncpg.Connection, version: int) -> int | None:

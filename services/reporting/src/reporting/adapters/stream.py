@@ -30,8 +30,7 @@ from runtime.tracing import batch_span
 OFFSET_HEADER = "x-stream-offset"
 
 Offset = int | str  # a number, or "first" / "next" / "last"
-# The batch, and whether it reached the stream's end (nothing more came within the linger).
-BatchHandler = Callable[[list[StreamRecord], bool], Awaitable[None]]
+BatchHandler = Callable[[list[StreamRecord]], Awaitable[None]]
 IdleHandler = Callable[[], Awaitable[bool]]  # True: stop consuming
 
 
@@ -62,15 +61,12 @@ async def consume(
     on_idle: IdleHandler,
     idle_seconds: float = 1.0,
     linger_seconds: float = 0.02,
-    tail_seconds: float = 0.0,
     on_attached: Callable[[], None] = lambda: None,
 ) -> None:
     """Consume from ``offset`` until ``on_idle`` (called after ``idle_seconds`` without a
     message) says stop. A batch waits up to ``linger_seconds`` to fill: while catching up,
-    fuller batches mean fewer transactions. A batch after which nothing came within
-    ``tail_seconds`` is handed over as the stream's end (for now); the wait comes before the
-    batch is handled, so its commit can say so. Raises ``ConsumerLost`` when the broker side
-    goes away."""
+    fuller batches mean fewer transactions. Raises ``ConsumerLost`` when the broker side goes
+    away."""
     connection = await aio_pika.connect(url)
     lost = asyncio.Event()
 
@@ -93,20 +89,15 @@ async def consume(
 
         await amqp.basic_consume(stream, on_message, arguments={OFFSET_HEADER: offset})
         on_attached()
-        carried: DeliveredMessage | None = None  # taken to see whether a batch was the last
         while True:
-            first = carried or await _next(buffer, lost, idle_seconds)
+            first = await _next(buffer, lost, idle_seconds)
             if first is None:
                 if await on_idle():
                     return
                 continue
             batch = await _fill(buffer, first, batch_size, linger_seconds)
-            carried = await _within(buffer, tail_seconds) if buffer.empty() else None
             with _traced(stream, batch):
-                # the stream's end (for now): nothing followed the batch within tail_seconds
-                await handle(
-                    [_record(message) for message in batch], buffer.empty() and carried is None
-                )
+                await handle([_record(message) for message in batch])
             await _acknowledge(amqp, batch[-1])
     finally:
         with contextlib.suppress(Exception):
@@ -169,19 +160,6 @@ async def _fill(
         except TimeoutError:
             break
     return batch
-
-
-async def _within(
-    buffer: asyncio.Queue[DeliveredMessage], seconds: float
-) -> DeliveredMessage | None:
-    """The next message if one comes within ``seconds`` (none waited for at 0)."""
-    if seconds <= 0:
-        return None
-    try:
-        async with asyncio.timeout(seconds):
-            return await buffer.get()
-    except TimeoutError:
-        return None
 
 
 def _delivery_tag(message: DeliveredMessage) -> int:

@@ -9,8 +9,8 @@ from contextlib import nullcontext
 import asyncpg
 
 from contracts.organisations import OrganisationRegister
-from reporting.adapters import aggregate_build, projection_store, queries, reference_store
-from reporting.domain.aggregates import CITY, Deltas, Scope
+from reporting.adapters import aggregate_store, projection_store, queries, reference_store
+from reporting.domain.aggregates import CITY, Scope, Sign
 from reporting.domain.intake import Rejection
 from reporting.domain.periods import Period
 from reporting.domain.projection import Projection, ProjectionRows
@@ -44,14 +44,8 @@ class PostgresProjectionUnitOfWork(PostgresTransaction):
     async def save(self, projection: Projection) -> None:
         await projection_store.save(self.connection, projection)
 
-    async def add_to_aggregates(self, deltas: Deltas) -> None:
-        await projection_store.add_to_aggregates(self.connection, deltas)
-
-    async def aggregates_live(self) -> bool:
-        return await aggregate_build.live(self.connection)
-
-    async def build_aggregates(self) -> None:
-        await aggregate_build.build(self.connection)
+    async def add_to_aggregates(self, placement_ids: Collection[uuid.UUID], sign: Sign) -> None:
+        await aggregate_store.add(self.connection, placement_ids, sign)
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None:
         await projection_store.record_rejections(self.connection, rejections)

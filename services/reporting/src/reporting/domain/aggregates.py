@@ -24,10 +24,9 @@ The figures follow from prefix sums (``S(≤d)``: facts on or before day d):
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
@@ -36,9 +35,7 @@ from reporting.domain.projection import (
     AssessmentRow,
     ModuleRow,
     PlacementRow,
-    Projection,
     ValueAddedRow,
-    module_rows,
 )
 from reporting.domain.report import ActivityCell, WorkplaceCell
 
@@ -73,6 +70,7 @@ MEASURES: Mapping[Table, tuple[str, ...]] = {
 }
 KEY_PREFIX = ("organisation", "workplace", "span", "bucket")
 
+Sign = Literal[1, -1]  # add a contribution, or take it away
 Dimension = str | bool | int
 Key = tuple[Table, str, str, Span, date, tuple[Dimension, ...]]
 Deltas = dict[Key, list[int]]
@@ -328,46 +326,3 @@ def workplace_cells(found: Mapping[str, Window], period: Period) -> list[Workpla
         WorkplaceCell(workplace, *figures(window, period)) for workplace, window in found.items()
     ]
     return [cell for cell in cells if cell.active > 0]
-
-
-# --- a batch: the old contributions of its placements, then the new ones ---------------------
-
-
-Contribution = tuple[PlacementRow, list[Fact]]
-
-
-def contributions(projection: Projection) -> dict[uuid.UUID, Contribution]:
-    """Every loaded placement's contribution as it stands (taken before the batch's fold: the
-    fold changes the rows in place, so the facts are computed now, from a copy of the row)."""
-    assessments = _by_placement(projection.assessments.values())
-    value_added = _by_placement(projection.value_added.values())
-    return {
-        placement_id: (
-            replace(row),
-            facts(
-                row,
-                module_rows(placement_id, assessments.get(placement_id, [])),
-                value_added.get(placement_id, []),
-            ),
-        )
-        for placement_id, row in projection.placements.items()
-    }
-
-
-def batch_deltas(before: Mapping[uuid.UUID, Contribution], projection: Projection) -> Deltas:
-    """What the batch changes in the aggregates: each changed placement's new contribution
-    less its old one (``projection.refresh`` has run)."""
-    after = contributions(projection)
-    deltas: Deltas = {}
-    for placement_id in sorted(projection.changed_placements):
-        if placement_id in before:
-            add(deltas, *before[placement_id], sign=-1)
-        add(deltas, *after[placement_id], sign=1)
-    return changed(deltas)
-
-
-def _by_placement(rows: Iterable[_Row]) -> dict[uuid.UUID, list[_Row]]:
-    grouped: dict[uuid.UUID, list[_Row]] = {}
-    for row in rows:
-        grouped.setdefault(row.placement_id, []).append(row)
-    return grouped

@@ -55,7 +55,7 @@ from reporting.domain.intake import RejectReason
 # The shape and meaning of the stored projection. Raise it whenever the fold or its tables
 # change: a service that starts on a projection of another version empties it, and the
 # consumer replays the stream from the first offset, so old rows never mix with new rules.
-PROJECTION_VERSION = 3  # 3: aggregates at the figures' grain, and the workplace
+PROJECTION_VERSION = 4  # 3: aggregates at the figures' grain, and the workplace; 4: always moved
 
 
 @dataclass

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from contracts.events import Envelope
 from contracts.reference import ReferenceData
-from reporting.domain import aggregates
 from reporting.domain.intake import Rejection, StreamRecord, read, reject_event
 from reporting.domain.projection import Projection
 from reporting.service.ports import ProjectionUnitOfWork
@@ -39,12 +38,9 @@ async def apply_batch(
     reference: ReferenceData,
     *,
     expected_position: int | None,
-    at_tail: bool = False,
 ) -> BatchResult:
     """``expected_position`` is the last offset this consumer committed (None before the
-    first); the batch is refused with ``PositionMoved`` if the stored one differs. ``at_tail``:
-    the stream had no more for now, so a replay that deferred the aggregates builds them in
-    this batch's transaction (a report never sees the position without them)."""
+    first); the batch is refused with ``PositionMoved`` if the stored one differs."""
     result = BatchResult(last_offset=expected_position)
     async with uow:
         stored = await uow.position()
@@ -54,14 +50,11 @@ async def apply_batch(
         records = [r for r in records if stored is None or r.offset > stored]
         if not records:
             return result
-        live = await uow.aggregates_live()
-        rejections = await _apply(uow, records, reference, result, live=live)
+        rejections = await _apply(uow, records, reference, result)
         await uow.record_rejections(rejections)
         result.rejected.update(r.reason for r in rejections)
         result.last_offset = max(r.offset for r in records)
         await uow.move_position(result.last_offset)
-        if at_tail and not live:
-            await uow.build_aggregates()
         await uow.commit()
     return result
 
@@ -71,38 +64,21 @@ async def _apply(
     records: list[StreamRecord],
     reference: ReferenceData,
     result: BatchResult,
-    *,
-    live: bool,
 ) -> list[Rejection]:
     """Fold the batch's new events into their placements' rows and save them; move the
-    aggregates by the change if they are live. The messages that cannot be used."""
+    aggregates by the change. The messages that cannot be used."""
     events, rejections = _read(records)
     fresh = await _first_deliveries(uow, events)
     result.duplicates = len(events) - len(fresh)
-    projection = Projection(reference, *await uow.load({e.placement_id for _, e in fresh}))
-    before = aggregates.contributions(projection) if live else {}
+    stored = await uow.load({e.placement_id for _, e in fresh})
+    projection = Projection(reference, *stored)
     rejections += _fold(projection, fresh, result)
+    changed = projection.changed_placements
+    # what they contributed before this batch (a placement not stored yet contributed nothing)
+    await uow.add_to_aggregates(changed & {p.placement_id for p in stored.placements}, -1)
     await uow.save(projection)
-    if live:
-        await uow.add_to_aggregates(aggregates.batch_deltas(before, projection))
+    await uow.add_to_aggregates(changed, 1)
     return rejections
-
-
-async def build_deferred_aggregates(
-    uow: ProjectionUnitOfWork, *, expected_position: int | None
-) -> bool:
-    """Once a replay has caught up: build the aggregates it deferred (True), if it did.
-    ``PositionMoved`` if the stored position is not this consumer's (a rebuild emptied it:
-    building now would build nothing and end the replay's deferral)."""
-    async with uow:
-        stored = await uow.position()  # held: no batch commits meanwhile
-        if stored != expected_position:
-            raise PositionMoved(f"stored position {stored}, expected {expected_position}")
-        if await uow.aggregates_live():
-            return False
-        await uow.build_aggregates()
-        await uow.commit()
-    return True
 
 
 def _read(records: Iterable[StreamRecord]) -> tuple[list[Delivery], list[Rejection]]:

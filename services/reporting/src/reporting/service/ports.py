@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from contracts.organisations import OrganisationRegister
-from reporting.domain.aggregates import CITY, Deltas, Scope
+from reporting.domain.aggregates import CITY, Scope, Sign
 from reporting.domain.intake import Rejection
 from reporting.domain.periods import Period
 from reporting.domain.projection import Projection, ProjectionRows
@@ -38,17 +38,9 @@ class ProjectionUnitOfWork(UnitOfWork, Protocol):
         """Write back the rows the projection changed."""
         ...
 
-    async def add_to_aggregates(self, deltas: Deltas) -> None:
-        """Add the deltas to the aggregates (a key not stored yet starts at zero)."""
-        ...
-
-    async def aggregates_live(self) -> bool:
-        """Whether batches move the aggregates (not while a replay fills an emptied
-        projection)."""
-        ...
-
-    async def build_aggregates(self) -> None:
-        """Build the aggregates from the stored projection in one pass; live from then on."""
+    async def add_to_aggregates(self, placement_ids: Collection[uuid.UUID], sign: Sign) -> None:
+        """Add (sign 1) or subtract (−1) what the placements contribute as stored now: a batch
+        subtracts before it saves them and adds after."""
         ...
 
     async def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...

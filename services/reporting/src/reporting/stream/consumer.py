@@ -18,12 +18,11 @@ import asyncpg
 from contracts.reference import ReferenceData
 from contracts.topology import StreamQueue
 from reporting import metrics
-from reporting.adapters import aggregate_build
 from reporting.adapters import projection_store as store
 from reporting.adapters.stream import ConsumerLost, Offset, consume
 from reporting.adapters.unit_of_work import PostgresProjectionUnitOfWork
 from reporting.domain.intake import StreamRecord
-from reporting.service.ingest import PositionMoved, apply_batch, build_deferred_aggregates
+from reporting.service.ingest import PositionMoved, apply_batch
 from reporting.service.ports import ConsumerState
 from runtime.amqp import BROKER_ERRORS
 from runtime.logging import get_logger
@@ -33,7 +32,7 @@ from runtime.postgres import DATABASE_ERRORS
 log = get_logger(__name__)
 
 CONSUMER_LOCK = 7_340_511  # advisory-lock key: the one reporting consumer of the stream
-# A replay analyses the per-placement tables after this many batches, then after eight times
+# A session analyses the projection's tables after this many batches, then after eight times
 # as many each time: a few times per replay, enough for the planner to see their real shape.
 FIRST_ANALYSE = 8
 
@@ -66,9 +65,7 @@ class StreamConsumer:
         self.reference = reference
         self.until_idle = until_idle
         self.state = ConsumerState()
-        self._at_tail = False  # the batch at hand reached the stream's end (for now)
-        self._replaying = False
-        self._analyse_at = FIRST_ANALYSE  # batches of this session, when replaying
+        self._analyse_at = FIRST_ANALYSE  # batches of this session
         self._batches = 0
 
     async def run(self) -> bool:
@@ -97,27 +94,18 @@ class StreamConsumer:
         position = await store.position(conn, self.config.stream.name)
         self.state.position = position
         offset: Offset = position + 1 if position is not None else "first"
-        replaying = not await aggregate_build.live(conn)
-        self._replaying, self._batches, self._analyse_at = replaying, 0, FIRST_ANALYSE
-        log.info(
-            "stream consumer starts",
-            stream=self.config.stream.name,
-            offset=offset,
-            replay=replaying,
-        )
+        self._batches, self._analyse_at = 0, FIRST_ANALYSE
+        log.info("stream consumer starts", stream=self.config.stream.name, offset=offset)
         await consume(
             self.config.amqp_url,
             self.config.stream.name,
             offset=offset,
             prefetch=self.config.prefetch,
             batch_size=self.config.batch_size,
-            handle=lambda records, at_tail: self._batch(conn, records, at_tail=at_tail),
+            handle=lambda records: self._handle(conn, records),
             on_idle=lambda: self._idle(conn),
             idle_seconds=self.config.idle_seconds,
             on_attached=self._attached,
-            # A replay builds the aggregates it deferred in the batch that reaches the stream's
-            # end: one after which nothing comes for as long as an idle consumer waits.
-            tail_seconds=self.config.idle_seconds if replaying else 0.0,
         )
         return True
 
@@ -143,12 +131,6 @@ class StreamConsumer:
         self.state.last_error = None
         metrics.CONSUMER_ATTACHED.set(1)
 
-    async def _batch(
-        self, conn: asyncpg.Connection, records: list[StreamRecord], *, at_tail: bool
-    ) -> None:
-        self._at_tail = at_tail
-        await self._handle(conn, records)
-
     async def _handle(self, conn: asyncpg.Connection, records: list[StreamRecord]) -> None:
         started = time.perf_counter()
         stream = self.config.stream.name
@@ -157,7 +139,6 @@ class StreamConsumer:
             records,
             self.reference,
             expected_position=self.state.position,
-            at_tail=self._at_tail,
         )
         self.state.position = result.last_offset
         metrics.BATCH_DURATION.observe(time.perf_counter() - started)
@@ -176,9 +157,10 @@ class StreamConsumer:
         """A replay grows emptied tables that nothing analyses in time (autovacuum may be late
         or off): without statistics, a batch's lookup by placement in a table where a
         placement has several rows looks like a large share of it and is planned as a
-        sequential scan, slower at every batch."""
+        sequential scan, slower at every batch. A live session analyses a few times too,
+        cheaply (a sample of each table)."""
         self._batches += 1
-        if self._replaying and self._batches == self._analyse_at:
+        if self._batches == self._analyse_at:
             self._analyse_at *= 8
             await store.analyse(conn)
 
@@ -188,9 +170,4 @@ class StreamConsumer:
         stored = await store.position(conn, self.config.stream.name)
         if stored != self.state.position:
             raise PositionMoved(f"stored position {stored}, ours {self.state.position}")
-        if await build_deferred_aggregates(
-            PostgresProjectionUnitOfWork(conn, self.config.stream.name),
-            expected_position=self.state.position,
-        ):
-            log.info("aggregates built after the replay", position=stored)
         return self.until_idle
