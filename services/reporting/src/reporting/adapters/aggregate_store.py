@@ -119,13 +119,15 @@ def _statement(*, batch: bool) -> str:
 
 
 def _insert(table: aggregates.Table, facts: str, *, batch: bool) -> str:
-    """A batch's rows are added to those stored, in key order (one writer at a time holds the
-    lead, but a stable order never deadlocks whoever else writes); a build's go into empty
+    """A batch's rows are added to those stored, in key order, so the index is walked in
+    sequence (only the consumer that holds the lead writes them); a build's go into empty
     tables."""
     dimensions = aggregates.DIMENSIONS[table]
     measures = aggregates.MEASURES[table]
     key = [*aggregates.KEY_PREFIX, *dimensions]
     groups = ", ".join(str(i) for i in range(1, len(key) + 1))
+    # the primary key's order: workplace, span, bucket, organisation, then the dimensions
+    index_order = ", ".join(str(i) for i in (2, 3, 4, 1, *range(5, len(key) + 1)))
     sign = "$2::int * " if batch else ""
     statement = f"""INSERT INTO {table} AS t ({", ".join([*key, *measures])})
         SELECT f.organisation, w.workplace, sp.span, {_BUCKET},
@@ -135,6 +137,6 @@ def _insert(table: aggregates.Table, facts: str, *, batch: bool) -> str:
          GROUP BY {groups}"""
     if not batch:
         return statement
-    return f"""{statement} ORDER BY {groups}
+    return f"""{statement} ORDER BY {index_order}
         ON CONFLICT ({", ".join(key)})
         DO UPDATE SET {", ".join(f"{m} = t.{m} + EXCLUDED.{m}" for m in measures)}"""
