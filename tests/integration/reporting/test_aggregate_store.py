@@ -12,10 +12,10 @@ import pytest
 
 from reporting.adapters import aggregate_store, projection_store
 from reporting.domain import aggregates
-from reporting.domain.projection import module_rows
 from tests.integration.reporting.conftest import Reporting
 from tests.integration.reporting.scenario import TARGETS_2026
 from tests.integration.reporting.test_corrections import corrected_stream
+from tests.unit.reporting.test_aggregates import recount
 
 pytestmark = pytest.mark.integration
 
@@ -36,14 +36,10 @@ async def recomputed(conn: asyncpg.Connection) -> Rows:
     """The domain's contributions of every stored placement, as aggregate rows."""
     ids = [r["placement_id"] for r in await conn.fetch("SELECT placement_id FROM placements")]
     loaded = await projection_store.load(conn, ids)
-    deltas: aggregates.Deltas = {}
-    for row in loaded.placements:
-        mine = row.placement_id
-        modules = module_rows(mine, [a for a in loaded.assessments if a.placement_id == mine])
-        value_added = [v for v in loaded.value_added if v.placement_id == mine]
-        aggregates.add(deltas, row, aggregates.facts(row, modules, value_added), sign=1)
     tables: Rows = {table: set() for table in aggregates.MEASURES}
-    for (table, *prefix, dimensions), sums in aggregates.changed(deltas).items():
+    for (table, *prefix, dimensions), sums in recount(
+        loaded.placements, loaded.assessments, loaded.value_added
+    ).items():
         tables[table].add((*prefix, *dimensions, *sums))
     return tables
 

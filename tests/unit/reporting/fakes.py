@@ -113,8 +113,8 @@ class FakeProjectionUnitOfWork:
                 modules = [m for (p, _), m in work.modules.items() if p == placement_id]
                 value_added = [v for (p, _), v in work.value_added.items() if p == placement_id]
                 aggregates.add(deltas, row, aggregates.facts(row, modules, value_added), sign)
+        sums = work.aggregates
         for key, values in deltas.items():
-            sums = work.aggregates
             total = [a + b for a, b in zip(sums.get(key, [0] * len(values)), values, strict=True)]
             if any(total):
                 sums[key] = total

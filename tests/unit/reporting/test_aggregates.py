@@ -9,6 +9,7 @@ import itertools
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -50,7 +51,7 @@ from reporting.domain import aggregates
 from reporting.domain.aggregates import Deltas, Prefix, Segment, Window, cover
 from reporting.domain.intake import StreamRecord
 from reporting.domain.periods import Period, PeriodKind
-from reporting.domain.projection import module_rows
+from reporting.domain.projection import AssessmentRow, PlacementRow, ValueAddedRow, module_rows
 from reporting.domain.report import ActivityCell
 from reporting.service.ingest import apply_batch
 from tests.unit.reporting.fakes import FakeProjectionUnitOfWork, ProjectionState
@@ -223,12 +224,25 @@ async def ingest(events: list[Envelope], rng: random.Random) -> ProjectionState:
 
 def recomputed(state: ProjectionState) -> Deltas:
     """The aggregates from scratch: every placement's contribution, from its final state."""
+    return recount(
+        state.placements.values(), state.assessments.values(), state.value_added.values()
+    )
+
+
+def recount(
+    placements: Iterable[PlacementRow],
+    assessments: Iterable[AssessmentRow],
+    value_added: Iterable[ValueAddedRow],
+) -> Deltas:
+    """What the placements contribute by the domain's definition (``aggregates.facts``, their
+    modules recomputed from their assessments), the keys that count something."""
+    assessed, added = list(assessments), list(value_added)
     deltas: Deltas = {}
-    for placement_id, row in state.placements.items():
-        assessments = [a for (p, _), a in state.assessments.items() if p == placement_id]
-        value_added = [v for (p, _), v in state.value_added.items() if p == placement_id]
-        modules = module_rows(placement_id, assessments)
-        aggregates.add(deltas, row, aggregates.facts(row, modules, value_added), sign=1)
+    for row in placements:
+        mine = row.placement_id
+        modules = module_rows(mine, [a for a in assessed if a.placement_id == mine])
+        entries = [v for v in added if v.placement_id == mine]
+        aggregates.add(deltas, row, aggregates.facts(row, modules, entries), sign=1)
     return aggregates.changed(deltas)
 
 
