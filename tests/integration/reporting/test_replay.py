@@ -5,13 +5,16 @@ losing or double-counting anything."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import uuid
 from typing import Any
 from urllib.parse import quote
 
+import aio_pika
 import pytest
 
+from contracts.topology import EVENTS_EXCHANGE
 from reporting.adapters import aggregate_store, stream
 from reporting.adapters.stream import ConsumerLost
 from reporting.bootstrap import reporting_database
@@ -87,6 +90,32 @@ async def test_rebuild_while_the_service_runs(scenario: Reporting) -> None:
     result = await rebuild(scenario.config, scenario.reference, settle_seconds=1.0)
     assert result.replayed_by == "the running service"
     assert await everything(scenario) == live
+
+
+async def test_a_replay_waits_for_the_first_delivery_of_a_large_prefetch(
+    reporting: Reporting,
+) -> None:
+    """The broker hands a stream consumer its first message later the larger its prefetch
+    (half a second at 10,000): a replay must not take that wait for the end of the stream."""
+    first = messages()[0]
+    copies = 12_000  # one event and its duplicates: each still moves the position
+    connection = await aio_pika.connect(reporting.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
+        message = aio_pika.Message(first.body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        for _ in range(copies // 1000):
+            await asyncio.gather(
+                *(exchange.publish(message, routing_key=first.routing_key) for _ in range(1000))
+            )
+    config = dataclasses.replace(
+        reporting.config, prefetch=10_000, batch_size=5_000, idle_seconds=0.1
+    )
+
+    result = await rebuild(config, reporting.reference)
+
+    assert result.status.last_offset == copies - 1
+    assert result.status.applied_events == 1
 
 
 async def test_restart_resumes_after_the_stored_offset(

@@ -108,7 +108,7 @@ def consumer_config(settings: ReportingSettings) -> ConsumerConfig:
         database_url=settings.database_url.get_secret_value(),
         amqp_url=settings.amqp_url.get_secret_value(),
         stream=REPORTING_CITY_STREAM,
-        prefetch=max(settings.prefetch_count, settings.batch_size),
+        prefetch=max(settings.prefetch_count, 2 * settings.batch_size),
         batch_size=settings.batch_size,
         reconnect_seconds=settings.reconnect_seconds,
     )

@@ -15,12 +15,19 @@ class ReportingSettings(ServiceSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8003
     prefetch_count: int = Field(
-        default=1000,
+        default=10_000,
         ge=1,
-        description="Unacknowledged stream messages; at least batch_size, so batches fill up.",
+        le=20_000,
+        description="Unacknowledged stream messages; at least twice batch_size, so the next "
+        "batch arrives while one is applied.",
     )
     batch_size: int = Field(
-        default=500, ge=1, le=10_000, description="Stream messages applied per transaction."
+        default=5_000,
+        ge=1,
+        le=10_000,
+        description="Stream messages applied per transaction, at most (a batch takes what has "
+        "arrived): a replay in batches of thousands writes each aggregate row once for many "
+        "placements.",
     )
     reconnect_seconds: float = Field(
         default=2.0, gt=0, description="Wait before reconnecting after a broker or database error."

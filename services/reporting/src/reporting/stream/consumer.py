@@ -49,10 +49,15 @@ class ConsumerConfig:
     database_url: str
     amqp_url: str
     stream: StreamQueue
-    prefetch: int = 1000
-    batch_size: int = 500
+    prefetch: int = 10_000
+    batch_size: int = 5_000
     reconnect_seconds: float = 2.0
     idle_seconds: float = 1.0
+    # A replay ends at the first idle only once the stream has delivered, or after this long
+    # without a first message: the broker sends the first of a prefetch's worth later the larger
+    # the prefetch (0.03 s at 1,000, 0.5 s at 10,000, 1.6 s at 20,000 on the 2-core machine), so
+    # an idle right after attaching does not mean an empty stream.
+    first_delivery_seconds: float = 10.0
 
 
 class StreamConsumer:
@@ -67,6 +72,7 @@ class StreamConsumer:
         self.state = ConsumerState()
         self._analyse_at = FIRST_ANALYSE  # batches of this session
         self._batches = 0
+        self._attached_at = 0.0  # time.monotonic() when this session's consumer attached
 
     async def run(self) -> bool:
         """Consume until cancelled (or, ``until_idle``, until caught up: True, or not leading:
@@ -127,6 +133,7 @@ class StreamConsumer:
             raise ConnectionError(self.state.last_error or "not consuming the stream (yet)")
 
     def _attached(self) -> None:
+        self._attached_at = time.monotonic()
         self.state.attached = True
         self.state.last_error = None
         metrics.CONSUMER_ATTACHED.set(1)
@@ -166,8 +173,11 @@ class StreamConsumer:
 
     async def _idle(self, conn: asyncpg.Connection) -> bool:
         """Nothing new: check the position is still ours (a rebuild empties it), then stop
-        only if asked to run until idle."""
+        only if asked to run until idle and the stream has had its chance to deliver."""
         stored = await store.position(conn, self.config.stream.name)
         if stored != self.state.position:
             raise PositionMoved(f"stored position {stored}, ours {self.state.position}")
-        return self.until_idle
+        waited = time.monotonic() - self._attached_at
+        return self.until_idle and (
+            self._batches > 0 or waited >= self.config.first_delivery_seconds
+        )
